@@ -1,0 +1,13 @@
+"""apiswitch: translate between the anthropic, chat and responses wire formats.
+
+The public entry points are re-exported here; the implementation lives in
+``apiswitch.runtime`` (hand-written) and ``apiswitch.generated`` (from specs/).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+FORMATS = ("anthropic", "chat", "responses")
+
+__all__ = ["FORMATS", "__version__"]

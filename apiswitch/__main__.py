@@ -1,0 +1,3 @@
+from apiswitch.cli import main
+
+raise SystemExit(main())
