@@ -1,0 +1,157 @@
+"""A sans-I/O Server-Sent Events codec.
+
+``SSEDecoder`` is fed arbitrary byte chunks (a read may end anywhere: inside a line, inside a CRLF pair,
+inside a multi-byte UTF-8 character) and returns the events completed so far. ``encode_event`` writes the
+canonical frame. Nothing here touches a socket; the proxy and the stream translators drive it.
+
+The decoder follows the WHATWG event-stream rules with two deliberate differences that upstream LLM
+providers need: a final event that is not followed by a blank line is still delivered by ``finish()``
+(several providers close the connection right after the last ``data:`` line), and ``data`` stays a ``str``
+that callers usually hand straight to ``orjson.loads``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ServerSentEvent", "SSEDecoder", "encode_event", "encode_comment", "DONE"]
+
+# The sentinel the OpenAI chat stream sends last.
+DONE = "[DONE]"
+
+
+class ServerSentEvent:
+    """One dispatched event. ``event`` is None when the stream had no ``event:`` line for it."""
+
+    __slots__ = ("event", "data", "id", "retry")
+
+    def __init__(self, data: str, event: str | None = None, id: str | None = None, retry: int | None = None):
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
+
+    def __repr__(self) -> str:
+        return f"ServerSentEvent(event={self.event!r}, data={self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (self.event, self.data, self.id, self.retry) == (other.event, other.data, other.id, other.retry)
+
+
+class SSEDecoder:
+    """Incremental event-stream parser. One instance per stream."""
+
+    __slots__ = ("_parts", "_last_byte", "_cr_held", "last_event_id")
+
+    def __init__(self) -> None:
+        # Bytes after the last complete event, line endings already normalised to LF, kept as a list of
+        # reads so that a large event arriving in many small reads costs linear, not quadratic, time.
+        self._parts: list[bytes] = []
+        self._last_byte = b""
+        # A trailing CR may be the first half of a CRLF split across reads; decide when more bytes come.
+        self._cr_held = False
+        self.last_event_id: str | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if self._cr_held:
+            chunk = b"\r" + chunk
+            self._cr_held = False
+        if b"\r" in chunk:
+            if chunk.endswith(b"\r"):
+                chunk = chunk[:-1]
+                self._cr_held = True
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if not chunk:
+            return []
+        # Only the new bytes, and the one byte before them, can complete an event.
+        if b"\n\n" not in chunk and not (self._last_byte == b"\n" and chunk[0] == 10):
+            self._parts.append(chunk)
+            self._last_byte = chunk[-1:]
+            return []
+        if self._parts:
+            self._parts.append(chunk)
+            buf = b"".join(self._parts)
+        else:
+            buf = chunk
+        end = buf.rfind(b"\n\n")
+        rest = buf[end + 2 :]
+        self._parts = [rest] if rest else []
+        self._last_byte = rest[-1:]
+        events = []
+        for block in buf[:end].split(b"\n\n"):
+            if block:
+                event = self._parse_block(block)
+                if event is not None:
+                    events.append(event)
+        return events
+
+    def finish(self) -> list[ServerSentEvent]:
+        """End of stream: deliver a last event that lacked its terminating blank line."""
+        block = b"".join(self._parts)
+        self._parts = []
+        self._last_byte = b""
+        self._cr_held = False
+        if not block.strip(b"\n"):
+            return []
+        event = self._parse_block(block.strip(b"\n"))
+        return [event] if event is not None else []
+
+    def _parse_block(self, block: bytes) -> ServerSentEvent | None:
+        # Fast path for the overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}`.
+        if block.startswith(b"data: ") and b"\n" not in block:
+            return ServerSentEvent(block[6:].decode("utf-8", "replace"))
+        if block.startswith(b"event: "):
+            nl = block.find(b"\n")
+            if nl > 0 and block.startswith(b"data: ", nl + 1) and b"\n" not in block[nl + 1 :]:
+                return ServerSentEvent(
+                    block[nl + 7 :].decode("utf-8", "replace"), block[7:nl].decode("utf-8", "replace")
+                )
+        return self._parse_general(block)
+
+    def _parse_general(self, block: bytes) -> ServerSentEvent | None:
+        data: list[str] = []
+        event: str | None = None
+        retry: int | None = None
+        seen_id = False
+        for raw in block.split(b"\n"):
+            if not raw or raw.startswith(b":"):
+                continue
+            line = raw.decode("utf-8", "replace")
+            name, colon, value = line.partition(":")
+            if colon and value.startswith(" "):
+                value = value[1:]
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value or None
+            elif name == "id":
+                if "\0" not in value:
+                    self.last_event_id = value
+                    seen_id = True
+            elif name == "retry":
+                if value.isdigit():
+                    retry = int(value)
+            # Unknown field names are ignored, as the spec says.
+        if not data:
+            # The spec dispatches nothing without data; an event-only block is not an event.
+            return None
+        return ServerSentEvent("\n".join(data), event, self.last_event_id if seen_id else None, retry)
+
+
+def encode_event(data: bytes | str, event: str | None = None) -> bytes:
+    """One canonical frame: optional ``event:`` line, one ``data:`` line per data line, blank line."""
+    if isinstance(data, str):
+        data = data.encode()
+    if b"\n" in data or b"\r" in data:
+        lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        body = b"".join(b"data: " + line + b"\n" for line in lines)
+    else:
+        body = b"data: " + data + b"\n"
+    if event is not None:
+        return b"event: " + event.encode() + b"\n" + body + b"\n"
+    return body + b"\n"
+
+
+def encode_comment(text: str = "") -> bytes:
+    """A comment frame: ignored by every SSE parser, used as a keep-alive."""
+    return b": " + text.encode() + b"\n\n" if text else b":\n\n"
