@@ -12,16 +12,19 @@ import random
 import time
 
 import orjson
+from apiswitch.runtime.sse import SSEDecoder, encode_event
 from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
-
-from apiswitch.runtime.sse import SSEDecoder, encode_event
 
 
 def build_stream(n: int) -> bytes:
     frames = []
     for i in range(n):
-        payload = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": f"tok{i} é"}}
+        payload = {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": f"tok{i} é"},
+        }
         frames.append(encode_event(orjson.dumps(payload), "content_block_delta" if i % 2 else None))
     return b"".join(frames)
 
@@ -79,7 +82,9 @@ def main() -> None:
         assert ours(chunks) == httpx_sse(chunks), "decoders disagree"
         a = best_rate(ours, chunks, n)
         b = best_rate(httpx_sse, chunks, n)
-        print(f"chunk ~{size:>5} B: apiswitch {a:>12,.0f} ev/s   httpx-sse {b:>12,.0f} ev/s   ratio {a / b:.2f}x")
+        print(
+            f"chunk ~{size:>5} B: apiswitch {a:>12,.0f} ev/s   httpx-sse {b:>12,.0f} ev/s   ratio {a / b:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,12 @@ class ServerSentEvent:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
             return NotImplemented
-        return (self.event, self.data, self.id, self.retry) == (other.event, other.data, other.id, other.retry)
+        return (self.event, self.data, self.id, self.retry) == (
+            other.event,
+            other.data,
+            other.id,
+            other.retry,
+        )
 
 
 class SSEDecoder:

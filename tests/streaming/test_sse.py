@@ -5,10 +5,9 @@ from __future__ import annotations
 import random
 
 import orjson
+from apiswitch.runtime.sse import DONE, ServerSentEvent, SSEDecoder, encode_comment, encode_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from apiswitch.runtime.sse import DONE, ServerSentEvent, SSEDecoder, encode_comment, encode_event
 
 
 def decode_all(chunks: list[bytes]) -> list[ServerSentEvent]:
@@ -125,7 +124,9 @@ def test_any_rechunking_of_any_stream_gives_the_same_events(payloads, names, end
 
 def test_random_byte_chunking_of_a_long_stream():
     rng = random.Random(4)
-    frames = [encode_event(orjson.dumps({"i": i, "s": "ü" * (i % 5)}), "e" if i % 2 else None) for i in range(300)]
+    frames = [
+        encode_event(orjson.dumps({"i": i, "s": "ü" * (i % 5)}), "e" if i % 2 else None) for i in range(300)
+    ]
     stream = b"".join(frames)
     whole = as_tuples(decode_all([stream]))
     assert len(whole) == 300
