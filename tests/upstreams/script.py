@@ -1,0 +1,172 @@
+"""What a scripted upstream answers, written once and rendered in any of the three wire formats.
+
+A `Reply` is format-neutral: a list of output blocks (text, thinking, tool calls), a stop reason and usage.
+The wire modules turn it into an Anthropic message, a Chat completion or a Responses response, streamed or
+not. `ErrorReply` is an HTTP error in the format's own error body; a `Fault` bends the transport (delays,
+slow or broken streams, dropped connections) around an otherwise normal reply.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .recorded import RecordedRequest
+
+_ids = itertools.count(1)
+
+
+def fresh_id(prefix: str) -> str:
+    """A unique, recognisable id such as `toolu_scripted_7`; tests grep for them in what comes back."""
+    return f"{prefix}_scripted_{next(_ids)}"
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """Model reasoning. Rendered as an Anthropic `thinking` block with `signature`, as `reasoning_content`
+    deltas in Chat (which has no signature), and as a Responses `reasoning` item whose `encrypted_content`
+    is the signature and whose summary is the text."""
+
+    text: str
+    signature: str = "c2lnbmF0dXJlLXNjcmlwdGVk"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function/tool call. `id` is the Anthropic `tool_use.id`, the Chat `tool_calls[].id` and the
+    Responses `call_id`; the same id must come back with the tool's result."""
+
+    name: str
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+    id: str = field(default_factory=lambda: fresh_id("call"))
+
+    @property
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments, separators=(",", ":"))
+
+
+Block = Text | Thinking | ToolCall
+Stop = Literal["end", "tool_use", "max_tokens"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 11
+    output_tokens: int = 7
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Transport misbehaviour applied while serving a reply.
+
+    - `first_byte_delay`: seconds to wait before the status line (a first-byte timeout upstream).
+    - `event_delay`: seconds between streamed events (a slow stream; keep-alive territory).
+    - `die_after_events`: stream this many events, then drop the connection without ending the
+      chunked body, so the client sees a broken transfer rather than a clean end.
+    - `malformed_first_event`: the first SSE event carries bytes that are not JSON.
+    - `error_first_event`: the stream opens (HTTP 200) and its first event is the format's in-band error.
+    - `drop_connection`: read the request, then close the socket without any response.
+    """
+
+    first_byte_delay: float = 0.0
+    event_delay: float = 0.0
+    die_after_events: int | None = None
+    malformed_first_event: bool = False
+    error_first_event: bool = False
+    drop_connection: bool = False
+
+
+Check = Callable[["RecordedRequest"], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. `check` runs against the request that received it; an AssertionError there
+    is recorded on the server (and turned into a 400 for the client) so the test fails loudly."""
+
+    blocks: tuple[Block, ...] = (Text("Hello from the scripted upstream."),)
+    stop: Stop | None = None
+    usage: Usage = Usage()
+    model: str | None = None  # None echoes the requested model
+    fault: Fault = Fault()
+    check: Check | None = None
+    chunk_size: int = 8  # characters per streamed text/argument delta
+
+    @property
+    def stop_reason(self) -> Stop:
+        if self.stop is not None:
+            return self.stop
+        return "tool_use" if any(isinstance(b, ToolCall) for b in self.blocks) else "end"
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return [b for b in self.blocks if isinstance(b, ToolCall)]
+
+    @classmethod
+    def text(cls, text: str, **kw: Any) -> Reply:
+        return cls(blocks=(Text(text),), **kw)
+
+    @classmethod
+    def calls(cls, *calls: ToolCall, text: str | None = None, **kw: Any) -> Reply:
+        """Tool calls (several = parallel tool calls), optionally preceded by a sentence."""
+        lead: tuple[Block, ...] = (Text(text),) if text else ()
+        return cls(blocks=lead + tuple(calls), **kw)
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """An HTTP error in the upstream format's error body. `retry_after` sets the Retry-After header."""
+
+    status: int
+    message: str = "scripted upstream error"
+    retry_after: float | None = None
+    body: dict[str, Any] | None = None  # a raw body instead of the format's standard error body
+    headers: dict[str, str] = field(default_factory=dict)
+    check: Check | None = None
+
+
+Answer = Reply | ErrorReply
+Responder = Callable[["RecordedRequest"], Answer]
+
+
+def chunks(text: str, size: int) -> Iterable[str]:
+    """Splits text into deltas; an empty text still yields no deltas (the block is empty)."""
+    size = max(1, size)
+    return (text[i : i + size] for i in range(0, len(text), size))
+
+
+def tool_loop(call: ToolCall, final: str, *, expect_output: str | None = None,
+              first: Reply | None = None) -> Responder:
+    """The agent loop in one responder: answer with `call` until the request carries a result for
+    `call.id`, then check that result and answer with `final`.
+
+    Content-aware rather than a queue, so side calls a CLI makes on its own (titles, warm-ups) do not
+    shift the script. `expect_output` is a substring the tool's output must contain.
+    """
+
+    def respond(request: RecordedRequest) -> Answer:
+        results = request.tool_results()
+        if not results:
+            return first if first is not None else Reply.calls(call)
+        ids = [r.call_id for r in results]
+        assert call.id in ids, f"tool result ids {ids} do not include the scripted call id {call.id!r}"
+        if expect_output is not None:
+            output = next(r.output for r in results if r.call_id == call.id)
+            assert expect_output in output, f"tool output {output!r} lacks {expect_output!r}"
+        return Reply.text(final)
+
+    return respond
