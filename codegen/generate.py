@@ -60,7 +60,7 @@ def _on_disk(out: Path) -> dict[str, str]:
 def write(root: Path, files: dict[str, str]) -> list[str]:
     out = root / GENERATED_DIR
     changed = []
-    for rel, old in _on_disk(out).items():
+    for rel in _on_disk(out):
         if rel not in files:
             (out / rel).unlink()
             changed.append(f"removed {rel}")
