@@ -1,0 +1,99 @@
+"""Small ASGI helpers: read a body, answer, stream, and notice a client that went away."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+JSON = [(b"content-type", b"application/json")]
+SSE = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
+       (b"x-accel-buffering", b"no")]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    """The client disconnected; the upstream request was cancelled."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def header_map(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+class Responder:
+    """Writes one response and remembers when the first body byte left, for the log's time to first byte."""
+
+    __slots__ = ("send", "started", "status", "first_byte_at", "last_write_at", "lock")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+        self.status: int | None = None
+        self.first_byte_at: float | None = None
+        self.last_write_at = 0.0
+        # A keep-alive task and the stream loop both write; a lock keeps their events whole.
+        self.lock = asyncio.Lock()
+
+    async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.started = True
+        self.status = status
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def write(self, data: bytes, more: bool = True) -> None:
+        if self.first_byte_at is None and data:
+            self.first_byte_at = time.perf_counter()
+        self.last_write_at = time.monotonic()
+        await self.send({"type": "http.response.body", "body": data, "more_body": more})
+
+    async def complete(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON) -> None:
+        await self.start(status, headers)
+        await self.write(body, more=False)
+
+
+async def until_disconnect(work: Awaitable[Any], receive: Receive) -> Any:
+    """Run `work`; if the client disconnects first, cancel it (and so the upstream request) and raise."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        watcher.cancel()
+        raise
+    if task.done():
+        watcher.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise ClientGone()
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -1,0 +1,76 @@
+"""Error bodies in the client's own format, for errors the proxy raises and errors upstreams return.
+
+A Claude Code user must see an Anthropic error, a Codex user an OpenAI one, whatever provider failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error",
+}
+_OPENAI_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 413: "invalid_request_error", 429: "rate_limit_error",
+}
+
+
+class ProxyError(Exception):
+    """An error the proxy answers itself, before anything reached the client."""
+
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+        self.code = code
+        self.headers = headers or {}
+
+
+def error_type(fmt: str, status: int) -> str:
+    if fmt == "anthropic":
+        return _ANTHROPIC_TYPES.get(status, "api_error")
+    return _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+
+
+def error_body(fmt: str, status: int, message: str, param: str | None = None, code: str | None = None,
+               kind: str | None = None) -> bytes:
+    kind = kind or error_type(fmt, status)
+    if fmt == "anthropic":
+        return orjson.dumps({"type": "error", "error": {"type": kind, "message": message}})
+    return orjson.dumps({"error": {"message": message, "type": kind, "param": param, "code": code}})
+
+
+def upstream_error(body: bytes) -> tuple[str, str | None]:
+    """The message and type an upstream put in its error body, whichever format it used."""
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body.decode("utf-8", "replace").strip()
+        return (text[:500] or "empty error body"), None
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or error), error.get("type") or error.get("code")
+    if isinstance(error, str):
+        return error, None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return data["message"], data.get("type")
+    return str(data)[:500], None
+
+
+def stream_error_event(fmt: str, message: str, kind: str = "api_error", sequence_number: int = 0) -> bytes:
+    """An in-band error for a stream that already started: the client format's own error event."""
+    if fmt == "anthropic":
+        data = orjson.dumps({"type": "error", "error": {"type": kind, "message": message}})
+        return b"event: error\ndata: " + data + b"\n\n"
+    if fmt == "chat":
+        data = orjson.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": kind}})
+        return b"data: " + data + b"\n\n"
+    data = orjson.dumps({"type": "error", "code": kind, "message": message, "param": None,
+                         "sequence_number": sequence_number})
+    return b"event: error\ndata: " + data + b"\n\n"

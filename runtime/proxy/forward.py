@@ -1,0 +1,301 @@
+"""One client request through its ordered candidates: translate, send, fail over, answer.
+
+Failover is only possible until the first byte reaches the client. Until then a refused connection, a
+timeout, a 429, a 5xx, or a stream whose first event is an error or garbage sends the original request,
+translated afresh, to the next candidate. After that, an upstream failure becomes the client format's
+in-band stream error and the stream ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from apiswitch.runtime.proxy import usage as usage_mod
+from apiswitch.runtime.proxy.asgi import JSON, SSE, Responder
+from apiswitch.runtime.proxy.breaker import CircuitBreaker
+from apiswitch.runtime.proxy.config import Config
+from apiswitch.runtime.proxy.errors import ProxyError, upstream_error
+from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
+from apiswitch.runtime.proxy.redact import Redactor
+from apiswitch.runtime.proxy.routing import Candidate, Decision
+from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
+from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint_url, upstream_headers
+
+_MAX_ERROR_BODY = 64 * 1024
+
+
+class AttemptFailed(Exception):
+    """This candidate failed before anything reached the client; the next one may be tried."""
+
+    def __init__(self, message: str, status: int | None = None, body: bytes = b"",
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+
+
+@dataclass
+class Exchange:
+    """Everything about one client request, filled in as it goes; becomes the request-log row."""
+
+    client_format: str
+    body: dict[str, Any]
+    raw: bytes
+    decision: Decision
+    headers: dict[str, str]
+    responder: Responder
+    row: dict[str, Any]
+    count_tokens: bool = False
+
+    @property
+    def client_model(self) -> str:
+        return self.row["client_model"]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class Forwarder:
+    def __init__(self, config: Config, client: httpx.AsyncClient, breaker: CircuitBreaker,
+                 redactor: Redactor) -> None:
+        self.config = config
+        self.client = client
+        self.breaker = breaker
+        self.redactor = redactor
+
+    def ordered(self, candidates: tuple[Candidate, ...]) -> list[Candidate]:
+        """Candidates with a closed breaker first; cooled-down ones only as a last resort, in order."""
+        ready = [c for c in candidates if not self.breaker.is_open(c.provider.name)]
+        cooling = [c for c in candidates if c not in ready]
+        return ready + cooling
+
+    async def run(self, ex: Exchange) -> None:
+        failures: list[str] = []
+        last: AttemptFailed | None = None
+        for attempt, candidate in enumerate(self.ordered(ex.decision.candidates)):
+            ex.row.update(provider=candidate.provider.name, upstream_model=candidate.model, attempts=attempt + 1)
+            # Classification and the first attempt can share the parsed body; later attempts start from the
+            # original bytes, so nothing a translator changed in place can leak into the next one.
+            body = ex.body if attempt == 0 else orjson.loads(ex.raw)
+            try:
+                await self.attempt(ex, candidate, body)
+            except AttemptFailed as failure:
+                failure.message = self.redactor.text(failure.message)
+                failures.append(f"{candidate.provider.name}: {failure.message}")
+                last = failure
+                self.note_failure(candidate, failure)
+                continue
+            self.breaker.record_success(candidate.provider.name)
+            return
+        ex.row["error"] = "; ".join(failures)
+        raise self.final_error(last, failures)
+
+    def note_failure(self, candidate: Candidate, failure: AttemptFailed) -> None:
+        name = candidate.provider.name
+        if failure.status == 429 and failure.retry_after:
+            cap = self.config.failover.retry_after_cap_seconds
+            self.breaker.cool_down(name, min(failure.retry_after, cap), failure.message)
+        else:
+            self.breaker.record_failure(name, failure.message)
+
+    def final_error(self, last: AttemptFailed | None, failures: list[str]) -> ProxyError:
+        if last is not None and last.status is not None and last.body:
+            # One upstream answered with an error: show the client that error, in its own format.
+            message, _ = upstream_error(last.body)
+            headers = {"retry-after": str(int(last.retry_after))} if last.retry_after is not None else {}
+            prefix = "all providers failed; last: " if len(failures) > 1 else ""
+            return ProxyError(last.status, prefix + self.redactor.text(message), headers=headers)
+        return ProxyError(502, "all providers failed: " + "; ".join(failures))
+
+    # -- one attempt -------------------------------------------------------------------------------------------
+
+    async def attempt(self, ex: Exchange, candidate: Candidate, body: dict[str, Any]) -> None:
+        provider = candidate.provider
+        count_tokens = ex.count_tokens
+        prepared = prepare_request(body, ex.client_format, provider.format)
+        adjust_body(prepared.body, provider, candidate.model)
+        ex.row["losses"] = prepared.losses
+        try:
+            headers = upstream_headers(provider, ex.headers, ex.client_format)
+        except MissingKey as exc:
+            raise AttemptFailed(str(exc)) from None
+        stream = bool(prepared.body.get("stream")) and not count_tokens
+        timeouts = provider.timeouts
+        request = self.client.build_request(
+            "POST", endpoint_url(provider, count_tokens), headers=headers, content=orjson.dumps(prepared.body),
+            timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.idle if stream else timeouts.total,
+                                  write=timeouts.connect, pool=timeouts.connect),
+        )
+        response = await self.open(request, timeouts.first_byte)
+        try:
+            if response.status_code >= 400:
+                await self.upstream_failed(response)
+            if stream:
+                await self.relay_stream(ex, candidate, prepared, response)
+            else:
+                await self.relay_unary(ex, candidate, prepared, response)
+        finally:
+            await response.aclose()
+
+    async def open(self, request: httpx.Request, first_byte: float) -> httpx.Response:
+        try:
+            async with asyncio.timeout(first_byte):
+                return await self.client.send(request, stream=True)
+        except TimeoutError:
+            raise AttemptFailed(f"no response within {first_byte:g}s") from None
+        except httpx.TimeoutException as exc:
+            raise AttemptFailed(f"timeout: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise AttemptFailed(f"connection failed: {type(exc).__name__}: {exc}") from None
+
+    async def upstream_failed(self, response: httpx.Response) -> None:
+        body = b""
+        with contextlib.suppress(httpx.HTTPError):
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > _MAX_ERROR_BODY:
+                    break
+        body = self.redactor.bytes(body)
+        status = response.status_code
+        message, _ = upstream_error(body)
+        failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response))
+        if status in (408, 429) or status >= 500:
+            raise failure
+        # A client error would fail the same way elsewhere: answer it now, in the client's format.
+        raise ProxyError(status, self.redactor.text(message), headers=(
+            {"retry-after": response.headers["retry-after"]} if "retry-after" in response.headers else {}))
+
+    async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
+                          response: httpx.Response) -> None:
+        total = candidate.provider.timeouts.total
+        try:
+            async with asyncio.timeout(total):
+                raw = await response.aread()
+        except TimeoutError:
+            raise AttemptFailed(f"response not complete within {total:g}s") from None
+        except httpx.HTTPError as exc:
+            raise AttemptFailed(f"reading the response failed: {type(exc).__name__}") from None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise AttemptFailed(f"malformed response body: {raw[:200]!r}") from None
+        if not isinstance(data, dict) or (data.get("error") and data.get("type") != "message"):
+            raise AttemptFailed(f"upstream answered 200 with an error: {upstream_error(raw)[0]}", 502, raw)
+        ex.row.update(usage_mod.from_response(candidate.provider.format, data))
+        if ex.count_tokens:
+            out = data
+        else:
+            out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
+                                           ex.client_model)
+            if losses:
+                ex.row["losses"] = [*ex.row.get("losses", []), *losses]
+        encoded = orjson.dumps(out)
+        ex.row["response_body"] = encoded
+        await ex.responder.complete(200, encoded, JSON)
+
+    async def relay_stream(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
+                           response: httpx.Response) -> None:
+        provider = candidate.provider
+        content_type = response.headers.get("content-type", "")
+        if "text/event-stream" not in content_type:
+            raw = await response.aread()
+            raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: "
+                                f"{raw[:200]!r}", 502, raw)
+        chunks = response.aiter_raw()
+        splitter = FrameSplitter()
+        held: list[bytes] = []
+        try:
+            async with asyncio.timeout(provider.timeouts.first_byte):
+                async for chunk in chunks:
+                    frames = splitter.feed(chunk)
+                    held.extend(frames)
+                    problem = next((p for p in map(lambda f: first_event_problem(provider.format, f), frames)
+                                    if p), None)
+                    if problem:
+                        raise AttemptFailed(problem, 502, b"")
+                    if any(b"data:" in frame for frame in frames):
+                        break
+                else:
+                    held.extend(splitter.finish())
+                    if not any(b"data:" in frame for frame in held):
+                        raise AttemptFailed("upstream stream ended without any event")
+        except TimeoutError:
+            raise AttemptFailed(f"no stream event within {provider.timeouts.first_byte:g}s") from None
+        except httpx.HTTPError as exc:
+            raise AttemptFailed(f"stream broke before its first event: {type(exc).__name__}") from None
+        # Committed: from here on the client has this upstream's answer.
+        await self.pump(ex, candidate, prepared, chunks, splitter, held)
+
+    async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, chunks: Any,
+                   splitter: FrameSplitter, held: list[bytes]) -> None:
+        provider = candidate.provider
+        converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model)
+        tap = usage_mod.StreamUsage(provider.format)
+        responder = ex.responder
+        await responder.start(200, SSE)
+        keepalive = asyncio.ensure_future(self.keep_alive(ex))
+        error: str | None = None
+        try:
+            async with asyncio.timeout(provider.timeouts.total):
+                await self.emit(held, converter, tap, responder)
+                try:
+                    async for chunk in chunks:
+                        await self.emit(splitter.feed(chunk), converter, tap, responder)
+                    await self.emit(splitter.finish(), converter, tap, responder)
+                    tail = converter.finish()
+                except httpx.HTTPError as exc:
+                    error = f"upstream stream failed: {type(exc).__name__}"
+                    tail = converter.fail(error)
+        except TimeoutError:
+            error = f"upstream stream exceeded {provider.timeouts.total:g}s"
+            tail = converter.fail(error)
+        finally:
+            keepalive.cancel()
+        async with responder.lock:
+            await responder.write(tail, more=False)
+        ex.row.update(tap.counts)
+        if converter.losses:
+            ex.row["losses"] = [*ex.row.get("losses", []), *converter.losses]
+        if error:
+            ex.row["error"] = error
+
+    @staticmethod
+    async def emit(frames: list[bytes], converter: Any, tap: usage_mod.StreamUsage, responder: Responder) -> None:
+        if not frames:
+            return
+        out = []
+        for frame in frames:
+            tap.observe(frame)
+            converted = converter.feed(frame)
+            if converted:
+                out.append(converted)
+        if out:
+            async with responder.lock:
+                await responder.write(b"".join(out))
+
+    async def keep_alive(self, ex: Exchange) -> None:
+        """Idle streams get a keep-alive so that clients and middleboxes do not give up on them."""
+        interval = self.config.server.keepalive_seconds
+        ping = (b'event: ping\ndata: {"type": "ping"}\n\n' if ex.client_format == "anthropic"
+                else b": keep-alive\n\n")
+        responder = ex.responder
+        while True:
+            await asyncio.sleep(interval)
+            if time.monotonic() - responder.last_write_at >= interval and responder.first_byte_at is not None:
+                async with responder.lock:
+                    await responder.write(ping)

@@ -1,0 +1,79 @@
+"""Cut an upstream SSE byte stream into whole events, without decoding them.
+
+The proxy forwards, inspects and interleaves keep-alives only at event boundaries, so a chunk that ends in the
+middle of an event is held back until the rest arrives. Line endings are normalised to LF, which every SSE
+parser accepts; the event text itself is untouched.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+
+class FrameSplitter:
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """Complete events (each ending in a blank line) found so far."""
+        if b"\r" in chunk or self._pending.endswith(b"\r"):
+            data = (self._pending + chunk)
+            if data.endswith(b"\r"):
+                # A CR may be half of a CRLF split across reads: keep it for the next chunk.
+                self._pending = data
+                return []
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        else:
+            data = self._pending + chunk
+        if b"\n\n" not in data:
+            self._pending = data
+            return []
+        parts = data.split(b"\n\n")
+        self._pending = parts.pop()
+        return [part + b"\n\n" for part in parts if part.strip(b"\n")]
+
+    def finish(self) -> list[bytes]:
+        """The last event of a stream that ended without a blank line."""
+        rest, self._pending = self._pending.replace(b"\r\n", b"\n").strip(b"\n"), b""
+        return [rest + b"\n\n"] if rest else []
+
+
+def frame_fields(frame: bytes) -> tuple[str | None, bytes | None]:
+    """The event name and the joined data of one frame; (None, None) for a comment-only frame."""
+    event = None
+    data: list[bytes] = []
+    for line in frame.split(b"\n"):
+        if line.startswith(b"data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(b" ") else value)
+        elif line.startswith(b"event:"):
+            event = line[6:].strip().decode("utf-8", "replace")
+    return event, (b"\n".join(data) if data else None)
+
+
+def first_event_problem(fmt: str, frame: bytes) -> str | None:
+    """Why the first data event of an upstream stream means the attempt failed, or None if it is fine.
+
+    Failing over is still possible at this point because nothing has reached the client yet.
+    """
+    event, data = frame_fields(frame)
+    if data is None:
+        return None
+    if data.strip() == b"[DONE]":
+        return "upstream stream ended before any event"
+    try:
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return f"upstream sent a malformed first event: {data[:200]!r}"
+    if not isinstance(payload, dict):
+        return "upstream sent a first event that is not a JSON object"
+    kind = payload.get("type")
+    if event == "error" or kind == "error" or (fmt == "chat" and payload.get("error")):
+        error = payload.get("error")
+        message = error.get("message") if isinstance(error, dict) else payload.get("message") or error
+        return f"upstream stream started with an error: {message}"
+    if fmt == "responses" and kind == "response.failed":
+        return "upstream response failed before its first output"
+    return None

@@ -1,0 +1,64 @@
+"""From a client's model name and request class to an ordered list of provider candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from apiswitch.runtime.proxy.classify import request_classes
+from apiswitch.runtime.proxy.config import Config, Provider, Target
+
+
+@dataclass(frozen=True)
+class Candidate:
+    provider: Provider
+    model: str  # the model name the upstream receives
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: str | None  # the route pattern that matched, if a model route decided
+    rule: str | None  # the class rule (or "default") that decided, if one did
+    candidates: tuple[Candidate, ...]
+
+
+class NoRoute(Exception):
+    """No route, class rule or default covers this model."""
+
+
+class Router:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def decide(self, model: str, body: dict[str, Any], fmt: str, body_size: int) -> Decision:
+        rules = self.config.rules
+        if rules.by_class:
+            classes = request_classes(body, fmt, body_size, rules)
+            for name, targets in rules.by_class.items():
+                if name in classes:
+                    return Decision(None, name, self._candidates(targets, model))
+        for route in self.config.routes:
+            if fnmatchcase(model, route.pattern):
+                return Decision(route.pattern, None, self._candidates(route.targets, model))
+        if rules.default:
+            return Decision(None, "default", self._candidates(rules.default, model))
+        if not self.config.providers:
+            raise NoRoute("no provider is configured; add a [providers.NAME] table and a route "
+                          "(see `apiswitch serve --help`)")
+        raise NoRoute(f"no route for model {model!r}: add a matching entry under [routes] or a "
+                      "[rules] default")
+
+    def _candidates(self, targets: tuple[Target, ...], model: str) -> tuple[Candidate, ...]:
+        return tuple(Candidate(self.config.providers[t.provider], t.model or model) for t in targets)
+
+    def visible_models(self) -> list[str]:
+        """Model names a client can ask for: literal route names, then every provider's listed models."""
+        seen: dict[str, None] = {}
+        for route in self.config.routes:
+            if not any(ch in route.pattern for ch in "*?["):
+                seen[route.pattern] = None
+        for provider in self.config.providers.values():
+            for name in provider.models:
+                seen[name] = None
+        return list(seen)

@@ -1,0 +1,115 @@
+"""The proxy's side of the translators: same-format passthrough, or the runtime's translators.
+
+Passthrough keeps the client's body and the upstream's events as they are, except for the model name:
+responses always report the model the client asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
+
+
+class Prepared:
+    """A request ready for one upstream, and what the way back needs."""
+
+    __slots__ = ("body", "losses", "context")
+
+    def __init__(self, body: dict[str, Any], losses: list[dict[str, str]], context: Any) -> None:
+        self.body = body
+        self.losses = losses
+        self.context = context
+
+
+def _losses(items: Any) -> list[dict[str, str]]:
+    return [loss.to_dict() if hasattr(loss, "to_dict") else dict(loss) for loss in items or ()]
+
+
+def prepare_request(body: dict[str, Any], client_format: str, upstream_format: str) -> Prepared:
+    if client_format == upstream_format:
+        return Prepared(dict(body), [], None)
+    try:
+        from apiswitch.runtime.translate import translate_request
+    except ImportError as exc:
+        raise ProxyError(501, f"translation {client_format} -> {upstream_format} is not available: {exc}") from None
+    try:
+        result = translate_request(body, client_format, upstream_format)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ProxyError(400, f"cannot translate this request for a {upstream_format} provider: {exc}") from None
+    return Prepared(dict(result.body), _losses(result.losses), result.context)
+
+
+def convert_response(body: dict[str, Any], prepared: Prepared, client_format: str, upstream_format: str,
+                     client_model: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    if client_format == upstream_format:
+        if "model" in body:
+            body["model"] = client_model
+        return body, []
+    from apiswitch.runtime.translate import translate_response
+
+    result = translate_response(body, upstream_format, client_format, context=prepared.context)
+    out = dict(result.body)
+    if "model" in out:
+        out["model"] = client_model
+    return out, _losses(result.losses)
+
+
+class PassthroughStream:
+    """Forwards upstream frames unchanged except for the model name, which becomes the client's."""
+
+    def __init__(self, client_format: str, upstream_model: str, client_model: str) -> None:
+        self.client_format = client_format
+        self.rewrite = upstream_model != client_model
+        self.pattern = re.compile(rb'"model"\s*:\s*' + re.escape(orjson.dumps(upstream_model)))
+        self.replacement = b'"model":' + orjson.dumps(client_model).replace(b"\\", b"\\\\")
+        self.losses: list[dict[str, str]] = []
+        self.sequence = 0
+
+    def feed(self, frame: bytes) -> bytes:
+        if self.client_format == "responses":
+            self.sequence += 1
+        if self.rewrite and b'"model"' in frame:
+            return self.pattern.sub(self.replacement, frame)
+        return frame
+
+    def finish(self) -> bytes:
+        return b""
+
+    def fail(self, message: str) -> bytes:
+        return stream_error_event(self.client_format, message, sequence_number=self.sequence)
+
+
+class TranslatedStream:
+    """Upstream frames in, client-format events out, through the runtime's StreamTranslator."""
+
+    def __init__(self, client_format: str, upstream_format: str, prepared: Prepared) -> None:
+        from apiswitch.runtime.streaming import StreamTranslator
+
+        self.client_format = client_format
+        self.translator = StreamTranslator(upstream_format, client_format, context=prepared.context)
+
+    @property
+    def losses(self) -> list[dict[str, str]]:
+        return _losses(getattr(self.translator, "losses", ()))
+
+    def feed(self, frame: bytes) -> bytes:
+        return self.translator.feed(frame)
+
+    def finish(self) -> bytes:
+        return self.translator.finish()
+
+    def fail(self, message: str) -> bytes:
+        try:
+            return self.translator.fail(message)
+        except Exception:  # noqa: BLE001 - a broken error path must still end the stream in-band
+            return stream_error_event(self.client_format, message)
+
+
+def stream_converter(prepared: Prepared, client_format: str, upstream_format: str, upstream_model: str,
+                     client_model: str) -> PassthroughStream | TranslatedStream:
+    if client_format == upstream_format:
+        return PassthroughStream(client_format, upstream_model, client_model)
+    return TranslatedStream(client_format, upstream_format, prepared)

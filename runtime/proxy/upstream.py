@@ -1,0 +1,79 @@
+"""What goes to a provider: its URL, its headers, and the request body adjusted to its quirks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiswitch.runtime.proxy.config import Provider
+
+ANTHROPIC_VERSION = "2023-06-01"
+_PATHS = {"anthropic": "/v1/messages", "chat": "/chat/completions", "responses": "/responses"}
+# Client headers worth passing on, per upstream format. Everything else (the client's key, cookies, its
+# user agent, hop-by-hop headers) stays behind.
+_KEEP = {"anthropic": ("anthropic-beta", "anthropic-version"), "chat": (), "responses": ()}
+
+
+class MissingKey(Exception):
+    pass
+
+
+def endpoint_url(provider: Provider, count_tokens: bool = False) -> str:
+    """Anthropic base URLs are the host (the SDK convention); OpenAI-style base URLs end in /v1 already."""
+    path = _PATHS[provider.format]
+    if count_tokens:
+        path += "/count_tokens"
+    return provider.base_url + path
+
+
+def upstream_headers(provider: Provider, client_headers: dict[str, str], client_format: str) -> dict[str, str]:
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    if provider.format == "anthropic":
+        headers["anthropic-version"] = ANTHROPIC_VERSION
+        if client_format == "anthropic":
+            for name in _KEEP["anthropic"]:
+                value = client_headers.get(name)
+                if value:
+                    headers[name] = value
+        if provider.api_key:
+            headers["x-api-key"] = provider.api_key
+    elif provider.api_key:
+        headers["authorization"] = f"Bearer {provider.api_key}"
+    if provider.api_key_env and not provider.api_key:
+        raise MissingKey(f"provider {provider.name!r}: environment variable {provider.api_key_env} is not set")
+    headers.update(provider.headers)
+    return headers
+
+
+def adjust_body(body: dict[str, Any], provider: Provider, model: str) -> dict[str, Any]:
+    """Set the upstream model, the output cap and the provider's quirks on an already-translated body."""
+    body["model"] = model
+    cap = provider.max_output_tokens
+    if cap:
+        for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
+            value = body.get(name)
+            if isinstance(value, int) and value > cap:
+                body[name] = cap
+    if provider.format != "chat":
+        return body
+    quirks = provider.quirks
+    if quirks.no_stream_usage:
+        body.pop("stream_options", None)
+    messages = body.get("messages")
+    if isinstance(messages, list) and (quirks.string_content or not quirks.reasoning_content_echo):
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            if not quirks.reasoning_content_echo:
+                # Most chat providers reject an unknown message field; only echo it where it is wanted.
+                message.pop("reasoning_content", None)
+            if quirks.string_content:
+                _flatten_content(message)
+    return body
+
+
+def _flatten_content(message: dict[str, Any]) -> None:
+    content = message.get("content")
+    if content is None:
+        message["content"] = ""
+    elif isinstance(content, list) and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+        message["content"] = "".join(str(p.get("text", "")) for p in content)

@@ -1,0 +1,81 @@
+"""Token counts for the request log, read from the upstream's own response or stream events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from apiswitch.runtime.proxy.frames import frame_fields
+
+FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def from_usage(fmt: str, usage: Any) -> dict[str, int]:
+    """Normalise one `usage` object of a format into the log's four counters (absent ones left out)."""
+    if not isinstance(usage, dict):
+        return {}
+    if fmt == "anthropic":
+        found = {
+            "input_tokens": _int(usage.get("input_tokens")),
+            "output_tokens": _int(usage.get("output_tokens")),
+            "cache_read_tokens": _int(usage.get("cache_read_input_tokens")),
+            "cache_write_tokens": _int(usage.get("cache_creation_input_tokens")),
+        }
+    elif fmt == "chat":
+        details = usage.get("prompt_tokens_details") or {}
+        cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
+        found = {
+            "input_tokens": _int(usage.get("prompt_tokens")),
+            "output_tokens": _int(usage.get("completion_tokens")),
+            # DeepSeek reports its cache hits under its own name.
+            "cache_read_tokens": cached if cached is not None else _int(usage.get("prompt_cache_hit_tokens")),
+        }
+    else:
+        details = usage.get("input_tokens_details") or {}
+        found = {
+            "input_tokens": _int(usage.get("input_tokens")),
+            "output_tokens": _int(usage.get("output_tokens")),
+            "cache_read_tokens": _int(details.get("cached_tokens")) if isinstance(details, dict) else None,
+        }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def from_response(fmt: str, body: dict[str, Any]) -> dict[str, int]:
+    return from_usage(fmt, body.get("usage"))
+
+
+class StreamUsage:
+    """Watches upstream stream frames and keeps the latest counts; only frames mentioning usage are parsed."""
+
+    __slots__ = ("fmt", "counts")
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.counts: dict[str, int] = {}
+
+    def observe(self, frame: bytes) -> None:
+        if b'"usage"' not in frame:
+            return
+        _, data = frame_fields(frame)
+        if not data:
+            return
+        try:
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return
+        if not isinstance(payload, dict):
+            return
+        if self.fmt == "anthropic":
+            usage = payload.get("usage")
+            if usage is None and isinstance(payload.get("message"), dict):
+                usage = payload["message"].get("usage")
+        elif self.fmt == "chat":
+            usage = payload.get("usage")
+        else:
+            response = payload.get("response")
+            usage = response.get("usage") if isinstance(response, dict) else None
+        self.counts.update(from_usage(self.fmt, usage))
