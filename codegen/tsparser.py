@@ -204,7 +204,7 @@ class _Parser:
                 if not self.at(","):
                     break
                 self.take()
-        obj = self.parse_object_body(name_tok.value, self.src(kw))
+        obj = self.parse_object_body(name_tok.value, self.src(kw), named=True)
         obj.extends = extends
         obj.description = self.item_doc or kw.doc or obj.description
         if self.pos < len(self.toks) and self.at(";"):
@@ -269,10 +269,10 @@ class _Parser:
 
     # ---- object bodies --------------------------------------------------------------------------
 
-    def parse_object_body(self, name: str, source: Source) -> ObjectType:
+    def parse_object_body(self, name: str, source: Source, *, named: bool = False) -> ObjectType:
         open_tok = self.expect("{")
         taken = {d.name for d in self.result.declarations}
-        if name in taken:
+        if name in taken and not named:
             name = next(f"{name}{k}" for k in range(2, 10_000) if f"{name}{k}" not in taken)
         obj = ObjectType(name, [], [], open_tok.doc, source)
         self.result.declarations.append(obj)
@@ -367,9 +367,13 @@ class _Parser:
         if len(members) == 1:
             return members[0]
         flat: list[TypeExpr] = []
+        keys: set[object] = set()
         for m in members:
             for x in m.members if isinstance(m, UnionOf) else (m,):
-                if x not in flat:
+                # `1` and `true` are equal in Python; as literal types they are not.
+                key = (type(x.value).__name__, x.value) if isinstance(x, Lit) else x
+                if key not in keys:
+                    keys.add(key)
                     flat.append(x)
         return UnionOf(tuple(flat)) if len(flat) > 1 else flat[0]
 
