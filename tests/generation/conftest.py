@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from apiswitch.codegen.build import build_spec
 from apiswitch.codegen.emit import render_all
 

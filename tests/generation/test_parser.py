@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from apiswitch.codegen.build import build_spec
 from apiswitch.codegen.ir import Alias, ArrayOf, Lit, MapOf, ObjectType, Prim, Ref, SpecError, UnionOf
 

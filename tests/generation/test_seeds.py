@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from apiswitch.codegen.build import read_spec
 
 # (interfaces, aliases, fields, stream events, skipped) — change only with a reason in the commit.
