@@ -1,0 +1,77 @@
+"""A real proxy on 127.0.0.1 for tests: uvicorn in a thread, a config written as TOML text."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from apiswitch.runtime.proxy.app import build_app
+from apiswitch.runtime.proxy.config import Config, parse_config
+
+
+def provider_toml(name: str, fmt: str, base_url: str, *, key_env: str | None = None, extra: str = "") -> str:
+    lines = [f"[providers.{name}]", f'format = "{fmt}"', f'base_url = "{base_url}"']
+    if key_env:
+        lines.append(f'api_key_env = "{key_env}"')
+    return "\n".join(lines) + "\n" + extra + "\n"
+
+
+class RunningProxy:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.app = build_app(config)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self._socket = sock
+        server_config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
+                                       timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(server_config)
+        self._thread = threading.Thread(target=self._run, name="apiswitch-test-proxy", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.server.serve(sockets=[self._socket]))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def state(self):
+        return self.app.state.proxy
+
+    def start(self) -> RunningProxy:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the test proxy did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(10)
+        self._socket.close()
+
+    def log_rows(self, count: int, timeout: float = 5.0) -> list[dict]:
+        """Waits until the background writer has stored `count` rows, then returns them oldest first."""
+        from apiswitch.runtime.proxy.requestlog import read_latest
+
+        path = self.state.request_log.path
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = read_latest(Path(path), 1000)
+            if len(rows) >= count or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.02)
+
+
+def start_proxy(toml: str, tmp_path: Path, env: dict[str, str] | None = None) -> RunningProxy:
+    if "[log]" not in toml:
+        toml += f'\n[log]\npath = "{(tmp_path / "requests.db").as_posix()}"\n'
+    return RunningProxy(parse_config(toml, "test.toml", env or {})).start()
