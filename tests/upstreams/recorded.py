@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,14 @@ class RecordedRequest:
     body: Any = None  # parsed JSON, or None when the body was empty or not JSON
     answer: Any = field(default=None, repr=False)  # the Reply / ErrorReply that was served
     outcome: str | None = None  # for streams: "completed" or "client disconnected"
+    finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    def wait_finished(self, timeout: float = 10.0) -> str | None:
+        """Waits until the server is done with this request (a stream may outlive the client); returns
+        the outcome."""
+        if not self.finished.wait(timeout):
+            raise AssertionError(f"the upstream was still serving {self.path} after {timeout}s")
+        return self.outcome
 
     @property
     def stream(self) -> bool:

@@ -184,6 +184,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         request = self._receive()
+        try:
+            self._serve(request)
+        finally:
+            request.finished.set()
+
+    def _serve(self, request: RecordedRequest) -> None:
         wire = self.upstream.wire
         if request.path.endswith("/v1/messages/count_tokens") and self.upstream.format == "anthropic":
             self._send_json(200, {"input_tokens": max(1, len(request.raw_body) // 4)})

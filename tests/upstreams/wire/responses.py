@@ -25,7 +25,7 @@ def _usage(reply: Reply) -> dict[str, Any]:
     u = reply.usage
     total_input = u.input_tokens + u.cache_read_tokens + u.cache_write_tokens
     return {"input_tokens": total_input,
-            "input_tokens_details": {"cached_tokens": u.cache_read_tokens},
+            "input_tokens_details": {"cached_tokens": u.cache_read_tokens, "cache_write_tokens": u.cache_write_tokens},
             "output_tokens": u.output_tokens,
             "output_tokens_details": {"reasoning_tokens": u.reasoning_tokens},
             "total_tokens": total_input + u.output_tokens}
