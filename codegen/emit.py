@@ -125,6 +125,12 @@ class _Renderer:
         return f"{py}: {rendered}"
 
 
+def isort_key(name: str) -> tuple[int, list[object]]:
+    """The order ruff's isort gives imported names: constants, classes, then others; case-blind, natural."""
+    group = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return group, [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name.lower())]
+
+
 def _literal(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -178,7 +184,7 @@ def render_spec(spec: Spec) -> dict[str, str]:
         classes.append({"name": obj.name, "doc": doc, "fields": fields})
     aliases = [{"name": a.name, "expr": r.type(a.type), "doc": " ".join(a.description.split())}
                for a in _alias_order(spec)]
-    exports = sorted(spec.types)
+    exports = sorted(spec.types, key=isort_key)
     pkg = package_name(spec)
     events = []
     for ev in spec.events:
