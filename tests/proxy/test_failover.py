@@ -1,0 +1,180 @@
+"""Faults before the first byte fail over to the next candidate; after it they end the stream in-band."""
+
+from __future__ import annotations
+
+import anthropic
+import httpx
+import orjson
+import pytest
+from upstreams import ErrorReply, Fault, Reply, refused_url
+
+from .harness import provider_toml
+
+REQUEST = {"model": "claude-x", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def two_providers(proxy, first_url: str, second_url: str, fmt: str = "anthropic", extra: str = "",
+                  first_extra: str = ""):
+    toml = (provider_toml("first", fmt, first_url, extra=first_extra) + provider_toml("second", fmt, second_url)
+            + '[routes]\n"*" = ["first", "second"]\n' + extra)
+    return proxy(toml)
+
+
+def sse_events(text: str) -> list[tuple[str | None, str]]:
+    events = []
+    for block in text.split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if name or data:
+            events.append((name, "\n".join(data)))
+    return events
+
+
+def test_connection_refused_fails_over(proxy, scripted_upstream):
+    second = scripted_upstream("anthropic", Reply.text("from second"))
+    running = two_providers(proxy, refused_url(), second.base_url)
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert response.status_code == 200
+    assert response.json()["content"][0]["text"] == "from second"
+    row = running.log_rows(1)[-1]
+    assert row["provider"] == "second" and row["attempts"] == 2
+
+
+@pytest.mark.parametrize("answer", [ErrorReply(503, "overloaded"), ErrorReply(500), ErrorReply(529),
+                                    Reply(fault=Fault(drop_connection=True))],
+                         ids=["503", "500", "529", "dropped"])
+def test_server_errors_fail_over(proxy, scripted_upstream, answer):
+    first = scripted_upstream("anthropic", answer)
+    second = scripted_upstream("anthropic", Reply.text("from second"))
+    running = two_providers(proxy, first.base_url, second.base_url)
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert response.status_code == 200, response.text
+    assert response.json()["content"][0]["text"] == "from second"
+    assert len(first.calls) == 1 and len(second.calls) == 1
+    assert second.calls[0].body["messages"] == REQUEST["messages"]  # the original request, not a leftover
+
+
+def test_rate_limit_respects_retry_after_with_a_cool_down(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", ErrorReply(429, "slow down", retry_after=30), default=Reply.text("a"))
+    second = scripted_upstream("anthropic", default=Reply.text("from second"))
+    running = two_providers(proxy, first.base_url, second.base_url)
+    for _ in range(3):
+        response = httpx.post(running.url + "/v1/messages", json=REQUEST)
+        assert response.json()["content"][0]["text"] == "from second"
+    assert len(first.calls) == 1  # cooled down for Retry-After: not asked again
+    health = httpx.get(running.url + "/health").json()
+    assert health["providers"]["first"]["open"] is True
+    assert 0 < health["providers"]["first"]["retry_in_seconds"] <= 30
+
+
+def test_retry_after_is_capped(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", ErrorReply(429, retry_after=3600))
+    second = scripted_upstream("anthropic", default=Reply.text("b"))
+    running = two_providers(proxy, first.base_url, second.base_url,
+                            extra="[failover]\nretry_after_cap_seconds = 5\n")
+    httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert httpx.get(running.url + "/health").json()["providers"]["first"]["retry_in_seconds"] <= 5
+
+
+def test_first_byte_timeout_fails_over(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", Reply.text("too late", fault=Fault(first_byte_delay=3)))
+    second = scripted_upstream("anthropic", Reply.text("from second"))
+    running = two_providers(proxy, first.base_url, second.base_url,
+                            first_extra="[providers.first.timeouts]\nfirst_byte = 0.3\n")
+    response = httpx.post(running.url + "/v1/messages", json=dict(REQUEST, stream=True), timeout=10)
+    assert response.status_code == 200
+    assert "from second" in "".join(orjson.loads(d).get("delta", {}).get("text", "")
+                                    for _, d in sse_events(response.text) if d)
+    assert running.log_rows(1)[-1]["provider"] == "second"
+
+
+@pytest.mark.parametrize("fmt", ["anthropic", "chat", "responses"])
+@pytest.mark.parametrize("fault", [Fault(error_first_event=True), Fault(malformed_first_event=True)],
+                         ids=["error-event", "malformed-event"])
+def test_bad_first_event_fails_over(proxy, scripted_upstream, fmt, fault):
+    first = scripted_upstream(fmt, Reply.text("broken", fault=fault))
+    second = scripted_upstream(fmt, Reply.text("from second"))
+    running = two_providers(proxy, first.base_url, second.base_url, fmt=fmt)
+    path = {"anthropic": "/v1/messages", "chat": "/v1/chat/completions", "responses": "/v1/responses"}[fmt]
+    body = dict(REQUEST, stream=True)
+    if fmt == "responses":
+        body = {"model": "m", "input": "hi", "stream": True}
+    response = httpx.post(running.url + path, json=body, timeout=10)
+    assert response.status_code == 200
+    assert "broken" not in response.text and "oops" not in response.text
+    assert len(second.calls) == 1
+    assert running.log_rows(1)[-1]["provider"] == "second"
+
+
+def test_failure_after_first_byte_is_an_in_band_error(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", Reply.text("a long answer " * 10, fault=Fault(die_after_events=4)))
+    second = scripted_upstream("anthropic", Reply.text("never"))
+    running = two_providers(proxy, first.base_url, second.base_url)
+    response = httpx.post(running.url + "/v1/messages", json=dict(REQUEST, stream=True), timeout=10)
+    events = sse_events(response.text)
+    assert events[0][0] == "message_start"
+    assert events[-1][0] == "error"
+    assert orjson.loads(events[-1][1])["type"] == "error"
+    assert second.calls == []  # too late to fail over: the client already had bytes
+    client = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
+    first.script(Reply.text("a long answer " * 10, fault=Fault(die_after_events=4)))
+    with pytest.raises(anthropic.APIError):
+        with client.messages.stream(**REQUEST) as stream:
+            stream.get_final_message()
+
+
+def test_client_errors_do_not_fail_over(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", ErrorReply(400, "prompt is too long"))
+    second = scripted_upstream("anthropic", Reply.text("never"))
+    running = two_providers(proxy, first.base_url, second.base_url)
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert response.status_code == 400
+    assert response.json() == {"type": "error", "error": {"type": "invalid_request_error",
+                                                          "message": "prompt is too long"}}
+    assert second.calls == []
+
+
+def test_all_failed_uses_the_client_format(proxy, scripted_upstream):
+    running = two_providers(proxy, refused_url(), refused_url(), fmt="chat")
+    response = httpx.post(running.url + "/v1/chat/completions",
+                          json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert "all providers failed" in error["message"] and "first" in error["message"]
+    assert "second" in error["message"]
+
+
+def test_last_upstream_status_is_kept_when_all_fail(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", ErrorReply(503, "first is down"))
+    second = scripted_upstream("anthropic", ErrorReply(429, "second is busy", retry_after=7))
+    running = two_providers(proxy, first.base_url, second.base_url)
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "7"
+    assert response.json()["error"]["type"] == "rate_limit_error"
+    assert "second is busy" in response.json()["error"]["message"]
+
+
+def test_circuit_breaker_skips_a_failing_provider(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", default=ErrorReply(500, "broken"))
+    second = scripted_upstream("anthropic", default=Reply.text("ok"))
+    running = two_providers(proxy, first.base_url, second.base_url,
+                            extra="[failover]\nbreaker_failures = 2\nbreaker_cooldown_seconds = 60\n")
+    for _ in range(5):
+        assert httpx.post(running.url + "/v1/messages", json=REQUEST).status_code == 200
+    assert len(first.calls) == 2
+    assert len(second.calls) == 5
+
+
+def test_non_streaming_malformed_body_fails_over(proxy, scripted_upstream):
+    first = scripted_upstream("chat", ErrorReply(200, body={"error": {"message": "upstream hiccup"}}))
+    second = scripted_upstream("chat", Reply.text("fine"))
+    running = two_providers(proxy, first.base_url, second.base_url, fmt="chat")
+    response = httpx.post(running.url + "/v1/chat/completions",
+                          json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "fine"

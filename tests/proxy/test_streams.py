@@ -1,0 +1,68 @@
+"""Client disconnects, keep-alives and idle timeouts on streams."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import orjson
+from upstreams import Fault, Reply
+
+from .harness import provider_toml
+from .test_failover import sse_events
+
+
+def one_provider(proxy, upstream, fmt: str, extra: str = "", provider_extra: str = ""):
+    toml = provider_toml("up", fmt, upstream.base_url, extra=provider_extra) + '[routes]\n"*" = "up"\n' + extra
+    return proxy(toml)
+
+
+def test_client_disconnect_cancels_the_upstream_request(proxy, scripted_upstream):
+    upstream = scripted_upstream("anthropic", Reply.text("word " * 400, chunk_size=5,
+                                                         fault=Fault(event_delay=0.05)))
+    running = one_provider(proxy, upstream, "anthropic")
+    body = orjson.dumps({"model": "m", "max_tokens": 5, "stream": True,
+                         "messages": [{"role": "user", "content": "hi"}]})
+    with socket.create_connection(("127.0.0.1", running.port)) as sock:
+        sock.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        received = b""
+        while b"content_block_delta" not in received:
+            received += sock.recv(4096)
+    # The stream would take 20 s to finish; the proxy must drop the upstream request long before.
+    outcome = upstream.wait_for_calls(1)[0].wait_finished(timeout=5)
+    assert outcome == "client disconnected"
+    row = running.log_rows(1)[-1]
+    assert row["status"] == 499 and row["error"] == "client disconnected"
+
+
+def test_idle_stream_gets_keep_alives(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("slow", chunk_size=2, fault=Fault(event_delay=0.6)))
+    running = one_provider(proxy, upstream, "chat", extra="[server]\nkeepalive_seconds = 0.2\n")
+    response = httpx.post(running.url + "/v1/chat/completions", timeout=20, json={
+        "model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    assert ": keep-alive\n\n" in response.text
+    text = "".join((orjson.loads(d)["choices"][0]["delta"].get("content") or "")
+                   for _, d in sse_events(response.text) if d and d != "[DONE]" and orjson.loads(d)["choices"])
+    assert text == "slow"
+
+
+def test_anthropic_keep_alive_is_a_ping_event(proxy, scripted_upstream):
+    upstream = scripted_upstream("anthropic", Reply.text("slow", chunk_size=2, fault=Fault(event_delay=0.6)))
+    running = one_provider(proxy, upstream, "anthropic", extra="[server]\nkeepalive_seconds = 0.2\n")
+    response = httpx.post(running.url + "/v1/messages", timeout=20, json={
+        "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    names = [name for name, _ in sse_events(response.text)]
+    # The scripted upstream sends one ping itself; the rest are the proxy's keep-alives.
+    assert names.count("ping") > 1
+    assert names[0] == "message_start" and names[-1] == "message_stop"
+
+
+def test_idle_timeout_ends_a_stalled_stream(proxy, scripted_upstream):
+    upstream = scripted_upstream("anthropic", Reply.text("stalls", chunk_size=2, fault=Fault(event_delay=3)))
+    running = one_provider(proxy, upstream, "anthropic", provider_extra="[providers.up.timeouts]\nidle = 0.5\n")
+    response = httpx.post(running.url + "/v1/messages", timeout=20, json={
+        "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    events = sse_events(response.text)
+    assert events[-1][0] == "error"
+    assert "ReadTimeout" in orjson.loads(events[-1][1])["error"]["message"]
