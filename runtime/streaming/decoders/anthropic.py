@@ -1,0 +1,204 @@
+"""Anthropic Messages stream -> hub stream events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from apiswitch.runtime.hub import Usage
+
+from ..events import (
+    ArgumentsDelta,
+    KeepAlive,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFinished,
+    ResponseStarted,
+    SignatureDelta,
+    StreamEvent,
+    TextDelta,
+)
+from ..mapping import usage_from_anthropic
+from .base import StreamDecoder
+
+# Which delta types may go to which hub part type; anything else is a protocol violation.
+DELTA_PART_TYPES = {
+    "text_delta": ("text",),
+    "input_json_delta": ("tool_call", "opaque"),
+    "thinking_delta": ("reasoning",),
+    "signature_delta": ("reasoning",),
+    "citations_delta": ("text",),
+}
+KEEPALIVE = KeepAlive()
+
+
+class AnthropicDecoder(StreamDecoder):
+    source = "anthropic"
+
+    def __init__(self, context, losses) -> None:
+        super().__init__(context, losses)
+        self._started = False
+        # Anthropic block index -> (hub index, hub part type)
+        self._blocks: dict[int, tuple[int, str]] = {}
+        self._open: int | None = None
+        self._next = 0
+        self._usage = Usage()
+        self._usage_seen = False
+        self._stop_reason: str | None = None
+        self._stop_sequence: str | None = None
+        # The thinking block being streamed, rebuilt whole because another format can only carry it opaquely.
+        self._thinking: dict[str, Any] | None = None
+
+    def event(self, sse) -> list[StreamEvent]:
+        if self.closed:
+            return []
+        if sse.event == "ping":
+            return [KEEPALIVE]
+        try:
+            data = orjson.loads(sse.data)
+            kind = data.get("type") or sse.event
+        except (orjson.JSONDecodeError, AttributeError):
+            return self.malformed("not a JSON object")
+        try:
+            if kind == "content_block_delta":
+                return self._delta(data)
+            if kind == "content_block_start":
+                return self._block_start(data)
+            if kind == "content_block_stop":
+                return self._block_stop(data)
+            if kind == "message_start":
+                return self._message_start(data)
+            if kind == "message_delta":
+                delta = data.get("delta") or {}
+                self._stop_reason = delta.get("stop_reason") or self._stop_reason
+                self._stop_sequence = delta.get("stop_sequence") or self._stop_sequence
+                if data.get("usage"):
+                    usage_from_anthropic(data["usage"], self._usage)
+                    self._usage_seen = True
+                return []
+            if kind == "message_stop":
+                if not self._started or self._open is not None:
+                    return self.malformed("message_stop before message_start or with a block open")
+                self.closed = True
+                return [
+                    ResponseFinished(
+                        self._stop_reason, self._stop_sequence, self._usage if self._usage_seen else None
+                    )
+                ]
+            if kind == "error":
+                error = data.get("error") or {}
+                return self.fail(
+                    error.get("type") or "api_error",
+                    error.get("message") or "upstream error",
+                    error.get("type") or "api_error",
+                )
+            if kind == "ping":
+                return [KEEPALIVE]
+        except (KeyError, TypeError) as exc:
+            return self.malformed(f"{kind} without {exc}")
+        # New event types are ignored, as the API asks clients to do.
+        return []
+
+    def _message_start(self, data: dict[str, Any]) -> list[StreamEvent]:
+        if self._started:
+            return self.malformed("a second message_start")
+        self._started = True
+        message = data["message"]
+        usage = message.get("usage")
+        if usage:
+            usage_from_anthropic(usage, self._usage)
+            # message_start always carries usage; only a non-zero output count proves the upstream counts.
+            self._usage_seen = bool(usage.get("input_tokens") or usage.get("output_tokens"))
+        return [
+            ResponseStarted(
+                message.get("id"),
+                message.get("model"),
+                None,
+                Usage(**vars_of(self._usage)) if usage else None,
+            )
+        ]
+
+    def _block_start(self, data: dict[str, Any]) -> list[StreamEvent]:
+        if not self._started or self._open is not None or data["index"] in self._blocks:
+            return self.malformed("content_block_start out of order")
+        block = data["content_block"]
+        btype = block.get("type")
+        if btype == "text":
+            part: dict[str, Any] = {"type": "text", "text": ""}
+            out: list[StreamEvent] = []
+            if block.get("text"):
+                out.append(TextDelta(self._next, block["text"]))
+        elif btype == "thinking":
+            part = {"type": "reasoning", "text": "", "summary": []}
+            self._thinking = {
+                "type": "thinking",
+                "thinking": block.get("thinking") or "",
+                "signature": block.get("signature") or "",
+            }
+            out = []
+        elif btype == "redacted_thinking":
+            part = {"type": "reasoning", "text": "", "summary": [], "redacted": block.get("data", "")}
+            self._thinking = dict(block)
+            out = []
+        elif btype == "tool_use":
+            part = {"type": "tool_call", "id": block["id"], "name": block["name"], "kind": "function"}
+            out = []
+            if block.get("input"):
+                out.append(ArgumentsDelta(self._next, orjson.dumps(block["input"]).decode()))
+        else:
+            part = {"type": "opaque", "format": "anthropic", "block": block}
+            out = []
+        index = self._next
+        self._next += 1
+        self._blocks[data["index"]] = (index, part["type"])
+        self._open = data["index"]
+        return [PartStarted(index, part), *out]
+
+    def _delta(self, data: dict[str, Any]) -> list[StreamEvent]:
+        block = self._blocks.get(data["index"])
+        delta = data["delta"]
+        dtype = delta["type"]
+        allowed = DELTA_PART_TYPES.get(dtype)
+        if block is None or data["index"] != self._open:
+            return self.malformed(f"{dtype} for a block that is not open")
+        index, ptype = block
+        if allowed is None:
+            self.losses.dropped(f"content[{data['index']}].delta.{dtype}", "unknown delta type")
+            return []
+        if ptype not in allowed:
+            return self.malformed(f"{dtype} sent to a {ptype} block")
+        if dtype == "text_delta":
+            return [TextDelta(index, delta["text"])]
+        if dtype == "input_json_delta":
+            fragment = delta["partial_json"]
+            return [ArgumentsDelta(index, fragment)] if fragment else []
+        if dtype == "thinking_delta":
+            self._thinking["thinking"] += delta["thinking"]
+            return [ReasoningDelta(index, delta["thinking"])]
+        if dtype == "signature_delta":
+            self._thinking["signature"] += delta["signature"]
+            return [SignatureDelta(index, delta["signature"])]
+        self.losses.dropped(
+            f"content[{data['index']}].citations", "citations are not streamed to other formats"
+        )
+        return []
+
+    def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
+        if data["index"] != self._open:
+            return self.malformed("content_block_stop for a block that is not open")
+        self._open = None
+        index, ptype = self._blocks[data["index"]]
+        if ptype == "reasoning":
+            raw, self._thinking = self._thinking, None
+            return [PartStopped(index, raw, "anthropic")]
+        return [PartStopped(index)]
+
+
+def vars_of(usage: Usage) -> dict[str, Any]:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+    }

@@ -1,0 +1,39 @@
+"""What every stream decoder shares: terminal-state bookkeeping and the error for a broken upstream."""
+
+from __future__ import annotations
+
+from apiswitch.runtime.context import TranslationContext
+from apiswitch.runtime.losses import LossCollector
+from apiswitch.runtime.sse import ServerSentEvent
+
+from ..events import ResponseFailed, StreamEvent
+
+
+class StreamDecoder:
+    """Turns one upstream's SSE events into hub stream events. One instance per stream."""
+
+    source = ""
+
+    def __init__(self, context: TranslationContext, losses: LossCollector) -> None:
+        self.context = context
+        self.losses = losses
+        # True once the upstream's terminal event (or an error) has been turned into hub events.
+        self.closed = False
+
+    def event(self, sse: ServerSentEvent) -> list[StreamEvent]:
+        raise NotImplementedError
+
+    def finish(self) -> list[StreamEvent]:
+        """The upstream's bytes ended. A stream that never reached its terminal event is an error."""
+        if self.closed:
+            return []
+        return self.fail(
+            "upstream_incomplete", f"the {self.source} upstream ended the stream before its terminal event"
+        )
+
+    def fail(self, code: str, message: str, error_type: str = "api_error") -> list[StreamEvent]:
+        self.closed = True
+        return [ResponseFailed(error_type, message, code)]
+
+    def malformed(self, detail: str) -> list[StreamEvent]:
+        return self.fail("upstream_malformed", f"malformed {self.source} stream event: {detail}")

@@ -1,0 +1,191 @@
+"""OpenAI Chat Completions stream -> hub stream events.
+
+Chat deltas are not sequential: one chunk may carry reasoning, text and several tool calls at once. They
+are split in the order reasoning, text, refusal, tool calls, and a part closes when another one starts,
+which is how every chat provider we know of streams (parallel tool calls one after the other).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from apiswitch.runtime.ids import random_id
+from apiswitch.runtime.sse import DONE
+
+from ..events import (
+    ArgumentsDelta,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFinished,
+    ResponseStarted,
+    StreamEvent,
+    TextDelta,
+)
+from ..mapping import CHAT_TO_HUB_STOP, usage_from_chat
+from .base import StreamDecoder
+
+
+class ChatDecoder(StreamDecoder):
+    source = "chat"
+
+    def __init__(self, context, losses) -> None:
+        super().__init__(context, losses)
+        self._started = False
+        self._next = 0
+        # The open hub part: its index and what feeds it ("reasoning", "text", "refusal" or a tool key).
+        self._open_index: int | None = None
+        self._open_key: Any = None
+        # Chat tool-call index -> hub part index, for every call seen so far.
+        self._tools: dict[int, int] = {}
+        self._tool_ids: dict[int, str] = {}
+        self._finish_reason: str | None = None
+        self._usage = None
+
+    def event(self, sse) -> list[StreamEvent]:
+        if self.closed:
+            return []
+        if sse.data == DONE:
+            if self._finish_reason is None:
+                return self.fail(
+                    "upstream_incomplete", "the chat upstream sent [DONE] without a finish_reason"
+                )
+            return self._finished()
+        try:
+            chunk = orjson.loads(sse.data)
+        except orjson.JSONDecodeError:
+            return self.malformed("not JSON")
+        if not isinstance(chunk, dict):
+            return self.malformed("not a JSON object")
+        if chunk.get("error"):
+            error = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
+            return self.fail(
+                str(error.get("code") or error.get("type") or "upstream_error"),
+                error.get("message") or "upstream error",
+            )
+        out: list[StreamEvent] = []
+        if not self._started:
+            self._started = True
+            out.append(ResponseStarted(chunk.get("id"), chunk.get("model"), chunk.get("created")))
+        if chunk.get("usage"):
+            self._usage = usage_from_chat(chunk["usage"])
+        try:
+            for choice in chunk.get("choices") or ():
+                if choice.get("index", 0) != 0:
+                    self.losses.dropped(
+                        f"choices[{choice.get('index')}]", "only the first choice is translated"
+                    )
+                    continue
+                delta = choice.get("delta")
+                if delta:
+                    self._delta(delta, out)
+                reason = choice.get("finish_reason")
+                if reason:
+                    self._finish_reason = reason
+                    self._close(out)
+        except (KeyError, TypeError, AttributeError) as exc:
+            return self.malformed(f"bad delta ({exc})")
+        return out
+
+    def finish(self) -> list[StreamEvent]:
+        # Some providers close the connection after the finish_reason without a [DONE]; the answer is whole.
+        if not self.closed and self._finish_reason is not None:
+            return self._finished()
+        return super().finish()
+
+    def _finished(self) -> list[StreamEvent]:
+        self.closed = True
+        out: list[StreamEvent] = []
+        self._close(out)
+        stop = CHAT_TO_HUB_STOP.get(self._finish_reason or "", "end_turn")
+        out.append(ResponseFinished(stop, None, self._usage))
+        return out
+
+    def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        # DeepSeek, Qwen, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`.
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and isinstance(reasoning, str):
+            index = self._ensure("reasoning", out)
+            out.append(ReasoningDelta(index, reasoning))
+        content = delta.get("content")
+        if content:
+            index = self._ensure("text", out)
+            out.append(TextDelta(index, content))
+        refusal = delta.get("refusal")
+        if refusal:
+            index = self._ensure("refusal", out)
+            out.append(TextDelta(index, refusal))
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for position, call in enumerate(tool_calls):
+                self._tool_call(call, position, out)
+
+    def _ensure(self, key: str, out: list[StreamEvent]) -> int:
+        if self._open_key == key:
+            return self._open_index  # type: ignore[return-value]
+        self._close(out)
+        index = self._open_part(
+            key,
+            out,
+            {"type": key, "text": ""}
+            if key != "reasoning"
+            else {"type": "reasoning", "text": "", "summary": []},
+        )
+        return index
+
+    def _open_part(self, key: Any, out: list[StreamEvent], part: dict[str, Any]) -> int:
+        index = self._next
+        self._next += 1
+        self._open_index, self._open_key = index, key
+        out.append(PartStarted(index, part))
+        return index
+
+    def _close(self, out: list[StreamEvent]) -> None:
+        if self._open_index is not None:
+            if self._open_key == "reasoning":
+                out.append(PartStopped(self._open_index, None, "chat"))
+            else:
+                out.append(PartStopped(self._open_index))
+            self._open_index = self._open_key = None
+
+    def _tool_call(self, call: dict[str, Any], position: int, out: list[StreamEvent]) -> None:
+        number = call.get("index")
+        if number is None:
+            # Some providers omit the index: a call with a new id is a new call, else it continues the last.
+            if call.get("id") and (not self._tools or call["id"] != self._last_tool_id()):
+                number = len(self._tools)
+            else:
+                number = max(self._tools) if self._tools else position
+        function = call.get("function") or {}
+        key = ("tool", number)
+        if number not in self._tools:
+            self._close(out)
+            call_id = call.get("id")
+            if not call_id:
+                call_id = random_id("call_")
+                self.losses.synthesized(
+                    f"choices[0].delta.tool_calls[{number}].id", "the upstream sent no call id"
+                )
+            part = {
+                "type": "tool_call",
+                "id": call_id,
+                "name": function.get("name") or "",
+                "kind": "function",
+            }
+            self._tools[number] = self._open_part(key, out, part)
+            self._tool_ids[number] = call_id
+        elif self._open_key != key:
+            # An upstream that interleaves calls: the earlier call was already closed for the client.
+            self.losses.dropped(
+                f"choices[0].delta.tool_calls[{number}].function.arguments",
+                "arguments arrived for a tool call after another call had started",
+            )
+            return
+        # Upstreams that repeat the id and name in every chunk are fine: only the arguments are read here.
+        arguments = function.get("arguments")
+        if arguments:
+            out.append(ArgumentsDelta(self._tools[number], arguments))
+
+    def _last_tool_id(self) -> str | None:
+        return self._tool_ids.get(max(self._tools)) if self._tools else None

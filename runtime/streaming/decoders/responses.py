@@ -1,0 +1,224 @@
+"""OpenAI Responses stream -> hub stream events.
+
+Output items map to hub parts one to one, except messages: each content part of a message is a hub
+``text`` or ``refusal`` part carrying the message's ``item_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ..events import (
+    ArgumentsDelta,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFinished,
+    ResponseStarted,
+    SignatureDelta,
+    StreamEvent,
+    TextDelta,
+)
+from ..mapping import usage_from_responses
+from .base import StreamDecoder
+
+TOOL_ITEMS = {"function_call": "function", "custom_tool_call": "custom"}
+INCOMPLETE_STOPS = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
+
+
+class ResponsesDecoder(StreamDecoder):
+    source = "responses"
+
+    def __init__(self, context, losses) -> None:
+        super().__init__(context, losses)
+        self._started = False
+        self._next = 0
+        # output_index -> item type, and the hub index of its open part (tool calls and reasoning).
+        self._items: dict[int, dict[str, Any]] = {}
+        # (output_index, content_index) -> hub index, for message content parts.
+        self._contents: dict[tuple[int, int], int] = {}
+        self._open: int | None = None
+        self._saw_tool_call = False
+
+    def event(self, sse) -> list[StreamEvent]:
+        if self.closed:
+            return []
+        try:
+            data = orjson.loads(sse.data)
+            kind = data.get("type") or sse.event
+        except (orjson.JSONDecodeError, AttributeError):
+            return self.malformed("not a JSON object")
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            return []
+        try:
+            return handler(self, data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            return self.malformed(f"{kind} without {exc}")
+
+    def _new_part(self, part: dict[str, Any]) -> PartStarted:
+        index = self._next
+        self._next += 1
+        self._open = index
+        return PartStarted(index, part)
+
+    def _created(self, data):
+        if self._started:
+            return []
+        self._started = True
+        response = data["response"]
+        return [ResponseStarted(response.get("id"), response.get("model"), response.get("created_at"))]
+
+    def _item_added(self, data):
+        if not self._started or self._open is not None:
+            return self.malformed("output_item.added before response.created or with an item open")
+        item = data["item"]
+        itype = item["type"]
+        state: dict[str, Any] = {"type": itype, "id": item.get("id")}
+        self._items[data["output_index"]] = state
+        if itype == "message":
+            return []
+        if itype == "reasoning":
+            state["index"] = self._next
+            return [
+                self._new_part({"type": "reasoning", "text": "", "summary": [], "item_id": item.get("id")})
+            ]
+        if itype in TOOL_ITEMS:
+            self._saw_tool_call = True
+            state["index"] = self._next
+            part = {
+                "type": "tool_call",
+                "id": item["call_id"],
+                "name": item["name"],
+                "kind": TOOL_ITEMS[itype],
+                "item_id": item.get("id"),
+            }
+            if item.get("namespace"):
+                part["namespace"] = item["namespace"]
+            out: list[StreamEvent] = [self._new_part(part)]
+            initial = item.get("arguments") if itype == "function_call" else item.get("input")
+            state["streamed"] = bool(initial)
+            if initial:
+                out.append(ArgumentsDelta(state["index"], initial))
+            return out
+        # Hosted tool calls and new item types: only Responses clients understand them; kept whole at done.
+        return []
+
+    def _content_added(self, data):
+        item = self._items.get(data["output_index"])
+        if item is None or item["type"] != "message" or self._open is not None:
+            return self.malformed("content_part.added outside an open message")
+        ptype = data["part"]["type"]
+        if ptype not in ("output_text", "refusal"):
+            self._contents[(data["output_index"], data["content_index"])] = -1
+            return []
+        kind = "text" if ptype == "output_text" else "refusal"
+        key = (data["output_index"], data["content_index"])
+        self._contents[key] = self._next
+        return [self._new_part({"type": kind, "text": "", "item_id": item["id"]})]
+
+    def _text_delta(self, data):
+        index = self._contents.get((data["output_index"], data["content_index"]))
+        if index is None or index != self._open:
+            return self.malformed("text delta for a content part that is not open")
+        return [TextDelta(index, data["delta"])] if data["delta"] else []
+
+    def _content_done(self, data):
+        index = self._contents.get((data["output_index"], data["content_index"]))
+        if index is None:
+            return self.malformed("content_part.done for an unknown part")
+        if index < 0:
+            return []
+        self._open = None
+        return [PartStopped(index)]
+
+    def _reasoning_delta(self, data, summary: bool):
+        item = self._items.get(data["output_index"])
+        if item is None or item["type"] != "reasoning" or item["index"] != self._open:
+            return self.malformed("reasoning delta outside an open reasoning item")
+        if not data["delta"]:
+            return []
+        return [
+            ReasoningDelta(item["index"], data["delta"], data.get("summary_index", 0) if summary else None)
+        ]
+
+    def _arguments_delta(self, data):
+        item = self._items.get(data["output_index"])
+        if item is None or item["type"] not in TOOL_ITEMS or item["index"] != self._open:
+            return self.malformed("arguments delta outside an open tool call")
+        item["streamed"] = True
+        return [ArgumentsDelta(item["index"], data["delta"])] if data["delta"] else []
+
+    def _item_done(self, data):
+        item = self._items.get(data["output_index"])
+        if item is None:
+            return self.malformed("output_item.done for an item never added")
+        done = data["item"]
+        itype = item["type"]
+        if itype == "reasoning":
+            self._open = None
+            out: list[StreamEvent] = []
+            if done.get("encrypted_content"):
+                out.append(SignatureDelta(item["index"], done["encrypted_content"], "encrypted_content"))
+            out.append(PartStopped(item["index"], done, "responses"))
+            return out
+        if itype in TOOL_ITEMS:
+            self._open = None
+            out = []
+            if not item.get("streamed"):
+                # Upstreams that send the arguments only in the done item.
+                full = done.get("arguments") if itype == "function_call" else done.get("input")
+                if full:
+                    out.append(ArgumentsDelta(item["index"], full))
+            out.append(PartStopped(item["index"]))
+            return out
+        if itype == "message":
+            return []
+        index = self._next
+        self._next += 1
+        return [
+            PartStarted(index, {"type": "opaque", "format": "responses", "block": done}),
+            PartStopped(index),
+        ]
+
+    def _completed(self, data):
+        response = data["response"]
+        status = response.get("status") or data["type"].removeprefix("response.")
+        if status == "incomplete":
+            reason = (response.get("incomplete_details") or {}).get("reason")
+            stop = INCOMPLETE_STOPS.get(reason or "", "max_tokens")
+        elif self._saw_tool_call:
+            stop = "tool_use"
+        else:
+            stop = "end_turn"
+        if self._open is not None:
+            return self.malformed("response ended with an item still open")
+        usage = usage_from_responses(response["usage"]) if response.get("usage") else None
+        self.closed = True
+        return [ResponseFinished(stop, None, usage)]
+
+    def _failed(self, data):
+        response = data.get("response") or {}
+        error = response.get("error") or data.get("error") or data
+        return self.fail(str(error.get("code") or "upstream_error"), error.get("message") or "upstream error")
+
+
+HANDLERS = {
+    "response.created": ResponsesDecoder._created,
+    "response.output_item.added": ResponsesDecoder._item_added,
+    "response.content_part.added": ResponsesDecoder._content_added,
+    "response.output_text.delta": ResponsesDecoder._text_delta,
+    "response.refusal.delta": ResponsesDecoder._text_delta,
+    "response.content_part.done": ResponsesDecoder._content_done,
+    "response.reasoning_summary_text.delta": lambda self, d: self._reasoning_delta(d, True),
+    "response.reasoning_text.delta": lambda self, d: self._reasoning_delta(d, False),
+    "response.function_call_arguments.delta": ResponsesDecoder._arguments_delta,
+    "response.custom_tool_call_input.delta": ResponsesDecoder._arguments_delta,
+    "response.output_item.done": ResponsesDecoder._item_done,
+    "response.completed": ResponsesDecoder._completed,
+    "response.incomplete": ResponsesDecoder._completed,
+    "response.failed": ResponsesDecoder._failed,
+    "error": ResponsesDecoder._failed,
+}

@@ -1,0 +1,228 @@
+"""Hub stream events -> Anthropic Messages stream.
+
+message_start, then per block content_block_start / deltas / content_block_stop with indices counted
+from 0, then message_delta and message_stop. Never ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from apiswitch.runtime import reasoning
+from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.ids import response_id
+
+from ..events import (
+    ArgumentsDelta,
+    KeepAlive,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFailed,
+    ResponseFinished,
+    ResponseStarted,
+    SignatureDelta,
+    TextDelta,
+)
+from ..mapping import anthropic_stop, usage_to_anthropic
+from .base import StreamEncoder, json_string_body
+
+PING = b'event: ping\ndata: {"type":"ping"}\n\n'
+DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+
+
+def frame(name: str, payload: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
+
+
+class AnthropicEncoder(StreamEncoder):
+    target = "anthropic"
+
+    def __init__(self, context, losses) -> None:
+        super().__init__(context, losses)
+        self._next = 0
+        # The open block: its Anthropic index as bytes (ready to splice), its hub index and kind.
+        self._index_bytes = b"0"
+        self._open_hub: int | None = None
+        self._open_kind: str | None = None
+        self._summary_index: int | None = None
+        self._custom_opened = False
+        self._started = False
+        self._handlers = {
+            TextDelta: self._text,
+            ArgumentsDelta: self._arguments,
+            ReasoningDelta: self._reasoning,
+            SignatureDelta: self._signature,
+            PartStarted: self._part_started,
+            PartStopped: self._part_stopped,
+            ResponseStarted: self._response_started,
+            ResponseFinished: self._response_finished,
+            ResponseFailed: self._failed,
+            KeepAlive: lambda event, out: out.append(PING),
+        }
+
+    def encode(self, event, out: list[bytes]) -> None:
+        self._handlers[type(event)](event, out)
+
+    def keepalive(self) -> bytes:
+        return PING
+
+    def _response_started(self, event: ResponseStarted, out: list[bytes]) -> None:
+        self._started = True
+        usage = event.usage if event.usage is not None else Usage()
+        if not usage.input_tokens and not usage.cache_read_tokens:
+            # The upstream reports input tokens only at the end: give the client an estimate now.
+            usage = Usage(input_tokens=self.context.input_token_estimate)
+        message = {
+            "id": response_id(event.id, "anthropic"),
+            "type": "message",
+            "role": "assistant",
+            "model": self.client_model(event.model),
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": usage_to_anthropic(usage),
+        }
+        out.append(frame("message_start", {"type": "message_start", "message": message}))
+
+    def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
+        part = event.part
+        ptype = part["type"]
+        if ptype in ("text", "refusal"):
+            block: dict[str, Any] = {"type": "text", "text": ""}
+            kind = "text"
+        elif ptype == "reasoning":
+            if part.get("redacted"):
+                block = {"type": "redacted_thinking", "data": part["redacted"]}
+                kind = "redacted"
+            else:
+                block = {"type": "thinking", "thinking": "", "signature": ""}
+                kind = "thinking"
+                self._summary_index = None
+        elif ptype == "tool_call":
+            name = self.context.client_tool_name(part["name"])
+            block = {
+                "type": "tool_use",
+                "id": self.context.client_tool_id(part["id"]),
+                "name": name,
+                "input": {},
+            }
+            kind = "custom" if part.get("kind") == "custom" else "tool"
+        elif ptype == "opaque" and part.get("format") == "anthropic":
+            block = part["block"]
+            kind = "opaque"
+        else:
+            self.losses.dropped(
+                f"output[{event.index}]", f"a {part.get('format')} {ptype} item has no Anthropic block"
+            )
+            return
+        self._open_hub = event.index
+        self._open_kind = kind
+        self._index_bytes = str(self._next).encode()
+        self._next += 1
+        out.append(
+            frame(
+                "content_block_start",
+                {"type": "content_block_start", "index": self._next - 1, "content_block": block},
+            )
+        )
+
+    def _text(self, event: TextDelta, out: list[bytes]) -> None:
+        if event.index == self._open_hub:
+            out.append(
+                DELTA_HEAD
+                + self._index_bytes
+                + b',"delta":{"type":"text_delta","text":'
+                + orjson.dumps(event.text)
+                + b"}}\n\n"
+            )
+
+    def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        fragment = event.fragment
+        if self._open_kind == "custom":
+            # A custom tool's raw text becomes the string argument `input`, opened on the first fragment.
+            fragment = json_string_body(fragment).decode()
+            if not self._custom_opened:
+                self._custom_opened = True
+                fragment = '{"input":"' + fragment
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"input_json_delta","partial_json":'
+            + orjson.dumps(fragment)
+            + b"}}\n\n"
+        )
+
+    def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._open_kind != "thinking":
+            return
+        text = event.text
+        if event.summary_index is not None:
+            # Responses summaries are separate paragraphs; Anthropic has one thinking text.
+            if self._summary_index is not None and event.summary_index != self._summary_index:
+                text = "\n\n" + text
+            self._summary_index = event.summary_index
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"thinking_delta","thinking":'
+            + orjson.dumps(text)
+            + b"}}\n\n"
+        )
+
+    def _signature(self, event: SignatureDelta, out: list[bytes]) -> None:
+        if event.index == self._open_hub and self._open_kind == "thinking" and event.kind == "signature":
+            out.append(
+                DELTA_HEAD
+                + self._index_bytes
+                + b',"delta":{"type":"signature_delta","signature":'
+                + orjson.dumps(event.signature)
+                + b"}}\n\n"
+            )
+
+    def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        if self._open_kind == "thinking" and event.raw is not None and event.origin != "anthropic":
+            # Reasoning state of another format travels opaquely in the signature, restored on the next turn.
+            out.append(
+                DELTA_HEAD
+                + self._index_bytes
+                + b',"delta":{"type":"signature_delta","signature":'
+                + orjson.dumps(reasoning.wrap(event.origin or "", event.raw))
+                + b"}}\n\n"
+            )
+        elif self._open_kind == "custom":
+            closing = '"}' if self._custom_opened else '{"input":""}'
+            out.append(
+                DELTA_HEAD
+                + self._index_bytes
+                + b',"delta":{"type":"input_json_delta","partial_json":'
+                + orjson.dumps(closing)
+                + b"}}\n\n"
+            )
+            self._custom_opened = False
+        self._summary_index = None
+        out.append(
+            b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'
+            + self._index_bytes
+            + b"}\n\n"
+        )
+        self._open_hub = self._open_kind = None
+
+    def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
+        usage = event.usage or Usage()
+        delta = {"stop_reason": anthropic_stop(event.stop_reason), "stop_sequence": event.stop_sequence}
+        out.append(
+            frame(
+                "message_delta", {"type": "message_delta", "delta": delta, "usage": usage_to_anthropic(usage)}
+            )
+        )
+        out.append(b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
+
+    def _failed(self, event: ResponseFailed, out: list[bytes]) -> None:
+        error = {"type": event.error_type or "api_error", "message": event.message}
+        out.append(frame("error", {"type": "error", "error": error}))

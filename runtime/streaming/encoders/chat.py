@@ -1,0 +1,149 @@
+"""Hub stream events -> OpenAI Chat Completions stream.
+
+``chat.completion.chunk`` objects without ``event:`` lines: the role on the first delta, each tool call
+opened once with its index, id and name and then fed argument fragments, a ``finish_reason`` chunk, a usage
+chunk when the client asked for one, then ``[DONE]``. Reasoning goes out as ``reasoning_content``, the
+field DeepSeek-style clients read.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.ids import response_id
+
+from ..events import (
+    ArgumentsDelta,
+    KeepAlive,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFailed,
+    ResponseFinished,
+    ResponseStarted,
+    SignatureDelta,
+    TextDelta,
+)
+from ..mapping import chat_stop, usage_to_chat
+from .base import StreamEncoder, json_string_body
+
+DONE_FRAME = b"data: [DONE]\n\n"
+CHOICE_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
+
+
+class ChatEncoder(StreamEncoder):
+    target = "chat"
+
+    def __init__(self, context, losses) -> None:
+        super().__init__(context, losses)
+        # Every chunk starts with the same bytes; built once when the response starts.
+        self._head = b""
+        self._chunk_fields: dict = {}
+        self._open_hub: int | None = None
+        self._open_kind: str | None = None
+        self._tool_count = 0
+        self._tool_head = b""
+        self._custom_opened = False
+        self._handlers = {
+            TextDelta: self._text,
+            ArgumentsDelta: self._arguments,
+            ReasoningDelta: self._reasoning,
+            SignatureDelta: _ignore,
+            PartStarted: self._part_started,
+            PartStopped: self._part_stopped,
+            ResponseStarted: self._response_started,
+            ResponseFinished: self._response_finished,
+            ResponseFailed: self._failed,
+            KeepAlive: lambda event, out: out.append(self.keepalive()),
+        }
+
+    def encode(self, event, out: list[bytes]) -> None:
+        self._handlers[type(event)](event, out)
+
+    def _delta(self, delta: bytes) -> bytes:
+        return self._head + delta + CHOICE_TAIL
+
+    def _response_started(self, event: ResponseStarted, out: list[bytes]) -> None:
+        self._chunk_fields = {
+            "id": response_id(event.id, "chat"),
+            "object": "chat.completion.chunk",
+            "created": event.created or int(time.time()),
+            "model": self.client_model(event.model),
+        }
+        self._head = b"data: " + orjson.dumps(self._chunk_fields)[:-1] + b',"choices":[{"index":0,"delta":'
+        out.append(self._delta(b'{"role":"assistant","content":""}'))
+
+    def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
+        part = event.part
+        ptype = part["type"]
+        if ptype == "tool_call":
+            name = self.context.client_tool_name(part["name"])
+            call = {
+                "index": self._tool_count,
+                "id": self.context.client_tool_id(part["id"]),
+                "type": "function",
+                "function": {"name": name, "arguments": ""},
+            }
+            self._tool_head = (
+                b'{"tool_calls":[{"index":' + str(self._tool_count).encode() + b',"function":{"arguments":'
+            )
+            self._tool_count += 1
+            out.append(self._delta(b'{"tool_calls":[' + orjson.dumps(call) + b"]}"))
+            ptype = "custom" if part.get("kind") == "custom" else "tool"
+        elif ptype not in ("text", "reasoning", "refusal"):
+            self.losses.dropped(
+                f"output[{event.index}]", f"a {part.get('format')} {ptype} item has no chat equivalent"
+            )
+            return
+        self._open_hub = event.index
+        self._open_kind = ptype
+
+    def _text(self, event: TextDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        key = b'{"content":' if self._open_kind == "text" else b'{"refusal":'
+        out.append(self._head + key + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
+
+    def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
+        if event.index == self._open_hub:
+            out.append(self._head + b'{"reasoning_content":' + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
+
+    def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        fragment = event.fragment
+        if self._open_kind == "custom":
+            fragment = json_string_body(fragment).decode()
+            if not self._custom_opened:
+                self._custom_opened = True
+                fragment = '{"input":"' + fragment
+        out.append(self._head + self._tool_head + orjson.dumps(fragment) + b"}}]}" + CHOICE_TAIL)
+
+    def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        if self._open_kind == "custom":
+            closing = '"}' if self._custom_opened else '{"input":""}'
+            out.append(self._head + self._tool_head + orjson.dumps(closing) + b"}}]}" + CHOICE_TAIL)
+            self._custom_opened = False
+        self._open_hub = self._open_kind = None
+
+    def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
+        reason = orjson.dumps(chat_stop(event.stop_reason))
+        out.append(self._head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n")
+        if self.context.client_wants_stream_usage:
+            chunk = dict(self._chunk_fields, choices=[], usage=usage_to_chat(event.usage or Usage()))
+            out.append(b"data: " + orjson.dumps(chunk) + b"\n\n")
+        out.append(DONE_FRAME)
+
+    def _failed(self, event: ResponseFailed, out: list[bytes]) -> None:
+        error = {"message": event.message, "type": event.error_type, "code": event.code}
+        out.append(b"data: " + orjson.dumps({"error": error}) + b"\n\n")
+        out.append(DONE_FRAME)
+
+
+def _ignore(event, out) -> None:
+    # Chat has no field for opaque reasoning state.
+    return None

@@ -1,0 +1,391 @@
+"""Hub stream events -> OpenAI Responses stream.
+
+response.created, response.in_progress, then per output item output_item.added, its content parts and
+deltas, their ``*.done`` events and output_item.done (Codex builds its answer from these), and finally
+response.completed / response.incomplete / response.failed carrying the whole response. Every event has
+a ``sequence_number``; ``output_index`` and ``item_id`` stay consistent from added to done.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from apiswitch.runtime import reasoning
+from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.ids import derived_id, random_id, response_id
+
+from ..events import (
+    ArgumentsDelta,
+    KeepAlive,
+    PartStarted,
+    PartStopped,
+    ReasoningDelta,
+    ResponseFailed,
+    ResponseFinished,
+    ResponseStarted,
+    SignatureDelta,
+    TextDelta,
+)
+from ..mapping import usage_to_responses
+from .base import StreamEncoder
+
+INCOMPLETE_REASONS = {
+    "max_tokens": "max_output_tokens",
+    "context_window_exceeded": "max_output_tokens",
+    "content_filter": "content_filter",
+    "refusal": "content_filter",
+}
+
+
+class ResponsesEncoder(StreamEncoder):
+    target = "responses"
+
+    def __init__(self, context, losses, source: str = "") -> None:
+        super().__init__(context, losses)
+        self.source = source
+        self._seq = 0
+        self._response: dict[str, Any] = {}
+        self._output: list[dict[str, Any]] = []
+        # The open output item and, inside a message, the open content part.
+        self._item: dict[str, Any] | None = None
+        self._item_kind: str | None = None
+        self._part: dict[str, Any] | None = None
+        self._open_hub: int | None = None
+        self._text: list[str] = []
+        self._summary_index: int | None = None
+        self._arguments: list[str] = []
+        self._custom_from_function = False
+        self._handlers = {
+            TextDelta: self._text_delta,
+            ArgumentsDelta: self._arguments_delta,
+            ReasoningDelta: self._reasoning_delta,
+            SignatureDelta: self._signature,
+            PartStarted: self._part_started,
+            PartStopped: self._part_stopped,
+            ResponseStarted: self._response_started,
+            ResponseFinished: self._response_finished,
+            ResponseFailed: self._failed,
+            KeepAlive: lambda event, out: out.append(self.keepalive()),
+        }
+
+    def encode(self, event, out: list[bytes]) -> None:
+        self._handlers[type(event)](event, out)
+
+    def _emit(self, out: list[bytes], kind: str, payload: dict[str, Any]) -> None:
+        payload["type"] = kind
+        payload["sequence_number"] = self._seq
+        self._seq += 1
+        out.append(b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n")
+
+    @property
+    def _output_index(self) -> int:
+        return len(self._output)
+
+    # --- response ---------------------------------------------------------------------------------------
+
+    def _response_started(self, event: ResponseStarted, out: list[bytes]) -> None:
+        self._response = {
+            "id": response_id(event.id, "responses"),
+            "object": "response",
+            "created_at": event.created or int(time.time()),
+            "status": "in_progress",
+            "model": self.client_model(event.model),
+            "output": [],
+            "error": None,
+            "incomplete_details": None,
+            "usage": None,
+        }
+        self._emit(out, "response.created", {"response": dict(self._response)})
+        self._emit(out, "response.in_progress", {"response": dict(self._response)})
+
+    def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
+        self._close_message(out)
+        incomplete = INCOMPLETE_REASONS.get(event.stop_reason or "")
+        response = dict(self._response, output=self._output, usage=usage_to_responses(event.usage or Usage()))
+        if incomplete and (event.stop_reason != "refusal"):
+            response["status"] = "incomplete"
+            response["incomplete_details"] = {"reason": incomplete}
+            self._emit(out, "response.incomplete", {"response": response})
+        else:
+            response["status"] = "completed"
+            self._emit(out, "response.completed", {"response": response})
+
+    def _failed(self, event: ResponseFailed, out: list[bytes]) -> None:
+        if not self._response:
+            self._response_started(ResponseStarted(None, None), out)
+        response = dict(
+            self._response,
+            output=self._output,
+            status="failed",
+            error={"code": _error_code(event), "message": event.message},
+        )
+        self._emit(out, "response.failed", {"response": response})
+
+    # --- items ------------------------------------------------------------------------------------------
+
+    def _open_item(self, out: list[bytes], item: dict[str, Any], kind: str) -> None:
+        self._item, self._item_kind = item, kind
+        self._emit(
+            out, "response.output_item.added", {"output_index": self._output_index, "item": dict(item)}
+        )
+
+    def _close_item(self, out: list[bytes]) -> None:
+        item = self._item
+        item["status"] = "completed"
+        self._emit(out, "response.output_item.done", {"output_index": self._output_index, "item": item})
+        self._output.append(item)
+        self._item = self._item_kind = None
+
+    def _close_message(self, out: list[bytes]) -> None:
+        if self._item_kind == "message":
+            self._close_item(out)
+
+    def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
+        part = event.part
+        ptype = part["type"]
+        if ptype in ("text", "refusal"):
+            item_id = part.get("item_id")
+            if self._item_kind == "message" and item_id and item_id != self._item["id"]:
+                self._close_message(out)
+            if self._item_kind != "message":
+                item = {
+                    "id": item_id or random_id("msg_"),
+                    "type": "message",
+                    "status": "in_progress",
+                    "role": "assistant",
+                    "content": [],
+                }
+                self._open_item(out, item, "message")
+            if ptype == "text":
+                self._part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            else:
+                self._part = {"type": "refusal", "refusal": ""}
+            self._text = []
+            self._emit(out, "response.content_part.added", self._where(part=dict(self._part)))
+        elif ptype == "reasoning":
+            self._close_message(out)
+            item = {"id": part.get("item_id") or random_id("rs_"), "type": "reasoning", "summary": []}
+            self._summary_index = None
+            self._open_item(out, item, "reasoning")
+        elif ptype == "tool_call":
+            self._close_message(out)
+            self._open_tool(part, out)
+        elif ptype == "opaque" and part.get("format") == "responses":
+            self._close_message(out)
+            self._open_item(out, dict(part["block"]), "opaque")
+        else:
+            self.losses.dropped(
+                f"content[{event.index}]", f"a {part.get('format')} {ptype} block has no Responses item"
+            )
+            return
+        self._open_hub = event.index
+
+    def _open_tool(self, part: dict[str, Any], out: list[bytes]) -> None:
+        upstream_name = part["name"]
+        name = self.context.client_tool_name(upstream_name)
+        call_id = self.context.client_tool_id(part["id"])
+        namespace = part.get("namespace")
+        if upstream_name in self.context.namespaced_tools:
+            namespace, name = self.context.namespaced_tools[upstream_name]
+        self._arguments = []
+        self._custom_from_function = part.get("kind") != "custom" and name in self.context.custom_tools
+        if part.get("kind") == "custom" or self._custom_from_function:
+            item = {
+                "id": part.get("item_id") or derived_id("ctc_", call_id),
+                "type": "custom_tool_call",
+                "status": "in_progress",
+                "call_id": call_id,
+                "name": name,
+                "input": "",
+            }
+            kind = "custom"
+        else:
+            item = {
+                "id": part.get("item_id") or derived_id("fc_", call_id),
+                "type": "function_call",
+                "status": "in_progress",
+                "arguments": "",
+                "call_id": call_id,
+                "name": name,
+            }
+            kind = "function"
+        if namespace:
+            item["namespace"] = namespace
+        self._open_item(out, item, kind)
+
+    def _where(self, **extra: Any) -> dict[str, Any]:
+        where = {
+            "item_id": self._item["id"],
+            "output_index": self._output_index,
+            "content_index": len(self._item["content"]),
+        }
+        where.update(extra)
+        return where
+
+    def _text_delta(self, event: TextDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._part is None:
+            return
+        self._text.append(event.text)
+        if self._part["type"] == "output_text":
+            self._emit(out, "response.output_text.delta", self._where(delta=event.text, logprobs=[]))
+        else:
+            self._emit(out, "response.refusal.delta", self._where(delta=event.text))
+
+    def _reasoning_delta(self, event: ReasoningDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._item_kind != "reasoning":
+            return
+        item = self._item
+        where = {"item_id": item["id"], "output_index": self._output_index}
+        if event.summary_index is None and self.source == "responses":
+            # Raw reasoning text from a Responses upstream stays raw reasoning text.
+            content = item.setdefault("content", [])
+            if not content:
+                content.append({"type": "reasoning_text", "text": ""})
+                self._emit(
+                    out,
+                    "response.content_part.added",
+                    dict(where, content_index=0, part={"type": "reasoning_text", "text": ""}),
+                )
+            content[0]["text"] += event.text
+            self._emit(out, "response.reasoning_text.delta", dict(where, content_index=0, delta=event.text))
+            return
+        # Anthropic thinking and chat reasoning_content reach Responses clients as a reasoning summary.
+        index = event.summary_index or 0
+        if self._summary_index != index:
+            self._close_summary(out)
+            self._summary_index = index
+            item["summary"].append({"type": "summary_text", "text": ""})
+            self._emit(
+                out,
+                "response.reasoning_summary_part.added",
+                dict(
+                    where, summary_index=len(item["summary"]) - 1, part={"type": "summary_text", "text": ""}
+                ),
+            )
+        item["summary"][-1]["text"] += event.text
+        self._emit(
+            out,
+            "response.reasoning_summary_text.delta",
+            dict(where, summary_index=len(item["summary"]) - 1, delta=event.text),
+        )
+
+    def _close_summary(self, out: list[bytes]) -> None:
+        if self._summary_index is None:
+            return
+        item = self._item
+        summary = item["summary"][-1]
+        where = {
+            "item_id": item["id"],
+            "output_index": self._output_index,
+            "summary_index": len(item["summary"]) - 1,
+        }
+        self._emit(out, "response.reasoning_summary_text.done", dict(where, text=summary["text"]))
+        self._emit(out, "response.reasoning_summary_part.done", dict(where, part=dict(summary)))
+        self._summary_index = None
+
+    def _signature(self, event: SignatureDelta, out: list[bytes]) -> None:
+        if (
+            event.index == self._open_hub
+            and self._item_kind == "reasoning"
+            and event.kind == "encrypted_content"
+        ):
+            self._item["encrypted_content"] = self._item.get("encrypted_content", "") + event.signature
+
+    def _arguments_delta(self, event: ArgumentsDelta, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        self._arguments.append(event.fragment)
+        if self._custom_from_function:
+            # The upstream writes {"input": "..."} for a bridged custom tool; the raw text is known at the end.
+            return
+        where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
+        if self._item_kind == "custom":
+            self._emit(out, "response.custom_tool_call_input.delta", where)
+        elif self._item_kind == "function":
+            self._emit(out, "response.function_call_arguments.delta", where)
+
+    def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
+        if event.index != self._open_hub:
+            return
+        self._open_hub = None
+        kind = self._item_kind
+        if kind == "message":
+            text = "".join(self._text)
+            part = self._part
+            if part["type"] == "output_text":
+                part["text"] = text
+                self._emit(out, "response.output_text.done", self._where(text=text, logprobs=[]))
+            else:
+                part["refusal"] = text
+                self._emit(out, "response.refusal.done", self._where(refusal=text))
+            self._emit(out, "response.content_part.done", self._where(part=part))
+            self._item["content"].append(part)
+            self._part = None
+        elif kind == "reasoning":
+            self._close_reasoning(event, out)
+        elif kind == "function":
+            arguments = "".join(self._arguments) or "{}"
+            if not self._arguments:
+                # A call without arguments still streams its "{}", so deltas and done agree.
+                self._emit(
+                    out,
+                    "response.function_call_arguments.delta",
+                    {"item_id": self._item["id"], "output_index": self._output_index, "delta": arguments},
+                )
+            self._item["arguments"] = arguments
+            self._emit(
+                out,
+                "response.function_call_arguments.done",
+                {
+                    "item_id": self._item["id"],
+                    "output_index": self._output_index,
+                    "name": self._item["name"],
+                    "arguments": arguments,
+                },
+            )
+            self._close_item(out)
+        elif kind == "custom":
+            text = "".join(self._arguments)
+            where = {"item_id": self._item["id"], "output_index": self._output_index}
+            if self._custom_from_function:
+                text = _custom_input(text)
+                if text:
+                    self._emit(out, "response.custom_tool_call_input.delta", dict(where, delta=text))
+            self._item["input"] = text
+            self._emit(out, "response.custom_tool_call_input.done", dict(where, input=text))
+            self._close_item(out)
+        else:
+            self._close_item(out)
+
+    def _close_reasoning(self, event: PartStopped, out: list[bytes]) -> None:
+        self._close_summary(out)
+        item = self._item
+        if item.get("content"):
+            where = {"item_id": item["id"], "output_index": self._output_index, "content_index": 0}
+            self._emit(out, "response.reasoning_text.done", dict(where, text=item["content"][0]["text"]))
+            self._emit(out, "response.content_part.done", dict(where, part=dict(item["content"][0])))
+        if event.raw is not None and event.origin not in (None, "responses"):
+            # Another format's reasoning state travels opaquely, restored when Codex sends the item back.
+            item["encrypted_content"] = reasoning.wrap(event.origin, event.raw)
+        self._close_item(out)
+
+
+def _custom_input(arguments: str) -> str:
+    """The raw text of a custom tool call that went upstream as a function with one `input` argument."""
+    try:
+        value = orjson.loads(arguments or "{}")
+    except orjson.JSONDecodeError:
+        return arguments
+    if isinstance(value, dict) and isinstance(value.get("input"), str):
+        return value["input"]
+    return arguments
+
+
+def _error_code(event: ResponseFailed) -> str:
+    return (
+        "server_error"
+        if event.error_type in ("api_error", "overloaded_error")
+        else (event.code or "server_error")
+    )

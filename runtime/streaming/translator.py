@@ -1,0 +1,142 @@
+"""StreamTranslator: upstream SSE bytes in one format -> client SSE bytes in another, sans I/O.
+
+    translator = StreamTranslator("chat", "anthropic", context=translation.context)
+    for chunk in upstream: client.write(translator.feed(chunk))
+    client.write(translator.finish())          # or translator.fail(exc) when the upstream broke
+
+SSE decoder -> the source's stream decoder (hub events) -> the target's stream encoder. Between the two
+sit the few rules that need the whole stream: a stop reason that agrees with the content, and usage that
+is never silently zero.
+"""
+
+from __future__ import annotations
+
+from apiswitch.runtime.context import TranslationContext
+from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.losses import Loss, LossCollector
+from apiswitch.runtime.sse import SSEDecoder
+
+from .decoders import DECODERS
+from .encoders import ENCODERS, ResponsesEncoder
+from .events import (
+    ArgumentsDelta,
+    PartStarted,
+    ReasoningDelta,
+    ResponseFailed,
+    ResponseFinished,
+    StreamEvent,
+    TextDelta,
+)
+
+# Rough characters per token, for an output count when the upstream never sends usage.
+CHARS_PER_TOKEN = 4
+_COUNTED = (TextDelta, ReasoningDelta)
+
+
+class StreamTranslator:
+    __slots__ = (
+        "source",
+        "target",
+        "context",
+        "_losses",
+        "_sse",
+        "_decoder",
+        "_encoder",
+        "_closed",
+        "_chars",
+        "_tool_calls",
+    )
+
+    def __init__(self, source: str, target: str, context: TranslationContext | None = None) -> None:
+        if source not in DECODERS or target not in ENCODERS:
+            raise ValueError(f"unknown stream direction {source!r} -> {target!r}")
+        self.source = source
+        self.target = target
+        self.context = context if context is not None else TranslationContext(source=target, target=source)
+        self._losses = LossCollector()
+        self._sse = SSEDecoder()
+        self._decoder = DECODERS[source](self.context, self._losses)
+        if ENCODERS[target] is ResponsesEncoder:
+            self._encoder = ResponsesEncoder(self.context, self._losses, source)
+        else:
+            self._encoder = ENCODERS[target](self.context, self._losses)
+        self._closed = False
+        self._chars = 0
+        self._tool_calls = 0
+
+    @property
+    def losses(self) -> list[Loss]:
+        return self._losses.losses
+
+    @property
+    def closed(self) -> bool:
+        """True once the client stream has its terminal event; later input is ignored."""
+        return self._closed
+
+    def feed(self, data: bytes) -> bytes:
+        if self._closed:
+            return b""
+        out: list[bytes] = []
+        decoder = self._decoder
+        for sse in self._sse.feed(data):
+            for event in decoder.event(sse):
+                self._emit(event, out)
+            if self._closed:
+                break
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """The upstream's bytes ended. A stream cut before its terminal event ends in the client's error."""
+        if self._closed:
+            return b""
+        out: list[bytes] = []
+        for sse in self._sse.finish():
+            for event in self._decoder.event(sse):
+                self._emit(event, out)
+        if not self._closed:
+            for event in self._decoder.finish():
+                self._emit(event, out)
+        return b"".join(out)
+
+    def fail(self, error: BaseException | str) -> bytes:
+        """The upstream connection broke (or the proxy gave up): end the client stream with its own error."""
+        if self._closed:
+            return b""
+        message = str(error) or type(error).__name__
+        out: list[bytes] = []
+        self._emit(ResponseFailed("api_error", f"upstream stream failed: {message}", "upstream_error"), out)
+        return b"".join(out)
+
+    def keepalive(self) -> bytes:
+        """A frame to send during long upstream silences (Anthropic ``ping``, an SSE comment otherwise)."""
+        return b"" if self._closed else self._encoder.keepalive()
+
+    def _emit(self, event: StreamEvent, out: list[bytes]) -> None:
+        kind = type(event)
+        if kind in _COUNTED:
+            self._chars += len(event.text)
+        elif kind is ArgumentsDelta:
+            self._chars += len(event.fragment)
+        elif kind is PartStarted:
+            if event.part["type"] == "tool_call":
+                self._tool_calls += 1
+        elif kind is ResponseFinished:
+            event = self._settle(event)
+            self._closed = True
+        elif kind is ResponseFailed:
+            self._closed = True
+        self._encoder.encode(event, out)
+
+    def _settle(self, event: ResponseFinished) -> ResponseFinished:
+        stop = event.stop_reason
+        # `tool_use` only with a tool call, and a tool call always reported as `tool_use`.
+        if stop == "tool_use" and not self._tool_calls:
+            stop = "end_turn"
+        elif stop in (None, "end_turn", "stop_sequence") and self._tool_calls:
+            stop = "tool_use"
+        usage = event.usage
+        if usage is None or not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens):
+            estimate = -(-self._chars // CHARS_PER_TOKEN)
+            usage = Usage(input_tokens=self.context.input_token_estimate, output_tokens=estimate)
+            self._losses.synthesized("usage", "the upstream reported no usage; token counts are estimates")
+        return ResponseFinished(stop or "end_turn", event.stop_sequence, usage)
