@@ -1,0 +1,148 @@
+"""Issue 5's real-CLI points: Claude Code and Codex finish a tool task through `apiswitch serve` to a
+provider of another format. The scripted upstream checks what arrives (the tool result's id and output,
+the provider's key, the routed model name); the CLI's own output shows the answer made it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from upstreams import Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
+
+from . import harness
+from .served_proxy import UPSTREAM_KEY, ProxyNotReady, ServedProxy, free_port, single_provider_config
+
+pytestmark = pytest.mark.usefixtures("real_clients")
+
+PROMPT = "Run the command echo apiswitch-$((6*7)) and tell me its output."
+MARKER = "apiswitch-42"
+FINAL = f"The command printed {MARKER}."
+UPSTREAM_MODEL = "upstream-model-7"
+
+
+@pytest.fixture
+def served_proxy(tmp_path: Path) -> Iterator[Callable[[ScriptedUpstream], ServedProxy]]:
+    """Starts `apiswitch serve` routing every model to the given scripted upstream."""
+    started: list[ServedProxy] = []
+
+    def start(upstream: ScriptedUpstream) -> ServedProxy:
+        port = free_port()
+        config = single_provider_config(upstream.format, upstream.base_url, UPSTREAM_MODEL, port,
+                                        tmp_path / "requests.db")
+        proxy = ServedProxy(config, port, tmp_path / "proxy")
+        started.append(proxy)
+        try:
+            return proxy.start()
+        except ProxyNotReady as not_ready:
+            pytest.fail(f"the proxy is not usable, so this real-CLI test cannot run: {not_ready}")
+
+    yield start
+    for proxy in started:
+        proxy.stop()
+
+
+def assert_provider_side(upstream: ScriptedUpstream, call: ToolCall) -> None:
+    """What every provider-side request must look like, whoever the client was."""
+    upstream.assert_no_failures()
+    turns = upstream.calls
+    assert len(turns) >= 2, f"expected a tool turn and a follow-up, got {len(turns)} calls"
+    for turn in turns:
+        assert turn.model == UPSTREAM_MODEL
+        values = " ".join(turn.headers.values())
+        assert harness.CLIENT_KEY not in values, "the client's key was forwarded to the provider"
+        assert UPSTREAM_KEY in values, "the provider's key was not sent"
+    results = turns[-1].tool_results()
+    assert [r.call_id for r in results] == [call.id]
+    assert MARKER in results[0].output
+    assert turns[-1].tool_call_ids() == [call.id]
+
+
+def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
+                   first: Reply | None = None) -> ScriptedUpstream:
+    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
+                    id=f"call_{upstream_format}_bash_1")
+    upstream = scripted_upstream(upstream_format, responder=tool_loop(
+        call, FINAL, expect_output=MARKER, first=first or Reply.calls(call, text="Running it.")))
+    proxy = served_proxy(upstream)
+    run = harness.run_claude(PROMPT, base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    result = run.json()
+    assert result["is_error"] is False and result["result"] == FINAL, run.describe()
+    assert_provider_side(upstream, call)
+    return upstream
+
+
+def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
+                  first: Reply | None = None) -> ScriptedUpstream:
+    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1")
+    upstream = scripted_upstream(upstream_format, responder=tool_loop(
+        call, FINAL, expect_output=MARKER, first=first or Reply.calls(call)))
+    proxy = served_proxy(upstream)
+    run = harness.run_codex(PROMPT, base_url=proxy.url + "/v1", home=tmp_path / "home",
+                            workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    events = run.jsonl()
+    messages = [e["item"]["text"] for e in events
+                if e.get("type") == "item.completed" and e["item"]["type"] == "agent_message"]
+    assert messages == [FINAL], run.describe() + "\n--- proxy ---\n" + proxy.output()
+    commands = [e["item"] for e in events
+                if e.get("type") == "item.completed" and e["item"]["type"] == "command_execution"]
+    assert len(commands) == 1 and MARKER in commands[0]["aggregated_output"]
+    assert_provider_side(upstream, call)
+    return upstream
+
+
+def test_claude_code_bash_task_through_proxy_to_chat(scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = claude_through("chat", scripted_upstream, served_proxy, tmp_path)
+    assert "Bash" in upstream.calls[0].tool_names()
+
+
+def test_claude_code_bash_task_through_proxy_to_responses(scripted_upstream, served_proxy,
+                                                          tmp_path: Path) -> None:
+    upstream = claude_through("responses", scripted_upstream, served_proxy, tmp_path)
+    assert "Bash" in upstream.calls[0].tool_names()
+
+
+def test_codex_function_call_through_proxy_to_anthropic(scripted_upstream, served_proxy,
+                                                        tmp_path: Path) -> None:
+    upstream = codex_through("anthropic", scripted_upstream, served_proxy, tmp_path)
+    assert upstream.calls[0].headers.get("anthropic-version")
+    assert "exec_command" in upstream.calls[0].tool_names()
+
+
+def test_codex_function_call_through_proxy_to_chat(scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = codex_through("chat", scripted_upstream, served_proxy, tmp_path)
+    assert "exec_command" in upstream.calls[0].tool_names()
+
+
+# -- reasoning survives the round trip through a CLI ---------------------------------------------------------
+
+
+def test_claude_code_thinking_from_a_responses_provider_comes_back_encrypted(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """A Responses reasoning item reaches Claude Code as a thinking block; on the next turn the proxy must
+    hand the provider back the same encrypted_content."""
+    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
+                    id="call_responses_bash_1")
+    first = Reply(blocks=(Thinking("Running it.", signature="ZW5jcnlwdGVkLXZpYS1wcm94eQ=="), call))
+    upstream = claude_through("responses", scripted_upstream, served_proxy, tmp_path, first=first)
+    assert upstream.calls[0].body.get("include") and "reasoning.encrypted_content" in upstream.calls[0].body["include"]
+    echoed = [i for i in upstream.calls[-1].body["input"] if i.get("type") == "reasoning"]
+    assert [i.get("encrypted_content") for i in echoed] == ["ZW5jcnlwdGVkLXZpYS1wcm94eQ=="]
+
+
+def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """An Anthropic thinking block reaches Codex as a reasoning item; Codex echoes it and the provider must
+    get the thinking block back with its signature byte for byte, before the tool_use."""
+    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id="call_anthropic_exec_1")
+    first = Reply(blocks=(Thinking("I will run it.", signature="c2lnbmF0dXJlLXZpYS1wcm94eQ=="), call))
+    upstream = codex_through("anthropic", scripted_upstream, served_proxy, tmp_path, first=first)
+    assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
+    blocks = [b for m in assistant for b in m["content"] if isinstance(m["content"], list)]
+    thinking = [b for b in blocks if b.get("type") == "thinking"]
+    assert [(b["thinking"], b["signature"]) for b in thinking] == [("I will run it.", "c2lnbmF0dXJlLXZpYS1wcm94eQ==")]
+    kinds = [b["type"] for b in blocks]
+    assert kinds.index("thinking") < kinds.index("tool_use")
