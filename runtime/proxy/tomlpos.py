@@ -47,6 +47,7 @@ class KeyLines:
                     index = array_counts.get(path, 0)
                     array_counts[path] = index + 1
                     table = (*path, index)
+                    self._lines.setdefault(path, number)
                 else:
                     table = path
                 self._lines.setdefault(table, number)
