@@ -52,7 +52,7 @@ class ScriptedUpstream:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> ScriptedUpstream:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -148,6 +148,11 @@ def refused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 drops connections when a benchmark opens 32 at once.
+    request_queue_size = 256
 
 
 def _handler_for(upstream: ScriptedUpstream) -> type[BaseHTTPRequestHandler]:
