@@ -130,6 +130,11 @@ class ProxyEndpoint:
             if responder.first_byte_at is not None:
                 row["ttfb_ms"] = (responder.first_byte_at - started) * 1000
             row["stream"] = int(bool(row.get("stream")))
+            if log.isEnabledFor(logging.INFO):
+                log.info("%s %s %s -> %s:%s [%s] %s %.0fms%s", scope["method"], scope["path"],
+                         row.get("client_model", "-"), row.get("provider", "-"), row.get("upstream_model", "-"),
+                         row.get("rule") or row.get("route") or "-", row.get("status"), row["latency_ms"],
+                         f"  error: {state.redactor.text(str(row['error']))}" if row.get("error") else "")
             state.record(row)
 
     async def handle(self, scope: Scope, receive: Receive, responder: Responder, row: dict[str, Any]) -> None:

@@ -1,0 +1,168 @@
+"""`apiswitch serve`, `apiswitch config check` and `apiswitch logs`: the proxy's command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import orjson
+from apiswitch.runtime.proxy.config import Config, ConfigError, is_loopback_host, load_config, parse_config
+from apiswitch.runtime.proxy.defaults import (
+    DEFAULT_CONFIG,
+    default_log_path,
+    discover_config_path,
+    no_provider_help,
+)
+from apiswitch.runtime.proxy.redact import RedactingFilter, Redactor
+from apiswitch.runtime.proxy.requestlog import follow, read_latest
+
+from apiswitch import __version__
+
+
+def _load(explicit: str | None) -> Config:
+    path = discover_config_path(explicit)
+    if path is None:
+        return parse_config(DEFAULT_CONFIG, "<embedded default>")
+    return load_config(path)
+
+
+def _print_issues(error: ConfigError) -> None:
+    for issue in error.issues:
+        print(f"error: {issue}", file=sys.stderr)
+
+
+def _console_logging(redactor: Redactor, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(RedactingFilter(redactor))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("apiswitch").setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def serve_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="apiswitch serve", description="Run the local proxy.")
+    parser.add_argument("--config", help="TOML config file (default: $APISWITCH_CONFIG, then the user config "
+                                         "file, then an embedded default with no providers)")
+    parser.add_argument("--host", help="override server.host")
+    parser.add_argument("--port", type=int, help="override server.port")
+    parser.add_argument("--quiet", action="store_true", help="no line per request on the console")
+    args = parser.parse_args(argv)
+    try:
+        config = _load(args.config)
+    except ConfigError as error:
+        _print_issues(error)
+        return 2
+    server = config.server
+    host = args.host or server.host
+    port = server.port if args.port is None else args.port
+    if not is_loopback_host(host) and not server.access_token:
+        print(f"error: binding {host!r} (not loopback) requires an access token: set server.access_token_env",
+              file=sys.stderr)
+        return 2
+    for warning in config.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    # Everything the proxy writes (the request log and its WAL files) is for its owner's eyes only.
+    os.umask(0o077)
+    redactor = Redactor(config.secrets())
+    _console_logging(redactor, args.quiet)
+
+    import uvicorn
+    from apiswitch.runtime.proxy.app import build_app
+
+    log_path = config.log.path or str(default_log_path())
+    print(f"apiswitch {__version__} serving on http://{host}:{port}  (config: {config.source}; "
+          f"request log: {log_path if config.log.enabled else 'off'})", file=sys.stderr, flush=True)
+    if not config.providers:
+        print(no_provider_help(port), file=sys.stderr, flush=True)
+    uvicorn.run(build_app(config), host=host, port=port, log_level="warning", access_log=False,
+                lifespan="on", server_header=False, timeout_graceful_shutdown=5)
+    return 0
+
+
+def config_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="apiswitch config", description="Work with proxy configuration.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate a config file; errors name file, line and field")
+    check.add_argument("file", nargs="?", help="the file (default: the one `apiswitch serve` would use)")
+    sub.add_parser("default", help="print the embedded default configuration")
+    args = parser.parse_args(argv)
+    if args.command == "default":
+        print(DEFAULT_CONFIG, end="")
+        return 0
+    try:
+        config = _load(args.file)
+    except ConfigError as error:
+        _print_issues(error)
+        return 1
+    for warning in config.warnings:
+        print(f"warning: {warning}")
+    print(f"{config.source}: OK ({len(config.providers)} providers, {len(config.routes)} routes, "
+          f"{len(config.rules.by_class) + bool(config.rules.default)} rules)")
+    return 0
+
+
+def _format_row(row: dict) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["ts"]))
+    target = f"{row.get('provider') or '-'}:{row.get('upstream_model') or '-'}"
+    decided = row.get("rule") or row.get("route") or "-"
+    tokens = f"{row.get('input_tokens') or 0}/{row.get('output_tokens') or 0}"
+    cached = row.get("cache_read_tokens")
+    if cached:
+        tokens += f" (cache {cached})"
+    latency = f"{row['latency_ms']:.0f}ms" if row.get("latency_ms") is not None else "-"
+    ttfb = f"{row['ttfb_ms']:.0f}ms" if row.get("ttfb_ms") is not None else "-"
+    line = (f"{when} {row.get('status') or '-':>3} {row.get('client_format') or '-':<9} "
+            f"{row.get('client_model') or '-'} -> {target} [{decided}] {latency} ttfb {ttfb} tokens {tokens}")
+    if row.get("losses"):
+        line += f" losses {len(orjson.loads(row['losses']))}"
+    if row.get("error"):
+        line += f"  error: {row['error'][:200]}"
+    return line
+
+
+def logs_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="apiswitch logs", description="Show the latest proxied requests.")
+    parser.add_argument("-n", "--lines", type=int, default=20, help="how many (default 20)")
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing new requests")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--config", help="read the log path from this config file")
+    parser.add_argument("--db", help="the SQLite request log itself")
+    args = parser.parse_args(argv)
+    if args.db:
+        path = Path(args.db)
+    else:
+        try:
+            config = _load(args.config)
+        except ConfigError as error:
+            _print_issues(error)
+            return 2
+        path = Path(config.log.path) if config.log.path else default_log_path()
+    if not path.exists():
+        print(f"no request log at {path} yet", file=sys.stderr)
+        return 1 if not args.follow else _follow(path, args)
+    if args.follow:
+        return _follow(path, args)
+    for row in read_latest(path, args.lines):
+        _print_row(row, args.json)
+    return 0
+
+
+def _print_row(row: dict, as_json: bool) -> None:
+    print(orjson.dumps(row).decode() if as_json else _format_row(row), flush=True)
+
+
+def _follow(path: Path, args: argparse.Namespace) -> int:
+    try:
+        while not path.exists():
+            time.sleep(0.5)
+        for row in follow(path, args.lines):
+            _print_row(row, args.json)
+    except KeyboardInterrupt:
+        return 0
+    return 0
