@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from upstreams import Reply, Thinking, ToolCall, tool_loop
+from upstreams import Fault, Reply, Thinking, ToolCall, tool_loop
 
 from . import harness
 
@@ -79,3 +79,14 @@ def test_claude_code_request_shape_matches_the_capture(scripted_upstream, tmp_pa
     assert body["tools"][0]["input_schema"] == recorded["tools"][0]["input_schema"]
     assert body["thinking"] == recorded["thinking"]
     assert up.calls[0].headers["anthropic-beta"] == capture["request"]["headers"]["anthropic-beta"]
+
+
+def test_claude_code_fails_on_a_broken_stream_instead_of_falling_back(scripted_upstream, tmp_path: Path) -> None:
+    """With the non-streaming fallback off, a stream that breaks fails the run: so a proxy test that passes
+    did get whole streams, and never a quiet non-streaming retry."""
+    broken = Reply.text("a long answer " * 20, fault=Fault(die_after_events=5))
+    up = scripted_upstream("anthropic", default=broken)
+    run = harness.run_claude("Say hi.", base_url=up.url, home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode != 0 and run.json()["is_error"] is True, run.describe()
+    assert up.calls and all(c.stream for c in up.calls), "a non-streaming retry was sent"
+    assert {c.wait_finished() for c in up.calls} == {"dropped mid-stream"}

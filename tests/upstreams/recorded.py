@@ -24,7 +24,7 @@ class RecordedRequest:
     raw_body: bytes = b""
     body: Any = None  # parsed JSON, or None when the body was empty or not JSON
     answer: Any = field(default=None, repr=False)  # the Reply / ErrorReply that was served
-    outcome: str | None = None  # for streams: "completed" or "client disconnected"
+    outcome: str | None = None  # streams: "completed", "client disconnected" or "dropped mid-stream"
     finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def wait_finished(self, timeout: float = 10.0) -> str | None:

@@ -289,6 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for count, event in enumerate(self._stream_events(reply, request)):
                 if fault.die_after_events is not None and count >= fault.die_after_events:
+                    request.outcome = "dropped mid-stream"
                     self._drop()
                     return
                 if count and fault.event_delay:
