@@ -1,0 +1,221 @@
+"""The canonical conversation every format is translated through.
+
+Each format's spoke reads its own body into these objects (``*_to_hub``) and
+writes them back out (``*_from_hub``).  The hub is a superset of the three
+formats so that X -> hub -> X is lossless: fields only one format knows keep a
+place here (thinking signatures, encrypted reasoning, item ids, cache hints,
+citations), and fields nobody mapped travel in ``extra`` so the same format
+can restore them while any other format reports them as losses.
+
+Content parts are plain dicts keyed by ``type`` (cheap to build, easy to
+compare in tests).  Their shapes:
+
+``{"type": "text", "text", "cache_control"?, "citations"?: [Citation]}``
+``{"type": "image", "source": {"kind": "base64"|"url"|"file", "media_type"?, "data"?, "url"?,
+   "file_id"?}, "detail"?, "cache_control"?}``
+``{"type": "document", "source": {"kind": "base64"|"url"|"text"|"file", "media_type"?, "data"?,
+   "url"?, "file_id"?}, "filename"?, "title"?, "context"?, "citations_config"?, "cache_control"?}``
+``{"type": "reasoning", "text", "summary": [str], "signature"?, "redacted"?: str,
+   "encrypted_content"?, "item_id"?}``
+``{"type": "tool_call", "id", "name", "arguments"?: str, "input"?: dict, "kind": "function"|"custom",
+   "namespace"?, "item_id"?, "cache_control"?}``  (``arguments`` or ``input``, whichever the source had)
+``{"type": "tool_result", "tool_call_id", "content": str | [part], "is_error": bool,
+   "kind": "function"|"custom", "cache_control"?}``
+``{"type": "refusal", "text"}``
+``{"type": "opaque", "format", "block"}``: a block only its own format understands (server tool
+   calls and results, new block types); passed through to that format, reported by the others.
+
+Any part may also carry ``extra`` (unmapped keys of the source block, reported when another format is
+written), ``quiet`` (bookkeeping such as item ids and statuses, restored for the same format and not
+missed by others) and ``path`` (where it came from in the source body, for loss reports).  Reasoning
+parts keep their original block in ``raw`` with its format in ``origin``, see reasoning.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+Part = dict[str, Any]
+
+# Hub stop reasons.  The spokes map their own values onto these (see specs/mappings.md).
+STOP_REASONS = (
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "content_filter",
+    "context_window_exceeded",
+    "error",
+)
+
+
+@dataclass(slots=True)
+class Message:
+    role: str  # user | assistant | system | developer
+    content: list[Part] = field(default_factory=list)
+    # The source wrote the content as a bare string rather than a list of parts.
+    content_is_string: bool = False
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Bookkeeping keys (item ids, statuses) the same format gets back but nobody else misses.
+    quiet: dict[str, Any] = field(default_factory=dict)
+    # Chat `content: null` on an assistant message with tool calls.
+    null_content: bool = False
+
+
+@dataclass(slots=True)
+class Tool:
+    # function | custom (freeform text input) | server (a provider-hosted tool, see `raw`)
+    kind: str
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None  # JSON schema of a function tool
+    parameters_path: str = ""  # where the schema sits in the source body
+    strict: bool | None = None
+    # Grammar or text format of a custom tool, exactly as the source gave it.
+    format: dict[str, Any] | None = None
+    namespace: str | None = None
+    namespace_description: str | None = None
+    defer_loading: bool | None = None
+    cache_control: dict[str, Any] | None = None
+    # The original definition of a server tool in its own format (`raw_format`).
+    raw: dict[str, Any] | None = None
+    raw_format: str | None = None
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    quiet: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ToolChoice:
+    mode: str  # auto | any | none | tool
+    name: str | None = None
+    kind: str = "function"  # function | custom, for mode == "tool"
+    path: str = "tool_choice"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Reasoning:
+    # enabled (with a budget) | adaptive | disabled | None when the request says nothing
+    mode: str | None = None
+    budget_tokens: int | None = None
+    effort: str | None = None  # none | minimal | low | medium | high | xhigh | max
+    summary: str | None = None  # Responses `reasoning.summary`
+    display: str | None = None  # Anthropic adaptive `display`
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class OutputFormat:
+    type: str  # text | json_object | json_schema
+    schema: dict[str, Any] | None = None
+    name: str | None = None
+    strict: bool | None = None
+    description: str | None = None
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Request:
+    source: str
+    model: str | None = None
+    # Top-level system prompt: Anthropic `system`, Responses `instructions`.
+    system: list[Part] = field(default_factory=list)
+    system_is_string: bool = False
+    messages: list[Message] = field(default_factory=list)
+    tools: list[Tool] | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    max_tokens: int | None = None
+    max_tokens_key: str | None = None  # which chat key carried it: max_tokens | max_completion_tokens
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: list[str] | None = None
+    stop_is_string: bool = False
+    seed: int | None = None
+    reasoning: Reasoning | None = None
+    output_format: OutputFormat | None = None
+    effort: str | None = None  # Anthropic `output_config.effort`
+    verbosity: str | None = None
+    user: str | None = None  # metadata.user_id / user / safety_identifier
+    user_key: str | None = None  # which key carried it in the source
+    metadata: dict[str, Any] | None = None
+    stream: bool | None = None
+    stream_include_usage: bool | None = None
+    # Top-level keys of the source that no mapping covers, kept for a round trip to the same format.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Usage:
+    # Anthropic semantics: `input_tokens` excludes cache reads and cache writes.
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Prompt tokens as OpenAI counts them: cached ones included."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+@dataclass(slots=True)
+class Response:
+    source: str
+    id: str | None = None
+    model: str | None = None
+    content: list[Part] = field(default_factory=list)
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    usage: Usage | None = None
+    created: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Echoes of the request and other bookkeeping only the same format wants back.
+    quiet: dict[str, Any] = field(default_factory=dict)
+
+
+def tool_call_input(part: Part) -> dict[str, Any]:
+    """The arguments of a tool call as an object; empty or invalid JSON gives ``{}``."""
+    if part.get("input") is not None:
+        value = part["input"]
+        return value if isinstance(value, dict) else {"input": value}
+    text = part.get("arguments") or ""
+    if not text.strip():
+        return {}
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # Keep what the model wrote rather than lose the call; the client sees the raw text.
+        return {"_raw_arguments": text}
+    return value if isinstance(value, dict) else {"input": value}
+
+
+def tool_call_arguments(part: Part) -> str:
+    """The arguments of a tool call as JSON text; a call without arguments gives ``"{}"``."""
+    if part.get("arguments") is not None:
+        text = part["arguments"]
+        return text if text.strip() else "{}"
+    return orjson.dumps(part.get("input") or {}).decode()
+
+
+def has_tool_calls(parts: list[Part]) -> bool:
+    return any(p["type"] == "tool_call" for p in parts)
+
+
+def text_of(parts: list[Part] | str) -> str:
+    """The text parts joined, for targets that only take a string."""
+    if isinstance(parts, str):
+        return parts
+    return "".join(p["text"] for p in parts if p["type"] == "text")

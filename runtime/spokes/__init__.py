@@ -1,0 +1,1 @@
+"""One module per wire format, each reading its bodies into the hub and writing them from it."""

@@ -1,0 +1,79 @@
+"""Helpers every spoke uses: unmapped keys, cache hints, data URLs, the emit state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..context import TranslationContext
+from ..losses import LossCollector, join_path
+
+
+@dataclass(slots=True)
+class Emit:
+    """What a ``*_from_hub`` function needs besides the hub object itself."""
+
+    source: str  # the format the hub object was read from
+    target: str  # the format being written
+    losses: LossCollector
+    context: TranslationContext
+    options: dict[str, Any] = field(default_factory=dict)
+    # "request": the body goes to an upstream, which can only verify its own opaque reasoning state.
+    # "response": the body goes to a client, which only has to hand opaque state back to us.
+    direction: str = "request"
+
+    @property
+    def same_format(self) -> bool:
+        return self.source == self.target
+
+    def restore_extra(self, out: dict[str, Any], extra: dict[str, Any] | None, path: str,
+                      quiet: dict[str, Any] | None = None) -> None:
+        """Put back keys no mapping covers when writing the source's own format; report them otherwise.
+
+        ``quiet`` keys (bookkeeping) are put back for the same format and not reported for others."""
+        if quiet and self.same_format:
+            for key, value in quiet.items():
+                out.setdefault(key, value)
+        if not extra:
+            return
+        if self.same_format:
+            for key, value in extra.items():
+                out.setdefault(key, value)
+            return
+        for key in extra:
+            self.losses.dropped(join_path(path, key), f"no equivalent in {self.target}")
+
+    def cache_control(self, out: dict[str, Any], part: dict[str, Any], path: str) -> None:
+        """Anthropic cache hints: kept for anthropic (and when the options allow), else reported."""
+        hint = part.get("cache_control")
+        if hint is None:
+            return
+        if self.target == "anthropic" or self.options.get("keep_cache_control"):
+            out["cache_control"] = hint
+        else:
+            self.losses.dropped(join_path(path, "cache_control"),
+                                f"{self.target} has no cache hints (caching there is automatic)")
+
+
+def split_extra(body: dict[str, Any], known: frozenset[str] | set[str]) -> dict[str, Any]:
+    """The keys of ``body`` that no mapping covers."""
+    return {k: v for k, v in body.items() if k not in known}
+
+
+def parse_data_url(url: str) -> tuple[str, str] | None:
+    """(media type, base64 data) of a ``data:<type>;base64,<data>`` URL, None for any other URL."""
+    if not url.startswith("data:"):
+        return None
+    header, sep, data = url[5:].partition(",")
+    if not sep or not header.endswith(";base64"):
+        return None
+    return header[: -len(";base64")], data
+
+
+def data_url(media_type: str | None, data: str) -> str:
+    return f"data:{media_type or 'application/octet-stream'};base64,{data}"
+
+
+def optional(out: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        out[key] = value

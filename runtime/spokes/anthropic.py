@@ -1,0 +1,517 @@
+"""The Anthropic Messages API (`POST /v1/messages`) <-> the hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import hub, reasoning
+from ..fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC, TEMPERATURE_MAX
+from ..ids import response_id
+from ..losses import LossCollector, join_path
+from ..tools import clean_schema
+from ._common import Emit, optional, split_extra
+
+FORMAT = "anthropic"
+DEFAULT_MAX_TOKENS = 32000
+
+_REQUEST_KEYS = frozenset({
+    "model", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences",
+    "stream", "tools", "tool_choice", "thinking", "metadata", "output_config",
+})
+_TOOL_KEYS = frozenset({"name", "description", "input_schema", "strict", "cache_control", "defer_loading", "type"})
+_RESPONSE_KEYS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
+_USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"})
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+def _source_to_hub(source: dict[str, Any]) -> dict[str, Any]:
+    kind = source.get("type")
+    out: dict[str, Any] = {"kind": kind}
+    if kind in ("base64", "text"):
+        out["media_type"] = source.get("media_type")
+        out["data"] = source.get("data", "")
+    elif kind == "url":
+        out["url"] = source.get("url", "")
+    elif kind == "file":
+        out["file_id"] = source.get("file_id", "")
+    else:
+        out["raw"] = source
+    return out
+
+
+def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
+    """One Anthropic content block as a hub part."""
+    kind = block.get("type")
+    part: hub.Part
+    if kind == "text":
+        part = {"type": "text", "text": block.get("text", "")}
+        known = {"type", "text", "cache_control", "citations"}
+        if "citations" in block:
+            part["citations"] = block["citations"]
+            part["citations_format"] = FORMAT
+    elif kind in ("image", "document"):
+        part = {"type": kind, "source": _source_to_hub(block.get("source") or {})}
+        known = {"type", "source", "cache_control", "title", "context", "citations"}
+        for key in ("title", "context"):
+            if key in block:
+                part[key] = block[key]
+        if "citations" in block:
+            part["citations_config"] = block["citations"]
+    elif kind in ("thinking", "redacted_thinking"):
+        part = {
+            "type": "reasoning",
+            "text": block.get("thinking", ""),
+            "summary": [],
+            "origin": FORMAT,
+            "raw": block,
+        }
+        known = set(block)
+    elif kind == "tool_use":
+        part = {"type": "tool_call", "id": block.get("id", ""), "name": block.get("name", ""),
+                "input": block.get("input") if isinstance(block.get("input"), dict) else {},
+                "kind": "function"}
+        known = {"type", "id", "name", "input", "cache_control"}
+    elif kind == "tool_result":
+        content = block.get("content")
+        part = {"type": "tool_result", "tool_call_id": block.get("tool_use_id", ""), "kind": "function"}
+        if isinstance(content, list):
+            part["content"] = [block_to_part(b, join_path(join_path(path, "content"), i))
+                               for i, b in enumerate(content)]
+        else:
+            part["content"] = content if content is not None else ""
+            part["content_is_string"] = content is not None
+        if "is_error" in block:
+            part["is_error"] = block["is_error"]
+        known = {"type", "tool_use_id", "content", "is_error", "cache_control"}
+    else:
+        # Server tool blocks and anything newer: only Anthropic understands them.
+        return {"type": "opaque", "format": FORMAT, "block": block, "path": path}
+    if "cache_control" in block:
+        part["cache_control"] = block["cache_control"]
+    extra = split_extra(block, known)
+    if extra:
+        part["extra"] = extra
+    part["path"] = path
+    return part
+
+
+def _content_to_parts(content: Any, path: str) -> tuple[list[hub.Part], bool]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content, "path": path}], True
+    if isinstance(content, list):
+        return [block_to_part(b, join_path(path, i)) for i, b in enumerate(content) if isinstance(b, dict)], False
+    return [], False
+
+
+def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
+    req = hub.Request(source=FORMAT, model=body.get("model"))
+    if "system" in body:
+        req.system, req.system_is_string = _content_to_parts(body["system"], "system")
+    for i, msg in enumerate(body.get("messages") or []):
+        path = f"messages[{i}]"
+        parts, is_string = _content_to_parts(msg.get("content"), join_path(path, "content"))
+        req.messages.append(hub.Message(role=msg.get("role", "user"), content=parts, content_is_string=is_string,
+                                        path=path, extra=split_extra(msg, {"role", "content"})))
+    if "tools" in body:
+        req.tools = [_tool_to_hub(t, f"tools[{i}]") for i, t in enumerate(body["tools"] or [])]
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        req.tool_choice = hub.ToolChoice(mode=choice.get("type", "auto"), name=choice.get("name"),
+                                         extra=split_extra(choice, {"type", "name", "disable_parallel_tool_use"}))
+        if "disable_parallel_tool_use" in choice:
+            req.parallel_tool_calls = not choice["disable_parallel_tool_use"]
+    req.max_tokens = body.get("max_tokens")
+    req.temperature = body.get("temperature")
+    req.top_p = body.get("top_p")
+    req.top_k = body.get("top_k")
+    if "stop_sequences" in body:
+        req.stop = list(body["stop_sequences"] or [])
+    req.stream = body.get("stream")
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict):
+        req.reasoning = hub.Reasoning(mode=thinking.get("type"), budget_tokens=thinking.get("budget_tokens"),
+                                      display=thinking.get("display"), path="thinking",
+                                      extra=split_extra(thinking, {"type", "budget_tokens", "display"}))
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict):
+        if "user_id" in metadata:
+            req.user, req.user_key = metadata["user_id"], "metadata.user_id"
+        rest = split_extra(metadata, {"user_id"})
+        if rest:
+            req.metadata = rest
+    output_config = body.get("output_config")
+    if isinstance(output_config, dict):
+        req.effort = output_config.get("effort")
+        fmt = output_config.get("format")
+        if isinstance(fmt, dict):
+            req.output_format = hub.OutputFormat(type=fmt.get("type", "json_schema"), schema=fmt.get("schema"),
+                                                 path="output_config.format",
+                                                 extra=split_extra(fmt, {"type", "schema"}))
+        rest = split_extra(output_config, {"effort", "format"})
+        if rest:
+            req.extra["output_config"] = rest
+    req.extra.update(split_extra(body, _REQUEST_KEYS))
+    return req
+
+
+def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
+    if tool.get("type") not in (None, "custom"):
+        return hub.Tool(kind="server", name=tool.get("name", ""), raw=tool, raw_format=FORMAT, path=path)
+    return hub.Tool(
+        kind="function", name=tool.get("name", ""), description=tool.get("description"),
+        parameters=tool.get("input_schema"), parameters_path=join_path(path, "input_schema"),
+        strict=tool.get("strict"), cache_control=tool.get("cache_control"),
+        defer_loading=tool.get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
+        quiet={"type": tool["type"]} if "type" in tool else {},
+    )
+
+
+def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
+    content = [block_to_part(b, f"content[{i}]") for i, b in enumerate(body.get("content") or [])]
+    usage_body = body.get("usage") or {}
+    usage = hub.Usage(
+        input_tokens=usage_body.get("input_tokens") or 0,
+        output_tokens=usage_body.get("output_tokens") or 0,
+        cache_read_tokens=usage_body.get("cache_read_input_tokens") or 0,
+        cache_write_tokens=usage_body.get("cache_creation_input_tokens") or 0,
+        extra=split_extra(usage_body, _USAGE_KEYS),
+    )
+    stop = body.get("stop_reason")
+    return hub.Response(
+        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
+        stop_reason=ANTHROPIC_TO_STOP.get(stop, stop) if stop else None,
+        stop_sequence=body.get("stop_sequence"), usage=usage, extra=split_extra(body, _RESPONSE_KEYS),
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+def _source_from_hub(source: dict[str, Any], emit: Emit, path: str) -> dict[str, Any] | None:
+    kind = source.get("kind")
+    if kind in ("base64", "text"):
+        return {"type": kind, "media_type": source.get("media_type"), "data": source.get("data", "")}
+    if kind == "url":
+        return {"type": "url", "url": source.get("url", "")}
+    if kind == "file":
+        return {"type": "file", "file_id": source.get("file_id", "")}
+    if isinstance(source.get("raw"), dict) and emit.same_format:
+        return source["raw"]
+    emit.losses.dropped(path, f"anthropic has no source of kind {kind!r}")
+    return None
+
+
+def _reasoning_block(part: hub.Part, emit: Emit, path: str) -> dict[str, Any] | None:
+    state = reasoning.opaque_state_of(part)
+    if state is not None and state[0] == FORMAT:
+        return state[1]
+    if emit.same_format and isinstance(part.get("raw"), dict):
+        return part["raw"]
+    text = part.get("text") or "\n\n".join(part.get("summary") or [])
+    if emit.direction == "response":
+        # The client only has to hand this back; the envelope lets us restore the original next turn.
+        raw = part.get("raw") or {"reasoning_content": text}
+        return {"type": "thinking", "thinking": text, "signature": reasoning.wrap(part.get("origin", "chat"), raw)}
+    emit.losses.dropped(path, f"reasoning from {part.get('origin')} carries no signature anthropic can verify")
+    return None
+
+
+def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
+    """One hub part as an Anthropic content block, or None when anthropic cannot take it (reported)."""
+    path = part.get("path", "")
+    kind = part["type"]
+    block: dict[str, Any]
+    if kind == "text":
+        if not part["text"] and not emit.same_format:
+            emit.losses.dropped(path, "anthropic rejects empty text blocks")
+            return None
+        block = {"type": "text", "text": part["text"]}
+        if "citations" in part:
+            if part.get("citations_format") == FORMAT:
+                block["citations"] = part["citations"]
+            elif part["citations"]:
+                emit.losses.dropped(join_path(path, "citations"), "anthropic citations need source locations")
+    elif kind in ("image", "document"):
+        source = _source_from_hub(part["source"], emit, join_path(path, "source"))
+        if source is None:
+            return None
+        block = {"type": kind, "source": source}
+        for key in ("title", "context"):
+            optional(block, key, part.get(key))
+        if kind == "document" and "filename" in part and "title" not in part:
+            block["title"] = part["filename"]
+        if "citations_config" in part:
+            block["citations"] = part["citations_config"]
+        if "detail" in part:
+            emit.losses.dropped(join_path(path, "detail"), "anthropic has no image detail setting")
+    elif kind == "reasoning":
+        return _reasoning_block(part, emit, path)
+    elif kind == "tool_call":
+        tool_input = hub.tool_call_input(part)
+        if "_raw_arguments" in tool_input:
+            emit.losses.coerced(join_path(path, "arguments"), "arguments were not a JSON object")
+        block = {"type": "tool_use", "id": part["id"], "name": part["name"], "input": tool_input}
+    elif kind == "tool_result":
+        block = {"type": "tool_result", "tool_use_id": part["tool_call_id"]}
+        content = part.get("content")
+        if isinstance(content, list):
+            blocks = [b for b in (part_to_block(p, emit) for p in content) if b is not None]
+            block["content"] = blocks
+        elif content or part.get("content_is_string"):
+            block["content"] = content or ""
+        optional(block, "is_error", part.get("is_error"))
+    elif kind == "refusal":
+        emit.losses.coerced(path, "anthropic has no refusal block; the refusal is given as text")
+        block = {"type": "text", "text": part.get("text") or "(refused)"}
+    elif kind == "opaque":
+        if part.get("format") == FORMAT:
+            return part["block"]
+        emit.losses.dropped(path, f"a {part.get('format')} block of type {part['block'].get('type')!r} "
+                                  "has no anthropic equivalent")
+        return None
+    else:
+        emit.losses.dropped(path, f"unknown hub part {kind!r}")
+        return None
+    emit.cache_control(block, part, path)
+    emit.restore_extra(block, part.get("extra"), path, part.get("quiet"))
+    return block
+
+
+def _blocks(parts: list[hub.Part], emit: Emit) -> list[dict[str, Any]]:
+    return [b for b in (part_to_block(p, emit) for p in parts) if b is not None]
+
+
+def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:
+    if message.content_is_string and len(message.content) == 1 and message.content[0]["type"] == "text":
+        return message.content[0]["text"]
+    return _blocks(message.content, emit)
+
+
+def _merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
+    """Consecutive messages of one role as one message: Responses items arrive one per message, while
+    Anthropic wants a tool_use next to its thinking and all tool_results of a turn in one user message."""
+    merged: list[hub.Message] = []
+    for message in messages:
+        if merged and merged[-1].role == message.role and message.role in ("user", "assistant"):
+            last = merged[-1]
+            if last.content_is_string:
+                last.content_is_string = False
+            last.content = last.content + message.content
+            continue
+        merged.append(hub.Message(role=message.role, content=list(message.content),
+                                  content_is_string=message.content_is_string, path=message.path,
+                                  extra=message.extra, quiet=message.quiet))
+    return merged
+
+
+def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    optional(body, "model", req.model)
+    messages = req.messages if emit.same_format else _merge_turns(req.messages)
+    system_parts = list(req.system)
+    if not emit.same_format:
+        # Leading system/developer messages are the system prompt; Anthropic wants it at the top level.
+        while messages and messages[0].role in ("system", "developer"):
+            system_parts.extend(messages[0].content)
+            messages = messages[1:]
+    if system_parts or "system" in req.extra:
+        if req.system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
+            body["system"] = system_parts[0]["text"]
+        else:
+            blocks = _blocks(system_parts, emit)
+            if blocks:
+                body["system"] = blocks
+    out_messages = []
+    for message in messages:
+        role = message.role
+        if role == "developer":
+            role = "system"
+            emit.losses.coerced(join_path(message.path, "role"), "anthropic has no developer role")
+        content = _content(message, emit)
+        if not content and not emit.same_format and role != "system":
+            emit.losses.dropped(message.path, "anthropic rejects messages without content")
+            continue
+        out = {"role": role, "content": content}
+        emit.restore_extra(out, message.extra, message.path, message.quiet)
+        out_messages.append(out)
+    body["messages"] = out_messages
+    _limits(req, emit, body)
+    _sampling(req, emit, body)
+    _tools(req, emit, body)
+    _reasoning_and_output(req, emit, body)
+    if req.user is not None:
+        body["metadata"] = {"user_id": req.user}
+    if req.metadata:
+        if emit.same_format:
+            body.setdefault("metadata", {}).update(req.metadata)
+        else:
+            emit.losses.dropped("metadata", "anthropic metadata holds only user_id")
+    optional(body, "stream", req.stream)
+    extra = dict(req.extra)
+    extra_output_config = extra.pop("output_config", None)
+    if extra_output_config and emit.same_format:
+        body.setdefault("output_config", {}).update(extra_output_config)
+    emit.restore_extra(body, extra, "")
+    return body
+
+
+def _limits(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
+    max_tokens = req.max_tokens
+    if max_tokens is None:
+        max_tokens = emit.options.get("default_max_tokens", DEFAULT_MAX_TOKENS)
+        emit.losses.synthesized("max_tokens", f"anthropic requires max_tokens; {max_tokens} was used")
+    cap = emit.options.get("max_tokens_cap")
+    if cap is not None and max_tokens > cap:
+        emit.losses.coerced(req.max_tokens_key or "max_tokens", f"clamped from {max_tokens} to the cap {cap}")
+        max_tokens = cap
+    body["max_tokens"] = max_tokens
+
+
+def _sampling(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
+    if req.temperature is not None:
+        temperature = req.temperature
+        if temperature > TEMPERATURE_MAX[FORMAT]:
+            emit.losses.coerced("temperature", f"anthropic accepts 0..1; {temperature} was clamped to 1")
+            temperature = TEMPERATURE_MAX[FORMAT]
+        body["temperature"] = temperature
+    optional(body, "top_p", req.top_p)
+    optional(body, "top_k", req.top_k)
+    if req.stop is not None:
+        body["stop_sequences"] = req.stop
+    if req.seed is not None:
+        emit.losses.dropped("seed", "anthropic has no seed")
+
+
+def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
+    if req.tools is not None:
+        tools = []
+        for tool in req.tools:
+            converted = _tool_from_hub(tool, emit)
+            if converted is not None:
+                tools.append(converted)
+        body["tools"] = tools
+    choice = req.tool_choice
+    out: dict[str, Any] | None = None
+    if choice is not None:
+        out = {"type": choice.mode}
+        if choice.mode == "tool":
+            out["name"] = choice.name
+        emit.restore_extra(out, choice.extra, choice.path)
+    if req.parallel_tool_calls is not None and (out is not None or not req.parallel_tool_calls):
+        out = out if out is not None else {"type": "auto"}
+        if out["type"] != "none":
+            out["disable_parallel_tool_use"] = not req.parallel_tool_calls
+    if out is not None:
+        body["tool_choice"] = out
+
+
+def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
+    if tool.kind == "server":
+        return _server_tool(tool, emit)
+    if tool.kind != "function":
+        emit.losses.dropped(tool.path, f"anthropic has no {tool.kind} tools")
+        return None
+    parameters = tool.parameters
+    if not emit.same_format:
+        parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
+    out: dict[str, Any] = {"name": tool.name}
+    optional(out, "description", tool.description)
+    out["input_schema"] = parameters if parameters is not None else {"type": "object", "properties": {}}
+    optional(out, "strict", tool.strict)
+    optional(out, "defer_loading", tool.defer_loading)
+    if tool.cache_control is not None:
+        out["cache_control"] = tool.cache_control
+    emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
+    return out
+
+
+def _server_tool(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
+    raw = tool.raw or {}
+    if tool.raw_format == FORMAT:
+        return raw
+    if tool.raw_format == "responses" and raw.get("type") in ("web_search", "web_search_preview"):
+        out: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search"}
+        domains = (raw.get("filters") or {}).get("allowed_domains")
+        optional(out, "allowed_domains", domains)
+        location = raw.get("user_location")
+        if isinstance(location, dict):
+            out["user_location"] = {k: v for k, v in location.items() if v is not None}
+        for key in raw.keys() - {"type", "filters", "user_location"}:
+            emit.losses.dropped(join_path(tool.path, key), "anthropic web search has no such setting")
+        return out
+    emit.losses.dropped(tool.path, f"anthropic has no server tool like {tool.raw_format} {raw.get('type')!r}")
+    return None
+
+
+def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
+    settings = req.reasoning
+    if settings is not None and settings.mode is not None:
+        thinking: dict[str, Any] = {"type": settings.mode}
+        optional(thinking, "budget_tokens", settings.budget_tokens)
+        optional(thinking, "display", settings.display)
+        emit.restore_extra(thinking, settings.extra, settings.path)
+        body["thinking"] = thinking
+    elif settings is not None and settings.effort is not None:
+        budget = reasoning.effort_to_budget(settings.effort)
+        if budget is None:
+            body["thinking"] = {"type": "disabled"}
+        else:
+            limit = body["max_tokens"] - 1
+            if budget > limit:
+                emit.losses.coerced(settings.path, f"thinking budget {budget} lowered below max_tokens")
+                budget = limit
+            if budget < reasoning.ANTHROPIC_MIN_BUDGET:
+                emit.losses.dropped(settings.path, "max_tokens leaves no room for anthropic's minimum thinking budget")
+            else:
+                body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if settings is not None and settings.summary is not None:
+        emit.losses.dropped(join_path(settings.path, "summary"), "anthropic always summarises thinking")
+    output_config: dict[str, Any] = {}
+    optional(output_config, "effort", req.effort)
+    fmt = req.output_format
+    if fmt is not None:
+        if fmt.type == "json_schema":
+            output_config["format"] = {"type": "json_schema", "schema": fmt.schema or {}}
+            emit.restore_extra(output_config["format"], fmt.extra, fmt.path)
+            for key in ("name", "strict", "description"):
+                if getattr(fmt, key) is not None:
+                    emit.losses.dropped(join_path(fmt.path, key), "anthropic output formats have no " + key)
+        elif fmt.type == "json_object":
+            output_config["format"] = {"type": "json_schema", "schema": {"type": "object"}}
+            emit.losses.coerced(fmt.path, "anthropic has no JSON mode; an object schema was used")
+    if output_config:
+        body["output_config"] = output_config
+
+
+def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
+    content = _blocks(resp.content, emit)
+    stop = resp.stop_reason
+    has_calls = any(b.get("type") == "tool_use" for b in content)
+    if stop == "tool_use" and not has_calls:
+        emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
+        stop = "end_turn"
+    elif has_calls and stop in ("end_turn", "stop_sequence", None):
+        stop = "tool_use"
+    body: dict[str, Any] = {
+        "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
+        "type": "message",
+        "role": "assistant",
+        "model": emit.context.client_model or resp.model or "",
+        "content": content,
+        "stop_reason": STOP_TO_ANTHROPIC.get(stop, stop) if stop else None,
+        "stop_sequence": resp.stop_sequence,
+        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
+    }
+    emit.restore_extra(body, resp.extra, "")
+    return body
+
+
+def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    out = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
+        "cache_read_input_tokens": usage.cache_read_tokens,
+    }
+    emit.restore_extra(out, usage.extra, "usage")
+    return out
