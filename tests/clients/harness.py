@@ -87,15 +87,16 @@ def claude_env(home: Path, base_url: str) -> dict[str, str]:
         # A broken stream must fail the run instead of being retried quietly as a non-streaming request.
         "CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK": "1",
         "CLAUDE_CODE_MAX_RETRIES": "1",
-        # Claude Code refuses to skip permission prompts as root unless it is told it runs in a sandbox.
-        "IS_SANDBOX": "1",
     }
 
 
 def run_claude(prompt: str, *, base_url: str, home: Path, workdir: Path, extra: list[str] | None = None,
-               model: str = "claude-sonnet-4-5", timeout: float = 180) -> Run:
-    args = [str(binary("claude")), "-p", prompt, "--output-format", "json", "--model", model,
-            "--allowedTools", "Bash", "--permission-mode", "bypassPermissions", *(extra or [])]
+               model: str | None = None, timeout: float = 180) -> Run:
+    """`claude -p` as a user would run it: the CLI's default model unless one is given, and Bash allowed
+    up front (headless mode cannot ask for permission)."""
+    chosen = ["--model", model] if model else []
+    args = [str(binary("claude")), "-p", prompt, "--output-format", "json", *chosen,
+            "--allowedTools", "Bash", *(extra or [])]
     return _run(args, claude_env(home, base_url), workdir, timeout)
 
 

@@ -133,9 +133,10 @@ def capture_claude_code(scratch: Path) -> list[Path]:
     scrub = Scrubber(machine_replacements(scratch))
     written = []
 
-    def run(tag: str, prompt: str, recorder: Recorder, extra: list[str] | None = None) -> harness.Run:
+    def run(tag: str, prompt: str, recorder: Recorder, extra: list[str] | None = None,
+            model: str | None = None) -> harness.Run:
         result = harness.run_claude(prompt, base_url=recorder.url, home=scratch / tag / "home",
-                                    workdir=scratch / tag / "work", extra=extra)
+                                    workdir=scratch / tag / "work", extra=extra, model=model)
         _checked(result, recorder)
         return result
 
@@ -160,7 +161,9 @@ def capture_claude_code(scratch: Path) -> list[Path]:
                           call))
     with Recorder("anthropic", responder=tool_loop(call, "The output is apiswitch-42.",
                                                    expect_output="apiswitch-42", first=first)) as recorder:
-        result = run("bash", BASH_PROMPT, recorder)
+        # An explicit older model: its requests use `thinking: enabled` with a budget, where the default
+        # model's use `adaptive` (see the default capture), so the captures cover both.
+        result = run("bash", BASH_PROMPT, recorder, model="claude-sonnet-4-5")
         notes = ["first turn; the scripted reply is a thinking block with a signature, then a Bash tool_use",
                  "second turn: carries the thinking block (signature verbatim), the tool_use and its tool_result"]
         for i, (request, note) in enumerate(zip(recorder.calls, notes, strict=False), 1):
