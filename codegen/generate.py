@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import subprocess
-import sys
 from pathlib import Path
 
 from .build import read_spec
 from .emit import render_all
 from .ir import Spec
 
-# Specs without an endpoint table (specs/mappings.md) are not APIs and get no model package.
 GENERATED_DIR = "generated"
 
 
@@ -25,6 +22,7 @@ def find_root(start: Path | None = None) -> Path:
 
 def read_api_specs(root: Path) -> list[Spec]:
     specs = []
+    # Specs without an endpoint table (specs/mappings.md) are not APIs and get no model package.
     for path in sorted((root / "specs").glob("*.md")):
         spec = read_spec(path, strict=True, display_name=path.relative_to(root).as_posix())
         if spec.endpoints:
@@ -33,39 +31,36 @@ def read_api_specs(root: Path) -> list[Spec]:
 
 
 def render(root: Path) -> dict[str, str]:
-    files = render_all(read_api_specs(root))
-    extra = _extra_renderers()
-    for fn in extra:
-        files.update(fn(root))
+    """Every file codegen owns, keyed by its path relative to the repository root."""
+    files = {f"{GENERATED_DIR}/{rel}": text for rel, text in render_all(read_api_specs(root)).items()}
+    mappings = root / "specs" / "mappings.md"
+    if mappings.is_file():
+        from .mappings import render_mappings
+
+        files.update(render_mappings(mappings, root))
     return files
 
 
-def _extra_renderers():  # type: ignore[no-untyped-def]
-    """Renderers for non-model output (field maps from specs/mappings.md), if that module is present."""
-    try:
-        from .mappings import render_mappings
-    except ImportError:
-        return []
-    return [render_mappings]
-
-
-def _on_disk(out: Path) -> dict[str, str]:
+def _on_disk(root: Path, owned: set[str]) -> dict[str, str]:
+    """What codegen's outputs look like on disk now: all of generated/, and the files it writes elsewhere."""
     found = {}
-    for p in sorted(out.rglob("*")):
+    for p in sorted((root / GENERATED_DIR).rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
-            found[p.relative_to(out).as_posix()] = p.read_text(encoding="utf-8")
+            found[p.relative_to(root).as_posix()] = p.read_text(encoding="utf-8")
+    for rel in owned:
+        if not rel.startswith(f"{GENERATED_DIR}/") and (root / rel).is_file():
+            found[rel] = (root / rel).read_text(encoding="utf-8")
     return found
 
 
 def write(root: Path, files: dict[str, str]) -> list[str]:
-    out = root / GENERATED_DIR
     changed = []
-    for rel in _on_disk(out):
+    for rel in _on_disk(root, set(files)):
         if rel not in files:
-            (out / rel).unlink()
+            (root / rel).unlink()
             changed.append(f"removed {rel}")
     for rel, text in sorted(files.items()):
-        path = out / rel
+        path = root / rel
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,8 +70,7 @@ def write(root: Path, files: dict[str, str]) -> list[str]:
 
 
 def diff(root: Path, files: dict[str, str]) -> str:
-    out = root / GENERATED_DIR
-    disk = _on_disk(out)
+    disk = _on_disk(root, set(files))
     chunks: list[str] = []
     for rel in sorted(set(disk) | set(files)):
         old, new = disk.get(rel), files.get(rel)
@@ -84,10 +78,6 @@ def diff(root: Path, files: dict[str, str]) -> str:
             continue
         chunks.extend(difflib.unified_diff(
             (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
-            fromfile=f"a/{GENERATED_DIR}/{rel}" if old is not None else "/dev/null",
-            tofile=f"b/{GENERATED_DIR}/{rel}" if new is not None else "/dev/null"))
+            fromfile=f"a/{rel}" if old is not None else "/dev/null",
+            tofile=f"b/{rel}" if new is not None else "/dev/null"))
     return "".join(chunks)
-
-
-def ruff_format_available() -> bool:
-    return subprocess.run([sys.executable, "-m", "ruff", "--version"], capture_output=True).returncode == 0
