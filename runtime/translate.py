@@ -10,6 +10,7 @@ import orjson
 
 from . import hub
 from .context import TranslationContext
+from .errors import TranslationError
 from .ids import valid_tool_id
 from .losses import Loss, LossCollector
 from .spokes import anthropic, chat, responses
@@ -42,6 +43,7 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     upstream model name to send instead of the client's).
     """
     source_spoke, target_spoke = _spoke(source), _spoke(target)
+    _check_request_shape(body, source)
     options = options or {}
     losses = LossCollector()
     req: hub.Request = source_spoke.request_to_hub(body, losses)
@@ -124,6 +126,26 @@ def _make_response_ids_valid(parts: list[hub.Part]) -> None:
         if part["type"] == "tool_call":
             part["id"] = valid_tool_id(part.get("id"), taken)
             taken.add(part["id"])
+
+
+# The one list every request of a format must have, and the types it may take.
+_CONVERSATION_KEYS = {"anthropic": ("messages", (list,)), "chat": ("messages", (list,)),
+                      "responses": ("input", (list, str))}
+
+
+def _check_request_shape(body: Any, source: str) -> None:
+    """Refuse, with the field path, bodies no spoke could read; anything finer is the upstream's call."""
+    if not isinstance(body, dict):
+        raise TranslationError("the request body must be a JSON object", param="")
+    key, types = _CONVERSATION_KEYS[source]
+    if key not in body and source == "responses":
+        return  # a Responses request may continue a stored conversation without new input
+    if not isinstance(body.get(key), types):
+        raise TranslationError(f"`{key}` must be {' or '.join(t.__name__ for t in types)}", param=key)
+    if isinstance(body[key], list):
+        for i, entry in enumerate(body[key]):
+            if not isinstance(entry, dict):
+                raise TranslationError(f"`{key}[{i}]` must be an object", param=f"{key}[{i}]")
 
 
 def _reasoning_requested(req: hub.Request) -> bool:
