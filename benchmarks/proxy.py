@@ -1,0 +1,177 @@
+"""How much latency does `apiswitch serve` add? The same load against a scripted upstream, directly and
+through the proxy, non-streaming and streaming, at concurrency 1 and 32.
+
+    python benchmarks/proxy.py            # prints one table; numbers are from this one run
+    python benchmarks/proxy.py --requests 100
+
+The upstream (a scripted chat provider from tests/upstreams) and the proxy (`apiswitch serve`) each run in
+their own process, as in real use; the load generator is a third. "passthrough" is a chat client to a chat
+provider (the proxy's own cost); "translated" is an anthropic client to the same chat provider (adds the
+translators), measured when the translation layer is importable. Overhead = proxy minus direct, per
+percentile. On a busy or small machine the p99 numbers mostly measure the scheduler: run it on an idle box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWER = "The quick brown fox jumps over the lazy dog. " * 4  # about 45 tokens, 23 stream events
+
+UPSTREAM_SCRIPT = f"""
+import sys
+sys.path.insert(0, {str(ROOT / 'tests')!r})
+from upstreams import ScriptedUpstream, Reply
+upstream = ScriptedUpstream("chat", default=Reply.text({ANSWER!r}, chunk_size=8)).start()
+print(upstream.port, flush=True)
+sys.stdin.read()
+"""
+
+CHAT_BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Say the sentence."}]}
+ANTHROPIC_BODY = {"model": "bench-model", "max_tokens": 200, "messages": [{"role": "user", "content": "Say it."}]}
+
+
+@dataclass
+class Sample:
+    latency: float
+    ttfb: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_upstream() -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen([sys.executable, "-c", UPSTREAM_SCRIPT], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+def start_proxy(upstream_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    config = workdir / "bench.toml"
+    config.write_text(f"""[server]
+port = {port}
+
+[log]
+path = "{(workdir / 'requests.db').as_posix()}"
+
+[providers.scripted]
+format = "chat"
+base_url = "http://127.0.0.1:{upstream_port}/v1"
+
+[routes]
+"*" = "scripted"
+""")
+    process = subprocess.Popen([sys.executable, "-m", "apiswitch", "serve", "--quiet", "--config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process, port
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("apiswitch serve did not start")
+
+
+async def one(client: httpx.AsyncClient, url: str, body: dict, stream: bool) -> Sample:
+    start = time.perf_counter()
+    first = None
+    async with client.stream("POST", url, json=dict(body, stream=stream)) as response:
+        async for chunk in response.aiter_raw():
+            if first is None and chunk:
+                first = time.perf_counter()
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    end = time.perf_counter()
+    return Sample(end - start, (first or end) - start)
+
+
+async def load(url: str, body: dict, stream: bool, concurrency: int, total: int) -> tuple[list[Sample], float]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60, trust_env=False) as client:
+        for _ in range(min(20, total)):  # warm the connections and both processes
+            await one(client, url, body, stream)
+        samples: list[Sample] = []
+        remaining = iter(range(total))
+
+        async def worker() -> None:
+            for _ in remaining:
+                samples.append(await one(client, url, body, stream))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return samples, time.perf_counter() - started
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300, help="requests per scenario (default 300)")
+    args = parser.parse_args()
+    try:
+        import apiswitch.runtime.translate  # noqa: F401
+
+        translated = True
+    except ImportError:
+        translated = False
+    upstream, upstream_port = start_upstream()
+    with tempfile.TemporaryDirectory(prefix="apiswitch-bench-") as scratch:
+        proxy, proxy_port = start_proxy(upstream_port, Path(scratch))
+        try:
+            paths = [("direct", f"http://127.0.0.1:{upstream_port}/v1/chat/completions", CHAT_BODY),
+                     ("passthrough", f"http://127.0.0.1:{proxy_port}/v1/chat/completions", CHAT_BODY)]
+            if translated:
+                paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
+            print(f"apiswitch proxy benchmark: {args.requests} requests per row, {os.cpu_count()} CPUs, "
+                  f"python {sys.version.split()[0]}")
+            header = (f"{'path':<12} {'mode':<7} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+                      f"{'ttfb p50':>9} {'ttfb p99':>9} {'+p50 ms':>8} {'+p99 ms':>8}")
+            print(header)
+            print("-" * len(header))
+            for stream in (False, True):
+                for concurrency in (1, 32):
+                    base: tuple[float, float] | None = None
+                    for name, url, body in paths:
+                        samples, elapsed = asyncio.run(load(url, body, stream, concurrency, args.requests))
+                        latencies = [s.latency for s in samples]
+                        ttfbs = [s.ttfb for s in samples]
+                        p50, p99 = pct(latencies, 0.50), pct(latencies, 0.99)
+                        if base is None:
+                            base = (p50, p99)
+                            extra = f"{'':>8} {'':>8}"
+                        else:
+                            extra = f"{p50 - base[0]:>8.2f} {p99 - base[1]:>8.2f}"
+                        print(f"{name:<12} {'stream' if stream else 'unary':<7} {concurrency:>4} "
+                              f"{len(samples) / elapsed:>8.0f} {p50:>8.2f} {p99:>8.2f} {pct(ttfbs, 0.5):>9.2f} "
+                              f"{pct(ttfbs, 0.99):>9.2f} {extra}", flush=True)
+            print(f"(mean latency of the last row: {statistics.mean(latencies) * 1000:.2f} ms)")
+        finally:
+            proxy.terminate()
+            proxy.wait(10)
+            upstream.terminate()
+            upstream.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The small endpoints: count_tokens, models, health, and the request log's retention."""
+
+from __future__ import annotations
+
+import time
+
+import anthropic
+import httpx
+import openai
+from apiswitch.runtime.proxy.requestlog import RequestLog, read_latest
+from upstreams import Reply
+
+from .harness import provider_toml
+
+
+def test_count_tokens_is_forwarded_to_an_anthropic_upstream(proxy, scripted_upstream):
+    upstream = scripted_upstream("anthropic")
+    running = proxy(provider_toml("a", "anthropic", upstream.base_url) + '[routes]\n"*" = "a:upstream-model"\n')
+    client = anthropic.Anthropic(base_url=running.url, api_key="k", max_retries=0)
+    counted = client.messages.count_tokens(model="claude-x", messages=[{"role": "user", "content": "hello " * 50}])
+    sent = upstream.requests[-1]
+    assert sent.path == "/v1/messages/count_tokens" and sent.body["model"] == "upstream-model"
+    assert counted.input_tokens == len(sent.raw_body) // 4  # what the scripted upstream computes
+
+
+def test_count_tokens_is_estimated_for_other_upstreams(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat")
+    running = proxy(provider_toml("c", "chat", upstream.base_url) + '[routes]\n"*" = "c"\n')
+    client = anthropic.Anthropic(base_url=running.url, api_key="k", max_retries=0)
+    short = client.messages.count_tokens(model="claude-x", messages=[{"role": "user", "content": "hi"}])
+    long = client.messages.count_tokens(model="claude-x", messages=[{"role": "user", "content": "hi " * 4000}])
+    assert 0 < short.input_tokens < 100 < 2000 < long.input_tokens
+    assert upstream.requests == []
+
+
+def test_models_in_both_shapes(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat")
+    running = proxy(provider_toml("c", "chat", upstream.base_url, extra='models = ["m-1"]')
+                    + '[routes]\n"claude-opus-4-1" = "c:m-1"\n"gpt-*" = "c"\n')
+    openai_models = openai.OpenAI(base_url=running.url + "/v1", api_key="k").models.list()
+    assert [m.id for m in openai_models.data] == ["claude-opus-4-1", "m-1"]
+    anthropic_models = anthropic.Anthropic(base_url=running.url, api_key="k").models.list()
+    assert [m.id for m in anthropic_models.data] == ["claude-opus-4-1", "m-1"]
+    assert httpx.get(running.url + "/v1/models/m-1").json()["id"] == "m-1"
+    assert httpx.get(running.url + "/v1/models/nope").status_code == 404
+
+
+def test_health_reports_breakers(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("x"))
+    running = proxy(provider_toml("c", "chat", upstream.base_url) + '[routes]\n"*" = "c"\n')
+    assert httpx.get(running.url + "/healthz").json() == {"status": "ok", "version": "0.1.0", "providers": {}}
+    assert httpx.get(running.url + "/").text == "apiswitch\n"
+
+
+def test_retention_removes_old_rows(tmp_path):
+    path = tmp_path / "r.db"
+    log = RequestLog(path, retention_days=1)
+    log.record({"ts": time.time() - 3 * 86400, "status": 200, "path": "/old"})
+    log.record({"ts": time.time(), "status": 200, "path": "/new"})
+    log.close()
+    assert [r["path"] for r in read_latest(path, 10)] == ["/old", "/new"]
+    reopened = RequestLog(path, retention_days=1)  # retention is enforced at start and then hourly
+    reopened.close()
+    assert [r["path"] for r in read_latest(path, 10)] == ["/new"]
