@@ -6,6 +6,7 @@ See README.md in this folder for the API.
 from .recorded import RecordedRequest, ToolResult
 from .script import (
     Answer,
+    CustomToolCall,
     ErrorReply,
     Fault,
     Reply,
@@ -20,6 +21,6 @@ from .script import (
 from .server import FORMATS, ScriptedUpstream, refused_url
 
 __all__ = [
-    "FORMATS", "Answer", "ErrorReply", "Fault", "RecordedRequest", "Reply", "Responder", "ScriptedUpstream",
+    "FORMATS", "Answer", "CustomToolCall", "ErrorReply", "Fault", "RecordedRequest", "Reply", "Responder", "ScriptedUpstream",
     "Text", "Thinking", "ToolCall", "ToolResult", "Usage", "fresh_id", "refused_url", "tool_loop",
 ]

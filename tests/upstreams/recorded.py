@@ -62,7 +62,7 @@ class RecordedRequest:
         if self.format == "chat":
             return [c["id"] for m in self.body.get("messages", []) if m.get("role") == "assistant"
                     for c in m.get("tool_calls") or []]
-        return [i["call_id"] for i in _items(self.body) if i.get("type") == "function_call"]
+        return [i["call_id"] for i in _items(self.body) if i.get("type") in ("function_call", "custom_tool_call")]
 
     def tool_names(self) -> list[str]:
         """Names of the tools offered in the request."""

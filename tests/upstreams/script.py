@@ -56,7 +56,22 @@ class ToolCall:
         return json.dumps(self.arguments, separators=(",", ":"))
 
 
-Block = Text | Thinking | ToolCall
+@dataclass(frozen=True)
+class CustomToolCall:
+    """A Responses custom (freeform) tool call, such as Codex's `apply_patch`: plain text input, no JSON.
+
+    Rendered natively only by the responses upstream. The others render it as the function call a provider
+    makes when a custom tool is offered to it as a function with one string parameter, `input`."""
+
+    name: str
+    input: str
+    id: str = field(default_factory=lambda: fresh_id("call"))
+
+    def as_function_call(self) -> ToolCall:
+        return ToolCall(self.name, {"input": self.input}, id=self.id)
+
+
+Block = Text | Thinking | ToolCall | CustomToolCall
 Stop = Literal["end", "tool_use", "max_tokens"]
 
 
@@ -110,18 +125,24 @@ class Reply:
     def stop_reason(self) -> Stop:
         if self.stop is not None:
             return self.stop
-        return "tool_use" if any(isinstance(b, ToolCall) for b in self.blocks) else "end"
+        return "tool_use" if any(isinstance(b, ToolCall | CustomToolCall) for b in self.blocks) else "end"
 
     @property
     def tool_calls(self) -> list[ToolCall]:
-        return [b for b in self.blocks if isinstance(b, ToolCall)]
+        """Every call as a function call (custom calls in their function form)."""
+        return [b.as_function_call() if isinstance(b, CustomToolCall) else b for b in self.blocks
+                if isinstance(b, ToolCall | CustomToolCall)]
+
+    def function_blocks(self) -> tuple[Text | Thinking | ToolCall, ...]:
+        """The blocks with custom calls in their function form, for formats without custom calls."""
+        return tuple(b.as_function_call() if isinstance(b, CustomToolCall) else b for b in self.blocks)
 
     @classmethod
     def text(cls, text: str, **kw: Any) -> Reply:
         return cls(blocks=(Text(text),), **kw)
 
     @classmethod
-    def calls(cls, *calls: ToolCall, text: str | None = None, **kw: Any) -> Reply:
+    def calls(cls, *calls: ToolCall | CustomToolCall, text: str | None = None, **kw: Any) -> Reply:
         """Tool calls (several = parallel tool calls), optionally preceded by a sentence."""
         lead: tuple[Block, ...] = (Text(text),) if text else ()
         return cls(blocks=lead + tuple(calls), **kw)
@@ -149,7 +170,7 @@ def chunks(text: str, size: int) -> Iterable[str]:
     return (text[i : i + size] for i in range(0, len(text), size))
 
 
-def tool_loop(call: ToolCall, final: str, *, expect_output: str | None = None,
+def tool_loop(call: ToolCall | CustomToolCall, final: str, *, expect_output: str | None = None,
               first: Reply | None = None) -> Responder:
     """The agent loop in one responder: answer with `call` until the request carries a result for
     `call.id`, then check that result and answer with `final`.

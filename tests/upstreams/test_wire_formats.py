@@ -12,7 +12,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 
-from upstreams import Reply, ScriptedUpstream, Text, Thinking, ToolCall, Usage
+from upstreams import CustomToolCall, Reply, ScriptedUpstream, Text, Thinking, ToolCall, Usage
 from upstreams.sse_reader import parse_sse
 
 PARALLEL = Reply.calls(ToolCall("get_weather", {"city": "Paris"}, id="call_paris"),
@@ -177,3 +177,20 @@ def test_requests_are_recorded_with_headers_and_query(fmt: str) -> None:
     call = up.calls[0]
     assert (call.method, call.query, call.model, call.headers["x-api-key"]) == ("POST", "beta=true", "m", "provider-key")
     assert [r.method for r in up.requests] == ["POST", "HEAD"] and len(up.calls) == 1
+
+
+def test_custom_tool_call_is_native_in_responses_and_a_function_elsewhere() -> None:
+    patch = "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n"
+    reply = Reply.calls(CustomToolCall("apply_patch", patch, id="call_patch"))
+    with ScriptedUpstream("responses", reply, reply) as up:
+        client = openai_client(up)
+        with client.responses.stream(model="gpt-x", input="hi") as stream:
+            final = stream.get_final_response()
+        events = raw_stream(up, {"model": "gpt-x", "input": "hi"})
+    item = final.output[0]
+    assert (item.type, item.call_id, item.name, item.input) == ("custom_tool_call", "call_patch", "apply_patch", patch)
+    kinds = [RESPONSES_EVENT.validate_python(e.json()).type for e in events]
+    assert "response.custom_tool_call_input.delta" in kinds and "response.custom_tool_call_input.done" in kinds
+    with ScriptedUpstream("anthropic", reply) as up:
+        message = anthropic_client(up).messages.create(model="m", max_tokens=5, messages=ASK)
+    assert (message.content[0].name, message.content[0].input) == ("apply_patch", {"input": patch})

@@ -47,7 +47,7 @@ def _input(call: ToolCall) -> Any:
 
 def body(reply: Reply, request: RecordedRequest) -> dict[str, Any]:
     return {"id": fresh_id("msg"), "type": "message", "role": "assistant", "model": _model(reply, request),
-            "content": [_block(b) for b in reply.blocks], "stop_reason": _STOP[reply.stop_reason],
+            "content": [_block(b) for b in reply.function_blocks()], "stop_reason": _STOP[reply.stop_reason],
             "stop_sequence": None, "usage": _usage(reply)}
 
 
@@ -57,7 +57,7 @@ def events(reply: Reply, request: RecordedRequest) -> Iterator[bytes]:
                "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
     yield frame({"type": "message_start", "message": message}, "message_start")
     yield frame({"type": "ping"}, "ping")
-    for index, block in enumerate(reply.blocks):
+    for index, block in enumerate(reply.function_blocks()):
         yield from _block_events(index, block, reply.chunk_size)
     final_usage = {"output_tokens": reply.usage.output_tokens}
     yield frame({"type": "message_delta", "delta": {"stop_reason": _STOP[reply.stop_reason], "stop_sequence": None},

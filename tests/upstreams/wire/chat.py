@@ -64,7 +64,7 @@ def events(reply: Reply, request: RecordedRequest) -> Iterator[bytes]:
 
     yield chunk({"role": "assistant", "content": ""})
     call_index = 0
-    for block in reply.blocks:
+    for block in reply.function_blocks():
         if isinstance(block, Text):
             yield from (chunk({"content": c}) for c in chunks(block.text, reply.chunk_size))
         elif isinstance(block, Thinking):

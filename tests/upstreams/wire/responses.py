@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..recorded import RecordedRequest
-from ..script import Reply, Text, Thinking, ToolCall, chunks, fresh_id
+from ..script import CustomToolCall, Reply, Text, Thinking, ToolCall, chunks, fresh_id
 from .sse import frame
 
 ENDPOINT = "/v1/responses"
@@ -47,7 +47,7 @@ class _Shape:
         self.encrypted = _wants_encrypted_reasoning(request)
         self.items = [self._item(b) for b in reply.blocks]
 
-    def _item(self, block: Text | Thinking | ToolCall) -> dict[str, Any]:
+    def _item(self, block: Text | Thinking | ToolCall | CustomToolCall) -> dict[str, Any]:
         if isinstance(block, Text):
             part = {"type": "output_text", "text": block.text, "annotations": [], "logprobs": []}
             return {"type": "message", "id": fresh_id("msg"), "status": "completed", "role": "assistant",
@@ -56,6 +56,9 @@ class _Shape:
             return {"type": "reasoning", "id": fresh_id("rs"),
                     "summary": [{"type": "summary_text", "text": block.text}] if block.text else [],
                     "encrypted_content": block.signature if self.encrypted else None}
+        if isinstance(block, CustomToolCall):
+            return {"type": "custom_tool_call", "id": fresh_id("ctc"), "call_id": block.id, "name": block.name,
+                    "input": block.input, "status": "completed"}
         return {"type": "function_call", "id": fresh_id("fc"), "call_id": block.id, "name": block.name,
                 "arguments": block.arguments_json, "status": "completed"}
 
@@ -99,7 +102,7 @@ def events(reply: Reply, request: RecordedRequest) -> Iterator[bytes]:
     yield event(f"response.{final}", response=shape.envelope(final, shape.items, _usage(reply)))
 
 
-def _item_events(event: Any, index: int, block: Text | Thinking | ToolCall, item: dict[str, Any],
+def _item_events(event: Any, index: int, block: Text | Thinking | ToolCall | CustomToolCall, item: dict[str, Any],
                  size: int) -> Iterator[bytes]:
     at = {"item_id": item["id"], "output_index": index}
     if isinstance(block, Text):
@@ -119,6 +122,11 @@ def _item_events(event: Any, index: int, block: Text | Thinking | ToolCall, item
                 yield event("response.reasoning_summary_text.delta", **at, summary_index=0, delta=piece)
             yield event("response.reasoning_summary_text.done", **at, summary_index=0, text=block.text)
             yield event("response.reasoning_summary_part.done", **at, summary_index=0, part=item["summary"][0])
+    elif isinstance(block, CustomToolCall):
+        yield event("response.output_item.added", output_index=index, item=dict(item, input="", status="in_progress"))
+        for piece in chunks(block.input, size):
+            yield event("response.custom_tool_call_input.delta", **at, delta=piece)
+        yield event("response.custom_tool_call_input.done", **at, input=block.input)
     else:
         yield event("response.output_item.added", output_index=index,
                     item=dict(item, arguments="", status="in_progress"))
