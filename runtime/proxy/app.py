@@ -120,7 +120,8 @@ class ProxyEndpoint:
             row.setdefault("error", exc.message)
             if not responder.started:
                 headers = [*JSON, *((k.encode(), v.encode()) for k, v in exc.headers.items())]
-                await responder.complete(exc.status, error_body(fmt, exc.status, exc.message, exc.param), headers)
+                body = exc.body or error_body(fmt, exc.status, exc.message, exc.param)
+                await responder.complete(exc.status, body, headers)
         except ClientGone:
             row["status"] = 499
             row["error"] = "client disconnected"

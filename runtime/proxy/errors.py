@@ -23,13 +23,27 @@ class ProxyError(Exception):
     """An error the proxy answers itself, before anything reached the client."""
 
     def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, body: bytes | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.param = param
         self.code = code
         self.headers = headers or {}
+        self.body = body  # already in the client's format (an upstream error translated), else None
+
+
+def client_error_from_upstream(status: int, body: bytes, upstream_format: str, client_format: str,
+                               headers: dict[str, str]) -> ProxyError:
+    """An upstream's error response as the client's format spells it (status, type, Retry-After)."""
+    message, _ = upstream_error(body)
+    try:
+        from apiswitch.runtime.errors import translate_error
+    except ImportError:
+        kept = {"retry-after": headers["retry-after"]} if "retry-after" in headers else {}
+        return ProxyError(status, message, headers=kept)
+    new_status, new_body, new_headers = translate_error(status, body, upstream_format, client_format, headers)
+    return ProxyError(new_status, message, headers=new_headers, body=orjson.dumps(new_body))
 
 
 def error_type(fmt: str, status: int) -> str:

@@ -20,7 +20,7 @@ from apiswitch.runtime.proxy import usage as usage_mod
 from apiswitch.runtime.proxy.asgi import JSON, SSE, Responder
 from apiswitch.runtime.proxy.breaker import CircuitBreaker
 from apiswitch.runtime.proxy.config import Config
-from apiswitch.runtime.proxy.errors import ProxyError, upstream_error
+from apiswitch.runtime.proxy.errors import ProxyError, client_error_from_upstream, upstream_error
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
@@ -34,12 +34,15 @@ class AttemptFailed(Exception):
     """This candidate failed before anything reached the client; the next one may be tried."""
 
     def __init__(self, message: str, status: int | None = None, body: bytes = b"",
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, upstream_format: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.body = body
         self.retry_after = retry_after
+        self.upstream_format = upstream_format
+        self.headers = headers or {}
 
 
 @dataclass
@@ -103,7 +106,7 @@ class Forwarder:
             self.breaker.record_success(candidate.provider.name)
             return
         ex.row["error"] = "; ".join(failures)
-        raise self.final_error(last, failures)
+        raise self.final_error(ex, last, failures)
 
     def note_failure(self, candidate: Candidate, failure: AttemptFailed) -> None:
         name = candidate.provider.name
@@ -113,13 +116,11 @@ class Forwarder:
         else:
             self.breaker.record_failure(name, failure.message)
 
-    def final_error(self, last: AttemptFailed | None, failures: list[str]) -> ProxyError:
-        if last is not None and last.status is not None and last.body:
+    def final_error(self, ex: Exchange, last: AttemptFailed | None, failures: list[str]) -> ProxyError:
+        if last is not None and last.status is not None and last.body and last.upstream_format:
             # One upstream answered with an error: show the client that error, in its own format.
-            message, _ = upstream_error(last.body)
-            headers = {"retry-after": str(int(last.retry_after))} if last.retry_after is not None else {}
-            prefix = "all providers failed; last: " if len(failures) > 1 else ""
-            return ProxyError(last.status, prefix + self.redactor.text(message), headers=headers)
+            return client_error_from_upstream(last.status, last.body, last.upstream_format, ex.client_format,
+                                              last.headers)
         return ProxyError(502, "all providers failed: " + "; ".join(failures))
 
     # -- one attempt -------------------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ class Forwarder:
     async def attempt(self, ex: Exchange, candidate: Candidate, body: dict[str, Any]) -> None:
         provider = candidate.provider
         count_tokens = ex.count_tokens
-        prepared = prepare_request(body, ex.client_format, provider.format)
+        options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens}
+        prepared = prepare_request(body, ex.client_format, provider.format, options)
         adjust_body(prepared.body, provider, candidate.model)
         ex.row["losses"] = prepared.losses
         try:
@@ -144,7 +146,7 @@ class Forwarder:
         response = await self.open(request, timeouts.first_byte)
         try:
             if response.status_code >= 400:
-                await self.upstream_failed(response)
+                await self.upstream_failed(ex, candidate, response)
             if stream:
                 await self.relay_stream(ex, candidate, prepared, response)
             else:
@@ -163,7 +165,7 @@ class Forwarder:
         except httpx.TransportError as exc:
             raise AttemptFailed(f"connection failed: {type(exc).__name__}: {exc}") from None
 
-    async def upstream_failed(self, response: httpx.Response) -> None:
+    async def upstream_failed(self, ex: Exchange, candidate: Candidate, response: httpx.Response) -> None:
         body = b""
         with contextlib.suppress(httpx.HTTPError):
             async for chunk in response.aiter_raw():
@@ -173,12 +175,13 @@ class Forwarder:
         body = self.redactor.bytes(body)
         status = response.status_code
         message, _ = upstream_error(body)
-        failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response))
+        failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response),
+                                candidate.provider.format, dict(response.headers))
         if status in (408, 429) or status >= 500:
             raise failure
         # A client error would fail the same way elsewhere: answer it now, in the client's format.
-        raise ProxyError(status, self.redactor.text(message), headers=(
-            {"retry-after": response.headers["retry-after"]} if "retry-after" in response.headers else {}))
+        raise client_error_from_upstream(status, body, candidate.provider.format, ex.client_format,
+                                         dict(response.headers))
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: httpx.Response) -> None:

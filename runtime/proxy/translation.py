@@ -28,7 +28,8 @@ def _losses(items: Any) -> list[dict[str, str]]:
     return [loss.to_dict() if hasattr(loss, "to_dict") else dict(loss) for loss in items or ()]
 
 
-def prepare_request(body: dict[str, Any], client_format: str, upstream_format: str) -> Prepared:
+def prepare_request(body: dict[str, Any], client_format: str, upstream_format: str,
+                    options: dict[str, Any] | None = None) -> Prepared:
     if client_format == upstream_format:
         return Prepared(dict(body), [], None)
     try:
@@ -36,9 +37,9 @@ def prepare_request(body: dict[str, Any], client_format: str, upstream_format: s
     except ImportError as exc:
         raise ProxyError(501, f"translation {client_format} -> {upstream_format} is not available: {exc}") from None
     try:
-        result = translate_request(body, client_format, upstream_format)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ProxyError(400, f"cannot translate this request for a {upstream_format} provider: {exc}") from None
+        result = translate_request(body, client_format, upstream_format, options=options)
+    except ValueError as exc:  # the translators' TranslationError is a ValueError carrying the field path
+        raise ProxyError(400, str(exc), param=getattr(exc, "param", None)) from None
     return Prepared(dict(result.body), _losses(result.losses), result.context)
 
 

@@ -133,8 +133,7 @@ def test_client_errors_do_not_fail_over(proxy, scripted_upstream):
     running = two_providers(proxy, first.base_url, second.base_url)
     response = httpx.post(running.url + "/v1/messages", json=REQUEST)
     assert response.status_code == 400
-    assert response.json() == {"type": "error", "error": {"type": "invalid_request_error",
-                                                          "message": "prompt is too long"}}
+    assert response.json()["error"] == {"type": "invalid_request_error", "message": "prompt is too long"}
     assert second.calls == []
 
 
