@@ -23,6 +23,8 @@ INSTALL_SCRIPT = PROJECT_ROOT / ".ci" / "install-clients"
 # Keep in step with .ci/install-clients; the captures are named after these.
 CLAUDE_CODE_VERSION = "2.1.332"
 CODEX_VERSION = "0.169.0"
+# A model name Codex 0.169.0 has metadata for: with it Codex offers its full tool set (custom apply_patch).
+KNOWN_CODEX_MODEL = "gpt-5.5"
 
 CLIENT_KEY = "sk-client-test-key"  # what the CLI sends; the proxy must never forward it upstream
 

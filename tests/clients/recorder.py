@@ -24,7 +24,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `upstreams` and `clients` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from upstreams import Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
+from upstreams import CustomToolCall, Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
 from upstreams.recorded import RecordedRequest
 
 from clients import harness
@@ -87,7 +87,9 @@ def _user_name() -> str:
 
 def machine_replacements(scratch: Path) -> dict[str, str]:
     """The strings of this machine and this run, with their neutral placeholders."""
-    replacements = {str(scratch): "<SCRATCH>", platform.release(): "<KERNEL-RELEASE>"}
+    replacements = {str(scratch): "<SCRATCH>", platform.release(): "<KERNEL-RELEASE>",
+                    # Claude Code names per-project folders after the path with every other character a dash.
+                    re.sub(r"[^A-Za-z0-9]", "-", str(scratch)): "<SCRATCH-SLUG>"}
     real_home = str(Path.home())
     if real_home not in ("/", "/root"):  # "/root" also names Codex's root agent; keep that readable
         replacements[real_home + "/"] = "<REAL-HOME>/"
@@ -126,6 +128,9 @@ def _checked(run: harness.Run, recorder: Recorder) -> None:
 
 
 BASH_PROMPT = "Run the command echo apiswitch-$((6*7)) and tell me its output."
+PATCH_PROMPT = "Create marker.txt containing apiswitch-42."
+PATCH = "*** Begin Patch\n*** Add File: marker.txt\n+apiswitch-42\n*** End Patch\n"
+KNOWN_CODEX_MODEL = harness.KNOWN_CODEX_MODEL
 
 
 def capture_claude_code(scratch: Path) -> list[Path]:
@@ -192,6 +197,20 @@ def capture_codex(scratch: Path) -> list[Path]:
         for i, (request, note) in enumerate(zip(recorder.calls, notes, strict=False), 1):
             meta = {"client": "codex", "version": version, "command": _describe(result.args), "note": note}
             written.append(_write(f"codex-{version}-turn{i}.json", meta, recorder.capture(request, scrub)))
+
+    # A model name Codex knows brings its full tool set: the custom (freeform) apply_patch tool and tool_search.
+    patch = CustomToolCall("apply_patch", PATCH, id="call_scripted_patch_1")
+    with Recorder("responses", responder=tool_loop(patch, "Created marker.txt.")) as recorder:
+        result = harness.run_codex(PATCH_PROMPT, base_url=recorder.base_url, home=scratch / "patch" / "home",
+                                   workdir=scratch / "patch" / "work", model=KNOWN_CODEX_MODEL)
+        _checked(result, recorder)
+        notes = [f"codex exec with model {KNOWN_CODEX_MODEL}: custom apply_patch tool (Lark grammar), tool_search, "
+                 "reasoning effort, text verbosity; the scripted reply is an apply_patch custom_tool_call",
+                 "follow-up: the custom_tool_call and its custom_tool_call_output"]
+        for i, (request, note) in enumerate(zip(recorder.calls, notes, strict=False), 1):
+            meta = {"client": "codex", "version": version, "command": _describe(result.args), "note": note}
+            name = f"codex-{version}-{KNOWN_CODEX_MODEL}-patch-turn{i}.json"
+            written.append(_write(name, meta, recorder.capture(request, scrub)))
     return written
 
 

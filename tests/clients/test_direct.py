@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from upstreams import Fault, Reply, Thinking, ToolCall, tool_loop
+from upstreams import CustomToolCall, Fault, Reply, Thinking, ToolCall, tool_loop
 
 from . import harness
 
@@ -18,6 +18,8 @@ pytestmark = pytest.mark.usefixtures("real_clients")
 PROMPT = "Run the command echo apiswitch-$((6*7)) and tell me its output."
 MARKER = "apiswitch-42"  # only the shell can produce it: the prompt holds the arithmetic, not the result
 FINAL = f"The command printed {MARKER}."
+PATCH_PROMPT = "Create marker.txt containing apiswitch-42."
+PATCH = "*** Begin Patch\n*** Add File: marker.txt\n+apiswitch-42\n*** End Patch\n"
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
 
 
@@ -63,6 +65,19 @@ def test_codex_runs_a_function_call_and_returns_the_result(scripted_upstream, tm
     echoed = [i for i in turns[1].body["input"] if i.get("type") == "reasoning"]
     assert [i["encrypted_content"] for i in echoed] == ["ZW5jcnlwdGVkLWRpcmVjdA=="]
     assert [r.call_id for r in turns[1].tool_results()] == [call.id]
+
+
+def test_codex_applies_a_patch_through_its_custom_tool(scripted_upstream, tmp_path: Path) -> None:
+    """With a model name Codex knows, apply_patch is a custom (freeform) tool; the patch lands on disk."""
+    patch = CustomToolCall("apply_patch", PATCH, id="call_direct_patch_1")
+    up = scripted_upstream("responses", responder=tool_loop(patch, "Created marker.txt.", expect_output="marker.txt"))
+    run = harness.run_codex(PATCH_PROMPT, base_url=up.base_url, home=tmp_path / "home", workdir=tmp_path / "work",
+                            model=harness.KNOWN_CODEX_MODEL)
+    assert run.returncode == 0, run.describe()
+    assert (tmp_path / "work" / "marker.txt").read_text() == f"{MARKER}\n"
+    up.assert_no_failures()
+    assert ("custom", "apply_patch") in [(t.get("type"), t.get("name")) for t in up.calls[0].body["tools"]]
+    assert up.calls[-1].tool_call_ids() == [patch.id]
 
 
 def test_claude_code_request_shape_matches_the_capture(scripted_upstream, tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.usefixtures("real_clients")
 PROMPT = "Run the command echo apiswitch-$((6*7)) and tell me its output."
 MARKER = "apiswitch-42"
 FINAL = f"The command printed {MARKER}."
+PATCH_PROMPT = "Create marker.txt containing apiswitch-42."
+PATCH = "*** Begin Patch\n*** Add File: marker.txt\n+apiswitch-42\n*** End Patch\n"
 UPSTREAM_MODEL = "upstream-model-7"
 
 
@@ -146,3 +148,20 @@ def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(
     assert [(b["thinking"], b["signature"]) for b in thinking] == [("I will run it.", "c2lnbmF0dXJlLXZpYS1wcm94eQ==")]
     kinds = [b["type"] for b in blocks]
     assert kinds.index("thinking") < kinds.index("tool_use")
+
+
+def test_codex_with_its_own_model_name_applies_a_patch_through_proxy_to_anthropic(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """Codex as people run it against Claude: a model name Codex knows, so apply_patch is a custom
+    (freeform) tool. The anthropic provider sees it as a function with one string argument, `input`."""
+    call = ToolCall("apply_patch", {"input": PATCH}, id="call_anthropic_patch_1")
+    upstream = scripted_upstream("anthropic", responder=tool_loop(call, "Created marker.txt.",
+                                                                  expect_output="marker.txt"))
+    proxy = served_proxy(upstream)
+    run = harness.run_codex(PATCH_PROMPT, base_url=proxy.url + "/v1", home=tmp_path / "home",
+                            workdir=tmp_path / "work", model=harness.KNOWN_CODEX_MODEL)
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert (tmp_path / "work" / "marker.txt").read_text() == f"{MARKER}\n", run.describe()
+    upstream.assert_no_failures()
+    assert "apply_patch" in upstream.calls[0].tool_names()
+    assert upstream.calls[-1].tool_call_ids() == [call.id]
