@@ -1952,6 +1952,8 @@ class Response(SpecModel):
     usage: ResponseUsage | None = None
     """filled on the final response"""
     user: str | None = None
+    store: bool | None = None
+    """Whether the response is kept for later retrieval; the API echoes the request setting here although the SDK model has no such field."""
 
 
 class AccessPrograms(SpecModel):
@@ -3488,8 +3490,8 @@ class ResponseUsage(SpecModel):
 class InputTokensDetails(SpecModel):
     """Breakdown of `input_tokens`."""
 
-    cache_write_tokens: int
-    """input tokens written to the prompt cache"""
+    cache_write_tokens: int | None = None
+    """Input tokens written to the prompt cache. Required in the openai 3.57 SDK model, but the API reference examples and most compatible servers omit it, so we accept its absence."""
     cached_tokens: int
     """input tokens read from the prompt cache"""
     cache_write_tokens_details: InputTokensDetailsCacheWriteTokensDetails | None = None
@@ -3730,6 +3732,8 @@ class ResponseFunctionCallArgumentsDoneEvent(SpecModel):
     item_id: str
     output_index: int
     sequence_number: int
+    name: str | None = None
+    """the function name; in the API reference, not in the openai 3.57 SDK model"""
     type: Literal["response.function_call_arguments.done"]
 
 
