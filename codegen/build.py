@@ -30,6 +30,7 @@ from .ir import (
 )
 from .markdown import read_document
 from .tsparser import parse_block
+from .unions import find_discriminator, object_members
 
 TYPE_LANGS = ("typescript", "ts")
 
@@ -83,7 +84,16 @@ def build_spec(text: str, file: str, *, strict: bool) -> Spec:
 
     _flatten_extends(spec, problem)
     _check_references(spec, problem)
+    _find_discriminators(spec)
     return spec
+
+
+def _find_discriminators(spec: Spec) -> None:
+    for alias in spec.aliases:
+        if isinstance(alias.type, UnionOf):
+            objects = object_members(spec, tuple(m for m in alias.type.members if isinstance(m, Ref)))
+            found = find_discriminator(objects) if objects else None
+            alias.discriminator = found.field if found else None
 
 
 _SSE_EVENT = re.compile(r"^event:\s*(\S+)\s*$")

@@ -26,6 +26,8 @@ def inspect_spec(spec: Spec) -> str:
         if isinstance(decl, ObjectType):
             fields = ", ".join(f.name + ("?" if f.optional else "") for f in decl.fields)
             line += f" {{{fields}}}"
+        elif decl.discriminator:
+            line += f" (discriminated on `{decl.discriminator}`)"
         lines.append(line)
     if spec.events:
         lines.append("")

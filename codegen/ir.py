@@ -88,6 +88,7 @@ class Alias:
     type: TypeExpr
     description: str
     source: Source
+    discriminator: str | None = None  # for a union of object types: the field that tells members apart
 
     @property
     def kind(self) -> str:

@@ -133,3 +133,20 @@ def test_strict_mode_stops_with_file_and_line(ts: str, line: int, message: str) 
         spec_of(ts)
     assert str(err.value).startswith(f"specs/t.md:{line}: ")
     assert message in str(err.value)
+
+
+def test_union_aliases_carry_their_discriminator() -> None:
+    spec = spec_of('''
+interface U { role: "user"; content: string }
+interface A { role: "assistant"; content: string }
+type Msg = U | A;
+interface T { type: "text"; text: string }
+interface I { type: "image"; url: string }
+type Block = T | I;
+type Loose = T | string;
+type Same = T | T2;
+interface T2 { type: "text"; extra: string }''')
+    assert spec.types["Msg"].discriminator == "role"  # type: ignore[union-attr]
+    assert spec.types["Block"].discriminator == "type"  # type: ignore[union-attr]
+    assert spec.types["Loose"].discriminator is None  # type: ignore[union-attr]
+    assert spec.types["Same"].discriminator is None  # type: ignore[union-attr]
