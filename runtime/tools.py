@@ -130,7 +130,10 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
             if client_name not in ctx.custom_tools:
                 ctx.custom_tools.append(client_name)
         tool.name = upstream_name(tool.namespace, client_name)
-        if target != "responses":
+        if tool.namespace and target != "responses":
+            if tool.namespace_description:
+                losses.coerced(tool.path, f"{target} has no tool namespaces; flattened to `{tool.name}`, "
+                                          "the namespace description is dropped")
             tool.namespace = None
 
     for message in req.messages:

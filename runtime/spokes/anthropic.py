@@ -242,7 +242,7 @@ def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
             block["title"] = part["filename"]
         if "citations_config" in part:
             block["citations"] = part["citations_config"]
-        if "detail" in part:
+        if part.get("detail") not in (None, "auto"):
             emit.losses.dropped(join_path(path, "detail"), "anthropic has no image detail setting")
     elif kind == "reasoning":
         return _reasoning_block(part, emit, path)
@@ -309,13 +309,16 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     optional(body, "model", req.model)
     messages = req.messages if emit.same_format else _merge_turns(req.messages)
     system_parts = list(req.system)
+    system_is_string = req.system_is_string
     if not emit.same_format:
         # Leading system/developer messages are the system prompt; Anthropic wants it at the top level.
+        if not system_parts and messages:
+            system_is_string = messages[0].content_is_string
         while messages and messages[0].role in ("system", "developer"):
             system_parts.extend(messages[0].content)
             messages = messages[1:]
-    if system_parts or "system" in req.extra:
-        if req.system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
+    if system_parts:
+        if system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
             body["system"] = system_parts[0]["text"]
         else:
             blocks = _blocks(system_parts, emit)

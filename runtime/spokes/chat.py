@@ -313,6 +313,8 @@ def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
         if not filename:
             file["filename"] = "document.pdf"
         for key in ("title", "context"):
+            if key == "title" and "filename" not in part:
+                continue  # the title became the filename
             if key in part and not emit.same_format:
                 emit.losses.dropped(join_path(path, key), f"chat file parts have no {key}")
         out = {"type": "file", "file": file}
@@ -479,8 +481,7 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
         if message.role == "assistant":
             converted = _assistant(message, emit)
             previous = out[-1] if out else None
-            if previous is not None and previous["role"] == "assistant" and not emit.same_format \
-                    and "tool_calls" not in previous:
+            if previous is not None and previous["role"] == "assistant" and not emit.same_format:
                 _merge_assistant(previous, converted)
             else:
                 out.append(converted)

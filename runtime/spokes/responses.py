@@ -346,6 +346,8 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
             filename = "document.pdf"
         optional(out, "filename", filename)
         for key in ("title", "context"):
+            if key == "title" and "filename" not in part:
+                continue  # the title became the filename
             if key in part and not emit.same_format:
                 emit.losses.dropped(join_path(path, key), f"responses files have no {key}")
     elif kind == "refusal":
@@ -433,7 +435,14 @@ def _message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
     def flush() -> None:
         if not run:
             return
-        item: dict[str, Any] = {"type": "message", "role": message.role, "content": list(run)}
+        content: Any = list(run)
+        if message.role == "assistant" and not emit.same_format and all(c["type"] == "output_text" for c in run):
+            # An assistant message without an item id must use the short form, which takes a string.
+            content = "".join(c["text"] for c in run)
+            for c in run:
+                if c["annotations"]:
+                    emit.losses.dropped(message.path, "citations of earlier answers are not sent back")
+        item: dict[str, Any] = {"type": "message", "role": message.role, "content": content}
         if emit.same_format and "type" not in message.quiet:
             del item["type"]  # the client wrote the short form; give it back as written
         emit.restore_extra(item, message.extra, message.path, message.quiet)

@@ -32,15 +32,22 @@ class StreamEvent:
 class ResponseStarted(StreamEvent):
     """The upstream opened its answer. ``usage`` holds whatever it already knows (often input tokens)."""
 
-    __slots__ = ("id", "model", "created", "usage")
+    __slots__ = ("id", "model", "created", "usage", "extra")
 
     def __init__(
-        self, id: str | None, model: str | None, created: int | None = None, usage: Usage | None = None
+        self,
+        id: str | None,
+        model: str | None,
+        created: int | None = None,
+        usage: Usage | None = None,
+        extra: dict[str, Any] | None = None,
     ):
         self.id = id
         self.model = model
         self.created = created
         self.usage = usage
+        # Top-level fields of the upstream's response that only the same format can carry back.
+        self.extra = extra
 
 
 class PartStarted(StreamEvent):

@@ -17,7 +17,7 @@ from apiswitch.runtime.losses import Loss, LossCollector
 from apiswitch.runtime.sse import SSEDecoder
 
 from .decoders import DECODERS
-from .encoders import ENCODERS, ResponsesEncoder
+from .encoders import ENCODERS
 from .events import (
     ArgumentsDelta,
     PartStarted,
@@ -56,10 +56,7 @@ class StreamTranslator:
         self._losses = LossCollector()
         self._sse = SSEDecoder()
         self._decoder = DECODERS[source](self.context, self._losses)
-        if ENCODERS[target] is ResponsesEncoder:
-            self._encoder = ResponsesEncoder(self.context, self._losses, source)
-        else:
-            self._encoder = ENCODERS[target](self.context, self._losses)
+        self._encoder = ENCODERS[target](self.context, self._losses, source)
         self._closed = False
         self._chars = 0
         self._tool_calls = 0

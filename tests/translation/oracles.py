@@ -9,13 +9,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 
 @cache
 def _adapter(kind: str) -> TypeAdapter[Any]:
     if kind == "anthropic.request":
         from anthropic.types.message_create_params import MessageCreateParamsNonStreaming as T
+    elif kind == "anthropic.request.stream":
+        from anthropic.types.message_create_params import MessageCreateParamsStreaming as T
     elif kind == "anthropic.message":
         from anthropic.types import MessageParam as T
     elif kind == "anthropic.block":
@@ -26,12 +28,16 @@ def _adapter(kind: str) -> TypeAdapter[Any]:
         from anthropic.types import TextBlockParam as T
     elif kind == "chat.request":
         from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming as T
+    elif kind == "chat.request.stream":
+        from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming as T
     elif kind == "chat.message":
         from openai.types.chat import ChatCompletionMessageParam as T
     elif kind == "chat.tool":
         from openai.types.chat import ChatCompletionToolUnionParam as T
     elif kind == "responses.request":
         from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming as T
+    elif kind == "responses.request.stream":
+        from openai.types.responses.response_create_params import ResponseCreateParamsStreaming as T
     elif kind == "responses.item":
         from openai.types.responses import ResponseInputItemParam as T
     elif kind == "responses.tool":
@@ -42,8 +48,15 @@ def _adapter(kind: str) -> TypeAdapter[Any]:
 
 
 def validate_request(fmt: str, body: dict[str, Any]) -> None:
-    """Raise when the SDK's types reject ``body`` as a ``fmt`` request."""
-    _adapter(f"{fmt}.request").validate_python(body)
+    """Fail when the SDK's types reject ``body`` as a ``fmt`` request (first lines of the reason only)."""
+    try:
+        _validate_request(fmt, body)
+    except ValidationError as error:
+        raise AssertionError(f"the {fmt} SDK types reject the body: {str(error)[:1500]}") from None
+
+
+def _validate_request(fmt: str, body: dict[str, Any]) -> None:
+    _adapter(f"{fmt}.request.stream" if body.get("stream") else f"{fmt}.request").validate_python(body)
     if fmt == "anthropic":
         system = body.get("system")
         if isinstance(system, list):

@@ -26,6 +26,9 @@ from ..events import (
 from ..mapping import CHAT_TO_HUB_STOP, usage_from_chat
 from .base import StreamDecoder
 
+# Chunk fields a chat client gets back unchanged when the upstream is chat too.
+SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
+
 
 class ChatDecoder(StreamDecoder):
     source = "chat"
@@ -40,6 +43,7 @@ class ChatDecoder(StreamDecoder):
         # Chat tool-call index -> hub part index, for every call seen so far.
         self._tools: dict[int, int] = {}
         self._tool_ids: dict[int, str] = {}
+        self._reasoning: list[str] = []
         self._finish_reason: str | None = None
         self._usage = None
 
@@ -67,7 +71,10 @@ class ChatDecoder(StreamDecoder):
         out: list[StreamEvent] = []
         if not self._started:
             self._started = True
-            out.append(ResponseStarted(chunk.get("id"), chunk.get("model"), chunk.get("created")))
+            extra = {key: chunk[key] for key in SAME_FORMAT_KEYS if chunk.get(key) is not None}
+            out.append(
+                ResponseStarted(chunk.get("id"), chunk.get("model"), chunk.get("created"), None, extra)
+            )
         if chunk.get("usage"):
             self._usage = usage_from_chat(chunk["usage"])
         try:
@@ -107,6 +114,7 @@ class ChatDecoder(StreamDecoder):
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning and isinstance(reasoning, str):
             index = self._ensure("reasoning", out)
+            self._reasoning.append(reasoning)
             out.append(ReasoningDelta(index, reasoning))
         content = delta.get("content")
         if content:
@@ -144,7 +152,10 @@ class ChatDecoder(StreamDecoder):
     def _close(self, out: list[StreamEvent]) -> None:
         if self._open_index is not None:
             if self._open_key == "reasoning":
-                out.append(PartStopped(self._open_index, None, "chat"))
+                # The block other formats carry opaquely, as the non-streaming translation writes it.
+                raw = {"reasoning_content": "".join(self._reasoning)}
+                self._reasoning = []
+                out.append(PartStopped(self._open_index, raw, "chat"))
             else:
                 out.append(PartStopped(self._open_index))
             self._open_index = self._open_key = None

@@ -24,6 +24,10 @@ from ..events import (
 from ..mapping import usage_from_responses
 from .base import StreamDecoder
 
+# Response fields the stream rebuilds itself; the others go back unchanged to a Responses client.
+OWN_KEYS = frozenset(
+    {"id", "object", "created_at", "status", "model", "output", "usage", "error", "incomplete_details"}
+)
 TOOL_ITEMS = {"function_call": "function", "custom_tool_call": "custom"}
 INCOMPLETE_STOPS = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
 
@@ -41,6 +45,7 @@ class ResponsesDecoder(StreamDecoder):
         self._contents: dict[tuple[int, int], int] = {}
         self._open: int | None = None
         self._saw_tool_call = False
+        self._saw_refusal = False
 
     def event(self, sse) -> list[StreamEvent]:
         if self.closed:
@@ -69,7 +74,12 @@ class ResponsesDecoder(StreamDecoder):
             return []
         self._started = True
         response = data["response"]
-        return [ResponseStarted(response.get("id"), response.get("model"), response.get("created_at"))]
+        extra = {k: v for k, v in response.items() if k not in OWN_KEYS}
+        return [
+            ResponseStarted(
+                response.get("id"), response.get("model"), response.get("created_at"), None, extra
+            )
+        ]
 
     def _item_added(self, data):
         if not self._started or self._open is not None:
@@ -115,6 +125,8 @@ class ResponsesDecoder(StreamDecoder):
             self._contents[(data["output_index"], data["content_index"])] = -1
             return []
         kind = "text" if ptype == "output_text" else "refusal"
+        if kind == "refusal":
+            self._saw_refusal = True
         key = (data["output_index"], data["content_index"])
         self._contents[key] = self._next
         return [self._new_part({"type": kind, "text": "", "item_id": item["id"]})]
@@ -172,7 +184,7 @@ class ResponsesDecoder(StreamDecoder):
                 full = done.get("arguments") if itype == "function_call" else done.get("input")
                 if full:
                     out.append(ArgumentsDelta(item["index"], full))
-            out.append(PartStopped(item["index"]))
+            out.append(PartStopped(item["index"], done, "responses"))
             return out
         if itype == "message":
             return []
@@ -191,6 +203,8 @@ class ResponsesDecoder(StreamDecoder):
             stop = INCOMPLETE_STOPS.get(reason or "", "max_tokens")
         elif self._saw_tool_call:
             stop = "tool_use"
+        elif self._saw_refusal:
+            stop = "refusal"
         else:
             stop = "end_turn"
         if self._open is not None:

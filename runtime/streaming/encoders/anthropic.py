@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from apiswitch.runtime import reasoning
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
+from apiswitch.runtime.spokes import anthropic as anthropic_spoke
 
 from ..events import (
     ArgumentsDelta,
@@ -25,8 +25,8 @@ from ..events import (
     SignatureDelta,
     TextDelta,
 )
-from ..mapping import anthropic_stop, usage_to_anthropic
-from .base import StreamEncoder, json_string_body
+from ..mapping import anthropic_stop
+from .base import StreamEncoder, foreign_signature, json_string_body
 
 PING = b'event: ping\ndata: {"type":"ping"}\n\n'
 DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
@@ -39,8 +39,8 @@ def frame(name: str, payload: dict[str, Any]) -> bytes:
 class AnthropicEncoder(StreamEncoder):
     target = "anthropic"
 
-    def __init__(self, context, losses) -> None:
-        super().__init__(context, losses)
+    def __init__(self, context, losses, source: str = "") -> None:
+        super().__init__(context, losses, source)
         self._next = 0
         # The open block: its Anthropic index as bytes (ready to splice), its hub index and kind.
         self._index_bytes = b"0"
@@ -82,7 +82,7 @@ class AnthropicEncoder(StreamEncoder):
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": usage_to_anthropic(usage),
+            "usage": anthropic_spoke.usage_from_hub(usage, self.emit),
         }
         out.append(frame("message_start", {"type": "message_start", "message": message}))
 
@@ -192,7 +192,7 @@ class AnthropicEncoder(StreamEncoder):
                 DELTA_HEAD
                 + self._index_bytes
                 + b',"delta":{"type":"signature_delta","signature":'
-                + orjson.dumps(reasoning.wrap(event.origin or "", event.raw))
+                + orjson.dumps(foreign_signature(event.raw, event.origin or "", "anthropic", "signature"))
                 + b"}}\n\n"
             )
         elif self._open_kind == "custom":
@@ -218,7 +218,12 @@ class AnthropicEncoder(StreamEncoder):
         delta = {"stop_reason": anthropic_stop(event.stop_reason), "stop_sequence": event.stop_sequence}
         out.append(
             frame(
-                "message_delta", {"type": "message_delta", "delta": delta, "usage": usage_to_anthropic(usage)}
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": delta,
+                    "usage": anthropic_spoke.usage_from_hub(usage, self.emit),
+                },
             )
         )
         out.append(b'event: message_stop\ndata: {"type":"message_stop"}\n\n')

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from apiswitch.runtime import reasoning
 from apiswitch.runtime.context import TranslationContext
 from apiswitch.runtime.losses import LossCollector
+from apiswitch.runtime.spokes._common import Emit
 
 from ..events import StreamEvent
 
@@ -13,9 +15,18 @@ class StreamEncoder:
 
     target = ""
 
-    def __init__(self, context: TranslationContext, losses: LossCollector) -> None:
+    def __init__(self, context: TranslationContext, losses: LossCollector, source: str = "") -> None:
         self.context = context
         self.losses = losses
+        self.source = source
+        # The spokes' writers take an Emit; usage is written by them so streams and bodies agree.
+        self.emit = Emit(
+            source=source, target=self.target, losses=losses, context=context, direction="response"
+        )
+
+    @property
+    def same_format(self) -> bool:
+        return self.source == self.target
 
     def encode(self, event: StreamEvent, out: list[bytes]) -> None:
         """Append the frames for ``event`` to ``out``."""
@@ -27,6 +38,16 @@ class StreamEncoder:
 
     def client_model(self, upstream_model: str | None) -> str:
         return self.context.client_model or upstream_model or "unknown"
+
+
+def foreign_signature(raw: dict, origin: str, target: str, field: str) -> str:
+    """The opaque reasoning state a ``target`` client gets for reasoning that came from ``origin``:
+    the target's own original value when the block is one of our envelopes coming home, else an envelope
+    around the upstream's block (``runtime/reasoning.py``), as the non-streaming translation does."""
+    state = reasoning.opaque_state_of({"raw": raw, "origin": origin})
+    if state is not None and state[0] == target and isinstance(state[1].get(field), str):
+        return state[1][field]
+    return reasoning.wrap(origin, raw)
 
 
 def json_string_body(text: str) -> bytes:

@@ -13,6 +13,7 @@ import time
 import orjson
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
+from apiswitch.runtime.spokes import chat as chat_spoke
 
 from ..events import (
     ArgumentsDelta,
@@ -26,7 +27,7 @@ from ..events import (
     SignatureDelta,
     TextDelta,
 )
-from ..mapping import chat_stop, usage_to_chat
+from ..mapping import chat_stop
 from .base import StreamEncoder, json_string_body
 
 DONE_FRAME = b"data: [DONE]\n\n"
@@ -36,8 +37,8 @@ CHOICE_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
 class ChatEncoder(StreamEncoder):
     target = "chat"
 
-    def __init__(self, context, losses) -> None:
-        super().__init__(context, losses)
+    def __init__(self, context, losses, source: str = "") -> None:
+        super().__init__(context, losses, source)
         # Every chunk starts with the same bytes; built once when the response starts.
         self._head = b""
         self._chunk_fields: dict = {}
@@ -46,6 +47,7 @@ class ChatEncoder(StreamEncoder):
         self._tool_count = 0
         self._tool_head = b""
         self._custom_opened = False
+        self._arguments_sent = False
         self._handlers = {
             TextDelta: self._text,
             ArgumentsDelta: self._arguments,
@@ -72,8 +74,11 @@ class ChatEncoder(StreamEncoder):
             "created": event.created or int(time.time()),
             "model": self.client_model(event.model),
         }
+        if self.same_format and event.extra:
+            self._chunk_fields.update(event.extra)
         self._head = b"data: " + orjson.dumps(self._chunk_fields)[:-1] + b',"choices":[{"index":0,"delta":'
-        out.append(self._delta(b'{"role":"assistant","content":""}'))
+        # Whether text or only tool calls follow is not known yet, so the first delta carries just the role.
+        out.append(self._delta(b'{"role":"assistant"}'))
 
     def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
         part = event.part
@@ -90,6 +95,7 @@ class ChatEncoder(StreamEncoder):
                 b'{"tool_calls":[{"index":' + str(self._tool_count).encode() + b',"function":{"arguments":'
             )
             self._tool_count += 1
+            self._arguments_sent = False
             out.append(self._delta(b'{"tool_calls":[' + orjson.dumps(call) + b"]}"))
             ptype = "custom" if part.get("kind") == "custom" else "tool"
         elif ptype not in ("text", "reasoning", "refusal"):
@@ -114,6 +120,7 @@ class ChatEncoder(StreamEncoder):
         if event.index != self._open_hub:
             return
         fragment = event.fragment
+        self._arguments_sent = True
         if self._open_kind == "custom":
             fragment = json_string_body(fragment).decode()
             if not self._custom_opened:
@@ -128,13 +135,20 @@ class ChatEncoder(StreamEncoder):
             closing = '"}' if self._custom_opened else '{"input":""}'
             out.append(self._head + self._tool_head + orjson.dumps(closing) + b"}}]}" + CHOICE_TAIL)
             self._custom_opened = False
+        elif self._open_kind == "tool" and not self._arguments_sent:
+            # A call without arguments is "{}", never "".
+            out.append(self._head + self._tool_head + b'"{}"}}]}' + CHOICE_TAIL)
         self._open_hub = self._open_kind = None
 
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         reason = orjson.dumps(chat_stop(event.stop_reason))
         out.append(self._head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n")
         if self.context.client_wants_stream_usage:
-            chunk = dict(self._chunk_fields, choices=[], usage=usage_to_chat(event.usage or Usage()))
+            chunk = dict(
+                self._chunk_fields,
+                choices=[],
+                usage=chat_spoke.usage_from_hub(event.usage or Usage(), self.emit),
+            )
             out.append(b"data: " + orjson.dumps(chunk) + b"\n\n")
         out.append(DONE_FRAME)
 

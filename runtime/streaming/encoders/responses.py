@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 import orjson
-from apiswitch.runtime import reasoning
 from apiswitch.runtime.hub import Usage
-from apiswitch.runtime.ids import derived_id, random_id, response_id
+from apiswitch.runtime.ids import derived_id, response_id
+from apiswitch.runtime.spokes import responses as responses_spoke
 
 from ..events import (
     ArgumentsDelta,
@@ -28,8 +28,7 @@ from ..events import (
     SignatureDelta,
     TextDelta,
 )
-from ..mapping import usage_to_responses
-from .base import StreamEncoder
+from .base import StreamEncoder, foreign_signature
 
 INCOMPLETE_REASONS = {
     "max_tokens": "max_output_tokens",
@@ -43,9 +42,9 @@ class ResponsesEncoder(StreamEncoder):
     target = "responses"
 
     def __init__(self, context, losses, source: str = "") -> None:
-        super().__init__(context, losses)
-        self.source = source
+        super().__init__(context, losses, source)
         self._seq = 0
+        self._upstream_id: str | None = None
         self._response: dict[str, Any] = {}
         self._output: list[dict[str, Any]] = []
         # The open output item and, inside a message, the open content part.
@@ -79,6 +78,11 @@ class ResponsesEncoder(StreamEncoder):
         self._seq += 1
         out.append(b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n")
 
+    def _derived_id(self, prefix: str) -> str:
+        # Stable per response and position, so the same upstream stream always gives the same client stream.
+        # Seeded like the non-streaming translation (runtime/spokes/responses.py), so both give the same ids.
+        return derived_id(prefix, f"{self._upstream_id}:{self._output_index}")
+
     @property
     def _output_index(self) -> int:
         return len(self._output)
@@ -86,6 +90,7 @@ class ResponsesEncoder(StreamEncoder):
     # --- response ---------------------------------------------------------------------------------------
 
     def _response_started(self, event: ResponseStarted, out: list[bytes]) -> None:
+        self._upstream_id = event.id
         self._response = {
             "id": response_id(event.id, "responses"),
             "object": "response",
@@ -96,14 +101,23 @@ class ResponsesEncoder(StreamEncoder):
             "error": None,
             "incomplete_details": None,
             "usage": None,
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
         }
+        if self.same_format and event.extra:
+            self._response.update(event.extra)
         self._emit(out, "response.created", {"response": dict(self._response)})
         self._emit(out, "response.in_progress", {"response": dict(self._response)})
 
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         self._close_message(out)
         incomplete = INCOMPLETE_REASONS.get(event.stop_reason or "")
-        response = dict(self._response, output=self._output, usage=usage_to_responses(event.usage or Usage()))
+        response = dict(
+            self._response,
+            output=self._output,
+            usage=responses_spoke.usage_from_hub(event.usage or Usage(), self.emit),
+        )
         if incomplete and (event.stop_reason != "refusal"):
             response["status"] = "incomplete"
             response["incomplete_details"] = {"reason": incomplete}
@@ -131,9 +145,14 @@ class ResponsesEncoder(StreamEncoder):
             out, "response.output_item.added", {"output_index": self._output_index, "item": dict(item)}
         )
 
-    def _close_item(self, out: list[bytes]) -> None:
+    def _close_item(self, out: list[bytes], raw: dict[str, Any] | None = None) -> None:
         item = self._item
-        item["status"] = "completed"
+        if self.same_format and raw is not None:
+            # A Responses upstream's own item status (an incomplete call cut by max_output_tokens) stays.
+            if "status" in raw:
+                item["status"] = raw["status"]
+        elif item["type"] != "reasoning":
+            item["status"] = "completed"
         self._emit(out, "response.output_item.done", {"output_index": self._output_index, "item": item})
         self._output.append(item)
         self._item = self._item_kind = None
@@ -151,7 +170,7 @@ class ResponsesEncoder(StreamEncoder):
                 self._close_message(out)
             if self._item_kind != "message":
                 item = {
-                    "id": item_id or random_id("msg_"),
+                    "id": item_id or self._derived_id("msg_"),
                     "type": "message",
                     "status": "in_progress",
                     "role": "assistant",
@@ -166,7 +185,7 @@ class ResponsesEncoder(StreamEncoder):
             self._emit(out, "response.content_part.added", self._where(part=dict(self._part)))
         elif ptype == "reasoning":
             self._close_message(out)
-            item = {"id": part.get("item_id") or random_id("rs_"), "type": "reasoning", "summary": []}
+            item = {"id": part.get("item_id") or self._derived_id("rs_"), "type": "reasoning", "summary": []}
             self._summary_index = None
             self._open_item(out, item, "reasoning")
         elif ptype == "tool_call":
@@ -345,7 +364,7 @@ class ResponsesEncoder(StreamEncoder):
                     "arguments": arguments,
                 },
             )
-            self._close_item(out)
+            self._close_item(out, event.raw)
         elif kind == "custom":
             text = "".join(self._arguments)
             where = {"item_id": self._item["id"], "output_index": self._output_index}
@@ -355,9 +374,9 @@ class ResponsesEncoder(StreamEncoder):
                     self._emit(out, "response.custom_tool_call_input.delta", dict(where, delta=text))
             self._item["input"] = text
             self._emit(out, "response.custom_tool_call_input.done", dict(where, input=text))
-            self._close_item(out)
+            self._close_item(out, event.raw)
         else:
-            self._close_item(out)
+            self._close_item(out, event.raw)
 
     def _close_reasoning(self, event: PartStopped, out: list[bytes]) -> None:
         self._close_summary(out)
@@ -368,8 +387,10 @@ class ResponsesEncoder(StreamEncoder):
             self._emit(out, "response.content_part.done", dict(where, part=dict(item["content"][0])))
         if event.raw is not None and event.origin not in (None, "responses"):
             # Another format's reasoning state travels opaquely, restored when Codex sends the item back.
-            item["encrypted_content"] = reasoning.wrap(event.origin, event.raw)
-        self._close_item(out)
+            item["encrypted_content"] = foreign_signature(
+                event.raw, event.origin, "responses", "encrypted_content"
+            )
+        self._close_item(out, event.raw)
 
 
 def _custom_input(arguments: str) -> str:
