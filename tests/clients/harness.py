@@ -93,13 +93,13 @@ def claude_env(home: Path, base_url: str) -> dict[str, str]:
 
 
 def run_claude(prompt: str, *, base_url: str, home: Path, workdir: Path, extra: list[str] | None = None,
-               model: str | None = None, timeout: float = 180) -> Run:
+               model: str | None = None, timeout: float = 180, wrapper: list[str] | None = None) -> Run:
     """`claude -p` as a user would run it: the CLI's default model unless one is given, and Bash allowed
     up front (headless mode cannot ask for permission)."""
     chosen = ["--model", model] if model else []
     args = [str(binary("claude")), "-p", prompt, "--output-format", "json", *chosen,
             "--allowedTools", "Bash", *(extra or [])]
-    return _run(args, claude_env(home, base_url), workdir, timeout)
+    return _run([*(wrapper or []), *args], claude_env(home, base_url), workdir, timeout)
 
 
 def codex_config(base_url: str, model: str = "scripted-model") -> str:
@@ -128,7 +128,7 @@ def codex_config(base_url: str, model: str = "scripted-model") -> str:
 
 
 def run_codex(prompt: str, *, base_url: str, home: Path, workdir: Path, model: str = "scripted-model",
-              extra: list[str] | None = None, timeout: float = 180) -> Run:
+              extra: list[str] | None = None, timeout: float = 180, wrapper: list[str] | None = None) -> Run:
     codex_home = home / ".codex"
     codex_home.mkdir(parents=True, exist_ok=True)
     (codex_home / "config.toml").write_text(codex_config(base_url, model))
@@ -136,7 +136,7 @@ def run_codex(prompt: str, *, base_url: str, home: Path, workdir: Path, model: s
     (home / "tmp").mkdir(parents=True, exist_ok=True)
     args = [str(binary("codex")), "exec", "--skip-git-repo-check", "--json", "-s", "workspace-write",
             *(extra or []), prompt]
-    return _run(args, env, workdir, timeout)
+    return _run([*(wrapper or []), *args], env, workdir, timeout)
 
 
 def _run(args: list[str], env: dict[str, str], workdir: Path, timeout: float) -> Run:
