@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .oracles import validate_request, validate_response
-
 from apiswitch import translate_request, translate_response
+
+from .oracles import validate_request, validate_response
 
 FORMATS = ("anthropic", "chat", "responses")
 
