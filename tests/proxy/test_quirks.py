@@ -1,0 +1,85 @@
+"""Provider quirks, the output cap, and translation losses in the request log."""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+from upstreams import Reply, Thinking, ToolCall
+
+from .harness import provider_toml
+
+HISTORY = [
+    {"role": "user", "content": [{"type": "text", "text": "Weather?"}, {"type": "text", "text": " In Oslo."}]},
+    {"role": "assistant", "content": None, "reasoning_content": "I should call the tool.",
+     "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+]
+
+
+def chat_proxy(proxy, upstream, quirks: str = "", extra: str = ""):
+    table = f"[providers.up.quirks]\n{quirks}\n" if quirks else ""
+    return proxy(provider_toml("up", "chat", upstream.base_url, extra=extra) + table + '[routes]\n"*" = "up:m"\n')
+
+
+def test_without_quirks_reasoning_content_is_not_echoed(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("ok"))
+    running = chat_proxy(proxy, upstream)
+    httpx.post(running.url + "/v1/chat/completions", json={"model": "x", "messages": HISTORY})
+    sent = upstream.calls[0].body["messages"]
+    assert "reasoning_content" not in sent[1]
+    assert sent[0]["content"] == HISTORY[0]["content"]  # lists stay lists
+
+
+def test_quirks_echo_reasoning_and_flatten_content(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("ok"), Reply.text("again"))
+    running = chat_proxy(proxy, upstream, "reasoning_content_echo = true\nstring_content = true\n"
+                                          "no_stream_usage = true\n")
+    httpx.post(running.url + "/v1/chat/completions", json={"model": "x", "messages": HISTORY})
+    sent = upstream.calls[0].body["messages"]
+    assert sent[1]["reasoning_content"] == "I should call the tool."
+    assert sent[0]["content"] == "Weather? In Oslo."
+    assert sent[1]["content"] == ""
+    response = httpx.post(running.url + "/v1/chat/completions", json={
+        "model": "x", "messages": HISTORY, "stream": True, "stream_options": {"include_usage": True}})
+    assert response.status_code == 200
+    assert "stream_options" not in upstream.calls[1].body
+
+
+def test_anthropic_thinking_turn_reaches_a_deepseek_style_provider_with_reasoning(proxy, scripted_upstream):
+    call = ToolCall("Bash", {"command": "ls"}, id="call_ds_1")
+    upstream = scripted_upstream("chat", Reply(blocks=(Thinking("list files first"), call)), Reply.text("done"))
+    running = chat_proxy(proxy, upstream, "reasoning_content_echo = true\n")
+    request = {"model": "claude-x", "max_tokens": 100, "thinking": {"type": "enabled", "budget_tokens": 1024},
+               "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
+               "messages": [{"role": "user", "content": "list"}]}
+    first = httpx.post(running.url + "/v1/messages", json=request).json()
+    assert [b["type"] for b in first["content"]] == ["thinking", "tool_use"]
+    request["messages"] += [{"role": "assistant", "content": first["content"]},
+                            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_ds_1",
+                                                          "content": "a.txt"}]}]
+    assert httpx.post(running.url + "/v1/messages", json=request).status_code == 200
+    assistant = [m for m in upstream.calls[1].body["messages"] if m["role"] == "assistant"][0]
+    assert assistant["reasoning_content"] == "list files first"
+    assert assistant["tool_calls"][0]["id"] == "call_ds_1"
+
+
+def test_max_output_tokens_cap(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("ok"), Reply.text("ok"))
+    running = chat_proxy(proxy, upstream, extra="max_output_tokens = 1000")
+    httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 32000, "messages": [{"role": "user", "content": "hi"}]})
+    body = upstream.calls[0].body
+    assert (body.get("max_tokens") or body.get("max_completion_tokens")) == 1000
+    httpx.post(running.url + "/v1/chat/completions", json={
+        "model": "x", "max_tokens": 5000, "messages": [{"role": "user", "content": "hi"}]})
+    assert upstream.calls[1].body["max_tokens"] == 1000
+
+
+def test_translation_losses_are_logged(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("ok"))
+    running = chat_proxy(proxy, upstream)
+    response = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "top_k": 5, "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 200
+    losses = orjson.loads(running.log_rows(1)[-1]["losses"])
+    assert any(loss["path"] == "top_k" and loss["action"] == "dropped" for loss in losses), losses
