@@ -87,9 +87,11 @@ def _user_name() -> str:
 
 def machine_replacements(scratch: Path) -> dict[str, str]:
     """The strings of this machine and this run, with their neutral placeholders."""
-    replacements = {str(scratch): "<SCRATCH>", platform.release(): "<KERNEL-RELEASE>",
-                    # Claude Code names per-project folders after the path with every other character a dash.
-                    re.sub(r"[^A-Za-z0-9]", "-", str(scratch)): "<SCRATCH-SLUG>"}
+    replacements = {str(scratch): "<SCRATCH>", platform.release(): "<KERNEL-RELEASE>"}
+    # Claude Code names per-project folders after the path with separators turned into dashes; cover both
+    # readings of "separator" (only slashes, or everything but letters and digits).
+    for slug in (str(scratch).replace("/", "-"), re.sub(r"[^A-Za-z0-9]", "-", str(scratch))):
+        replacements[slug] = "<SCRATCH-SLUG>"
     real_home = str(Path.home())
     if real_home not in ("/", "/root"):  # "/root" also names Codex's root agent; keep that readable
         replacements[real_home + "/"] = "<REAL-HOME>/"
