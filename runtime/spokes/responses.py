@@ -656,6 +656,8 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     message: dict[str, Any] | None = None
     for part in resp.content:
         kind = part["type"]
+        if kind == "text" and not part["text"] and not emit.same_format:
+            continue
         if kind in ("text", "refusal"):
             item_info = part.get("item", {}) if emit.same_format else {}
             if message is None or (item_info.get("id") and item_info.get("id") != message["id"]):
