@@ -54,6 +54,7 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
         reasoning_requested=_reasoning_requested(req),
     )
     if source != target:
+        _coerce_unknown_roles(req.messages, target, losses)
         adapt_tools(req, target, ctx, losses)
         _make_tool_ids_valid(req.messages, ctx)
     if options.get("model"):
@@ -118,6 +119,18 @@ def _make_tool_ids_valid(messages: list[hub.Message], ctx: TranslationContext) -
                 original = part["tool_call_id"]
                 new = latest.get(original) or valid_tool_id(original, set())
                 part["tool_call_id"] = new
+
+
+# Roles the hub knows; every target can express these (anthropic takes developer as system).
+_KNOWN_ROLES = frozenset({"user", "assistant", "system", "developer"})
+
+
+def _coerce_unknown_roles(messages: list[hub.Message], target: str, losses: LossCollector) -> None:
+    """A role newer than this code is sent as a user turn (reported) rather than refused by the target."""
+    for message in messages:
+        if message.role not in _KNOWN_ROLES:
+            losses.coerced(f"{message.path}.role", f"{target} has no role {message.role!r}; sent as user")
+            message.role = "user"
 
 
 def _make_response_ids_valid(parts: list[hub.Part]) -> None:

@@ -1,0 +1,228 @@
+"""One test per class of bug other translators have shipped, named after it."""
+
+from __future__ import annotations
+
+import orjson
+from apiswitch.runtime.reasoning import unwrap
+
+from apiswitch import translate_request
+
+from .helpers import FORMATS, losses_of, request, response
+
+TOOL = {"name": "now", "input_schema": {"type": "object", "properties": {}}}
+
+
+def test_zero_argument_and_empty_tool_calls() -> None:
+    chat = {"model": "m", "max_tokens": 10, "messages": [
+        {"role": "user", "content": "time?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_a", "type": "function", "function": {"name": "now", "arguments": ""}},
+            {"id": "call_b", "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_a", "content": "12:00"},
+        {"role": "tool", "tool_call_id": "call_b", "content": "12:00"}]}
+    anthropic = request(chat, "chat", "anthropic")
+    inputs = [b["input"] for b in anthropic.body["messages"][1]["content"]]
+    assert inputs == [{}, {}]
+    responses = request(chat, "chat", "responses")
+    assert [i["arguments"] for i in responses.body["input"] if i["type"] == "function_call"] == ["{}", "{}"]
+    back = request(anthropic.body, "anthropic", "chat")
+    assert [c["function"]["arguments"] for c in back.body["messages"][1]["tool_calls"]] == ["{}", "{}"]
+
+
+def test_thinking_blocks_dropped_forged_or_reserialised() -> None:
+    thinking = {"type": "thinking", "thinking": "Step 1: \u00e9\u00e8 \"quoted\"\n", "signature": "Eq0BCkYIBxgCKkD/+=="}
+    redacted = {"type": "redacted_thinking", "data": "EmwKAhgBEgy=="}
+    body = {"model": "m", "max_tokens": 2000, "thinking": {"type": "enabled", "budget_tokens": 1024}, "messages": [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": [thinking, redacted, {"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "x"}]}],
+        "tools": [TOOL]}
+    same = request(body, "anthropic", "anthropic")
+    assert same.body == body
+    # byte for byte, key order included
+    assert orjson.dumps(same.body["messages"][1]["content"]) == orjson.dumps(body["messages"][1]["content"])
+    # No signature is made up: chat and responses upstreams never see a forged one.
+    for target in ("chat", "responses"):
+        out = orjson.dumps(request(body, "anthropic", target).body)
+        assert b"Eq0BCkYIBxgCKkD" not in out and b"apiswitch.v1." not in out
+    # Through a Responses client and back, the blocks return unchanged.
+    upstream = {"id": "msg_1", "type": "message", "role": "assistant", "model": "c", "stop_reason": "end_turn",
+                "stop_sequence": None, "content": [thinking, redacted, {"type": "text", "text": "ok"}],
+                "usage": {"input_tokens": 1, "output_tokens": 1}}
+    items = [i for i in response(upstream, "anthropic", "responses").body["output"] if i["type"] == "reasoning"]
+    assert [unwrap(i["encrypted_content"]) for i in items] == [("anthropic", thinking), ("anthropic", redacted)]
+    again = request({"model": "m", "input": [{"role": "user", "content": "q"}, *items]}, "responses", "anthropic")
+    assert orjson.dumps(again.body["messages"][1]["content"]) == orjson.dumps([thinking, redacted])
+
+
+def test_reasoning_content_not_echoed_back() -> None:
+    """DeepSeek-style providers need the reasoning of a tool-calling turn sent back on the next request."""
+    for client in ("chat", "anthropic", "responses"):
+        upstream = {"id": "c1", "object": "chat.completion", "created": 1, "model": "deepseek", "choices": [
+            {"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None, "reasoning_content": "I need the time.",
+                "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "now", "arguments": "{}"}}]}}]}
+        answer = response(upstream, "chat", client).body
+        if client == "anthropic":
+            history = {"model": "m", "max_tokens": 9, "messages": [
+                {"role": "user", "content": "t?"}, {"role": "assistant", "content": answer["content"]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_1", "content": "noon"}]}]}
+        elif client == "responses":
+            history = {"model": "m", "input": [{"role": "user", "content": "t?"}, *answer["output"],
+                                               {"type": "function_call_output", "call_id": "call_1", "output": "noon"}]}
+        else:
+            history = {"model": "m", "messages": [{"role": "user", "content": "t?"}, answer["choices"][0]["message"],
+                                                  {"role": "tool", "tool_call_id": "call_1", "content": "noon"}]}
+        out = request(history, client, "chat") if client != "chat" else request(history, "chat", "chat")
+        assistant = out.body["messages"][1]
+        assert assistant["reasoning_content"] == "I need the time.", client
+        assert assistant["tool_calls"][0]["id"] == "call_1"
+
+
+def test_images_inside_tool_results_dropped_or_stringified() -> None:
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+    body = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": "screenshot"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_s", "name": "shot", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_s", "content": [
+            {"type": "text", "text": "here"}, image]}]}]}
+    chat = request(body, "anthropic", "chat")
+    tool_message, user_message = chat.body["messages"][2:]
+    assert tool_message == {"role": "tool", "tool_call_id": "toolu_s", "content": "here"}
+    assert user_message["role"] == "user"
+    assert {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}} in user_message["content"]
+    assert "iVBORw0KGgo" not in tool_message["content"]
+    assert chat.losses == []
+    responses = request(body, "anthropic", "responses")
+    output = responses.body["input"][-1]["output"]
+    assert {"type": "input_image", "detail": "auto", "image_url": "data:image/png;base64,iVBORw0KGgo="} in output
+    back = request(responses.body, "responses", "anthropic")
+    assert back.body["messages"][2]["content"][0]["content"][1] == image
+
+
+def test_documents_dropped() -> None:
+    pdf = {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0x"}}
+    body = {"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": [pdf, {"type": "text", "text": "sum"}]}]}
+    for target in ("chat", "responses"):
+        out = request(body, "anthropic", target)
+        assert b"JVBERi0x" in orjson.dumps(out.body), target
+        back = request(out.body, target, "anthropic")
+        assert back.body["messages"][0]["content"][0]["source"] == pdf["source"], target
+
+
+def test_duplicate_or_invalid_tool_ids() -> None:
+    def turn(call_id: str, result: str) -> list[dict]:
+        return [{"role": "assistant", "content": None, "tool_calls": [
+                    {"id": call_id, "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": call_id, "content": result}]
+    chat = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": "x"}, *turn("functions.now:0", "first"), *turn("functions.now:0", "second")]}
+    out = request(chat, "chat", "anthropic")
+    uses = [b for m in out.body["messages"] for b in m["content"] if isinstance(m["content"], list) and b["type"] == "tool_use"]
+    results = [b for m in out.body["messages"] for b in m["content"] if isinstance(m["content"], list) and b["type"] == "tool_result"]
+    ids = [u["id"] for u in uses]
+    assert len(set(ids)) == 2 and all(i.replace("_", "").replace("-", "").isalnum() for i in ids)
+    assert [(r["tool_use_id"], r["content"]) for r in results] == [(ids[0], "first"), (ids[1], "second")]
+    assert set(out.context.tool_ids.values()) == {"functions.now:0"}
+
+
+def test_max_tokens_beyond_a_provider_cap() -> None:
+    for source, body in (
+        ("anthropic", {"model": "m", "max_tokens": 128000, "messages": [{"role": "user", "content": "x"}]}),
+        ("chat", {"model": "m", "max_completion_tokens": 128000, "messages": [{"role": "user", "content": "x"}]}),
+        ("responses", {"model": "m", "max_output_tokens": 128000, "input": "x"}),
+    ):
+        for target in FORMATS:
+            out = request(body, source, target, max_tokens_cap=8192)
+            key = {"anthropic": "max_tokens", "chat": "max_tokens", "responses": "max_output_tokens"}[target]
+            if (source, target) == ("chat", "chat"):
+                key = "max_completion_tokens"  # the client's own key is kept
+            assert out.body[key] == 8192, (source, target)
+            assert any(loss.action == "coerced" and "8192" in loss.reason for loss in out.losses), (source, target)
+
+
+def test_new_block_types_or_roles_rejected() -> None:
+    future = {"type": "holo_block", "payload": {"x": 1}}
+    body = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}, future]},
+        {"role": "critic", "content": "be nicer"}]}
+    # The SDK types do not know these yet, so no oracle here: the point is that they pass through.
+    same = translate_request(body, "anthropic", "anthropic")
+    assert same.body == body and same.losses == []
+    for target in ("chat", "responses"):
+        out = request(body, "anthropic", target)
+        assert losses_of(out) == {("messages[0].content[1]", "dropped"), ("messages[1].role", "coerced")}, target
+    responses_body = {"model": "m", "input": [{"type": "compaction_summary", "encrypted_content": "zzz"},
+                                              {"role": "user", "content": "hi"}]}
+    assert translate_request(responses_body, "responses", "responses").body == responses_body
+    out = request(responses_body, "responses", "anthropic")
+    assert losses_of(out) == {("input[0]", "dropped"), ("max_tokens", "synthesized")}
+
+
+def test_cache_control_leaking_to_targets_that_reject_it() -> None:
+    hint = {"type": "ephemeral"}
+    body = {"model": "m", "max_tokens": 9, "system": [{"type": "text", "text": "s", "cache_control": hint}],
+            "tools": [{"name": "t", "input_schema": {"type": "object"}, "cache_control": hint}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "x", "cache_control": hint}]},
+                         {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}]},
+                         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "r",
+                                                       "cache_control": hint}]}]}
+    expected = {("system[0].cache_control", "dropped"), ("tools[0].cache_control", "dropped"),
+                ("messages[0].content[0].cache_control", "dropped"), ("messages[2].content[0].cache_control", "dropped")}
+    for target in ("chat", "responses"):
+        out = request(body, "anthropic", target)
+        assert b"cache_control" not in orjson.dumps(out.body), target
+        assert losses_of(out) == expected, target
+    kept = request(body, "anthropic", "chat", keep_cache_control=True)
+    assert b"cache_control" in orjson.dumps(kept.body)
+
+
+def test_empty_text_blocks_produced() -> None:
+    chat = {"model": "m", "messages": [
+        {"role": "user", "content": "x"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "call_1", "type": "function",
+                                                             "function": {"name": "t", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "ok"}, {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "text", "text": "go"}]}]}
+    out = request(chat, "chat", "anthropic")
+    blocks = [b for m in out.body["messages"] if isinstance(m["content"], list) for b in m["content"]]
+    assert all(b["text"] for b in blocks if b["type"] == "text")
+    upstream = {"id": "c", "object": "chat.completion", "created": 1, "model": "x", "choices": [
+        {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_2", "type": "function", "function": {"name": "t", "arguments": "{}"}}]}}]}
+    answer = response(upstream, "chat", "anthropic").body
+    assert [b["type"] for b in answer["content"]] == ["tool_use"]
+
+
+def test_tool_schemas_a_target_rejects() -> None:
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+              "properties": {"path": {"type": "string"}}, "required": ["path"], "additionalProperties": False}
+    body = {"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}],
+            "tools": [{"name": "Read", "input_schema": schema}]}
+    for target, key in (("chat", "function"), ("responses", None)):
+        out = request(body, "anthropic", target)
+        tool = out.body["tools"][0]
+        parameters = tool[key]["parameters"] if key else tool["parameters"]
+        assert "$schema" not in parameters and parameters["properties"] == schema["properties"]
+        assert losses_of(out) == {("tools[0].input_schema.$schema", "dropped")}
+
+
+def test_tool_choice_any_sent_to_chat_as_any() -> None:
+    body = {"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}], "tools": [TOOL],
+            "tool_choice": {"type": "any"}}
+    assert request(body, "anthropic", "chat").body["tool_choice"] == "required"
+    assert request(body, "anthropic", "responses").body["tool_choice"] == "required"
+
+
+def test_system_messages_inside_messages_lost() -> None:
+    body = {"model": "m", "max_tokens": 9, "system": "top", "messages": [
+        {"role": "system", "content": "early note"},
+        {"role": "user", "content": "x"},
+        {"role": "system", "content": [{"type": "text", "text": "late note", "cache_control": {"type": "ephemeral"}}]}]}
+    for target in ("chat", "responses"):
+        dumped = orjson.dumps(request(body, "anthropic", target).body)
+        assert b"top" in dumped and b"early note" in dumped and b"late note" in dumped, target
+    chat = {"model": "m", "messages": [{"role": "user", "content": "x"}, {"role": "system", "content": "mid"},
+                                       {"role": "developer", "content": "dev"}]}
+    out = request(chat, "chat", "anthropic")
+    assert [m["role"] for m in out.body["messages"]] == ["user", "system", "system"]
+    assert [m["content"] for m in out.body["messages"][1:]] == ["mid", "dev"]
