@@ -139,6 +139,8 @@ class StreamServer:
                     for handled in state.handle_event(event):
                         if handled.type in ("response.completed", "response.incomplete"):
                             final = handled.response
+                        elif handled.type == "response.failed":
+                            raise RuntimeError(f"response.failed: {handled.response.error.message}")
             if final is None:
                 raise AssertionError("the Responses stream ended without response.completed or incomplete")
             return final.model_dump(mode="json", exclude_none=True)

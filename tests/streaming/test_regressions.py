@@ -1,0 +1,436 @@
+"""One named test per bug class other translators have shipped, plus the error paths.
+
+Upstream streams here are built inline, chunk by chunk, so each test shows the exact upstream shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from apiswitch.runtime.reasoning import unwrap
+
+from apiswitch import StreamTranslator
+
+from .checkers import CHECKERS, check_anthropic, check_chat, check_responses
+from .harness import FORMATS, fixture_bytes, make_context, random_chunks, translate
+
+HEAD = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion.chunk",
+    "created": 1700000000,
+    "model": "deepseek-chat",
+}
+
+
+def chat_stream(
+    *deltas: dict[str, Any],
+    finish: str | None = "stop",
+    usage: dict[str, Any] | None = None,
+    done: bool = True,
+) -> bytes:
+    frames = [
+        {
+            **HEAD,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+        }
+    ]
+    frames += [{**HEAD, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    if finish:
+        frames.append({**HEAD, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    if usage:
+        frames.append({**HEAD, "choices": [], "usage": usage})
+    body = b"".join(b"data: " + json.dumps(f).encode() + b"\n\n" for f in frames)
+    return body + (b"data: [DONE]\n\n" if done else b"")
+
+
+def call(index: int, arguments: str, id: str | None = None, name: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": index, "function": {"arguments": arguments}}
+    if id:
+        out.update(id=id, type="function")
+        out["function"]["name"] = name
+    return out
+
+
+def anthropic_blocks(stream: bytes) -> list[dict[str, Any]]:
+    return check_anthropic(stream)["blocks"]
+
+
+def test_regression_tool_arguments_split_across_chunks_are_not_lost(stream_server):
+    arguments = json.dumps({"command": "grep -rn 'é' .", "timeout": 30})
+    pieces = [call(0, "", "call_1", "bash")] + [call(0, ch) for ch in arguments]
+    stream = translate(
+        chat_stream(*[{"tool_calls": [p]} for p in pieces], finish="tool_calls"), "chat", "anthropic"
+    )
+    final = stream_server.accumulate(stream, "anthropic")
+    (block,) = final["content"]
+    assert (block["type"], block["id"], block["name"], block["input"]) == (
+        "tool_use",
+        "call_1",
+        "bash",
+        json.loads(arguments),
+    )
+    # Streamed as they arrived, one delta per upstream fragment, not buffered to the end.
+    deltas = [e for e in check_anthropic(stream)["events"] if e[0] == "content_block_delta"]
+    assert len(deltas) == len(arguments)
+
+
+def test_regression_deltas_never_reach_a_block_of_another_type_or_an_unopened_block():
+    upstream = chat_stream(
+        {"content": "a"},
+        {"tool_calls": [call(0, '{"x":', "call_1", "f")]},
+        {"tool_calls": [call(0, "1}")]},
+        {"content": "b"},
+        finish="tool_calls",
+    )
+    blocks = anthropic_blocks(translate(upstream, "chat", "anthropic"))  # the checker rejects any such delta
+    assert [b["type"] for b in blocks] == ["text", "tool_use", "text"]
+    assert [blocks[0]["text"], blocks[2]["text"]] == ["a", "b"]
+
+
+def test_regression_an_upstream_delta_to_the_wrong_block_becomes_an_error_not_a_mixed_block():
+    bad = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m",'
+        b'"usage":{"input_tokens":3,"output_tokens":1}}}\n\n'
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        b'"content_block":{"type":"tool_use","id":"t1","name":"f","input":{}}}\n\n'
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"text_delta","text":"oops"}}\n\n'
+    )
+    for target in FORMATS:
+        out = translate(bad, "anthropic", target)
+        summary = CHECKERS[target](out)
+        assert summary.get("error") or summary.get("terminal") in ("error", "response.failed")
+
+
+def test_regression_parallel_tool_calls_are_neither_collapsed_nor_reordered(stream_server):
+    calls = [call(i, json.dumps({"n": i}), f"call_{i}", f"tool_{i}") for i in range(3)]
+    upstream = chat_stream({"tool_calls": calls}, finish="tool_calls")
+    for target in FORMATS:
+        final = stream_server.accumulate(translate(upstream, "chat", target), target)
+        if target == "anthropic":
+            got = [(b["id"], b["name"], b["input"]) for b in final["content"]]
+        elif target == "chat":
+            got = [
+                (c["id"], c["function"]["name"], json.loads(c["function"]["arguments"]))
+                for c in final["choices"][0]["message"]["tool_calls"]
+            ]
+        else:
+            got = [(i["call_id"], i["name"], json.loads(i["arguments"])) for i in final["output"]]
+        assert got == [(f"call_{i}", f"tool_{i}", {"n": i}) for i in range(3)]
+
+
+def test_regression_an_empty_tool_calls_list_is_not_an_empty_tool_block():
+    upstream = chat_stream({"content": "hi", "tool_calls": []}, {"tool_calls": []})
+    summary = check_anthropic(translate(upstream, "chat", "anthropic"))
+    assert [b["type"] for b in summary["blocks"]] == ["text"]
+    assert summary["stop_reason"] == "end_turn"
+
+
+def test_regression_end_turn_with_a_tool_call_is_reported_as_tool_use():
+    upstream = chat_stream({"tool_calls": [call(0, "{}", "call_1", "f")]}, finish="stop")
+    assert check_anthropic(translate(upstream, "chat", "anthropic"))["stop_reason"] == "tool_use"
+    assert check_chat(translate(upstream, "chat", "chat"))["finish_reason"] == "tool_calls"
+
+
+def test_regression_tool_use_without_a_tool_call_is_reported_as_end_turn():
+    upstream = chat_stream({"content": "no tools here"}, finish="tool_calls")
+    assert check_anthropic(translate(upstream, "chat", "anthropic"))["stop_reason"] == "end_turn"
+    assert check_chat(translate(upstream, "chat", "chat"))["finish_reason"] == "stop"
+
+
+def test_regression_zero_usage_the_stop_event_waits_for_the_usage_chunk():
+    usage = {
+        "prompt_tokens": 1200,
+        "completion_tokens": 35,
+        "total_tokens": 1235,
+        "prompt_tokens_details": {"cached_tokens": 1000},
+    }
+    translator = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    upstream = chat_stream({"content": "hi"}, usage=usage)
+    finish_at = upstream.index(b'"finish_reason": "stop"')
+    split = upstream.index(b"\n\n", finish_at) + 2
+    before_usage = translator.feed(upstream[:split])
+    assert b"message_delta" not in before_usage  # the finish_reason alone does not end the message
+    summary = check_anthropic(before_usage + translator.feed(upstream[split:]) + translator.finish())
+    assert summary["usage"]["input_tokens"] == 200
+    assert summary["usage"]["cache_read_input_tokens"] == 1000
+    assert summary["usage"]["output_tokens"] == 35
+    # message_start carried the request's estimate, since a chat upstream reports input tokens only at the end.
+    assert summary["message"]["usage"]["input_tokens"] == 77
+    assert not [loss for loss in translator.losses if loss.path == "usage"]
+
+
+def test_regression_zero_usage_an_upstream_without_usage_gets_a_marked_estimate():
+    translator = StreamTranslator("chat", "responses", context=make_context("chat", "responses"))
+    out = translator.feed(chat_stream({"content": "x" * 40})) + translator.finish()
+    usage = check_responses(out)["response"]["usage"]
+    assert usage["input_tokens"] == 77 and usage["output_tokens"] == 10
+    assert [(loss.path, loss.action) for loss in translator.losses] == [("usage", "synthesized")]
+
+
+def test_regression_no_done_sentinel_in_an_anthropic_or_responses_stream():
+    for target in ("anthropic", "responses"):
+        out = translate(fixture_bytes("tool_use", "chat"), "chat", target)
+        assert b"[DONE]" not in out
+        CHECKERS[target](out)
+
+
+def test_regression_every_anthropic_and_responses_frame_keeps_its_event_line():
+    for target in ("anthropic", "responses"):
+        out = translate(fixture_bytes("thinking", "chat"), "chat", target)
+        frames = [f for f in out.split(b"\n\n") if f]
+        assert frames and all(f.startswith(b"event: ") for f in frames)
+
+
+def test_regression_json_and_utf8_split_across_reads():
+    upstream = chat_stream({"content": "naïve café — 日本語 🎉"}, {"content": "✓"})
+    expected = translate(upstream, "chat", "anthropic")
+    for seed in range(20):
+        assert translate(upstream, "chat", "anthropic", chunks=random_chunks(upstream, seed, 7)) == expected
+    assert check_anthropic(expected)["blocks"][0]["text"] == "naïve café — 日本語 🎉✓"
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_regression_a_mid_stream_upstream_error_is_surfaced_and_the_stream_ends_cleanly(
+    target, stream_server
+):
+    upstream = fixture_bytes("text", "anthropic")
+    cut = upstream.index(b"event: content_block_stop")
+    error = b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n'
+    translator = StreamTranslator("anthropic", target, context=make_context("anthropic", target))
+    out = translator.feed(upstream[:cut] + error) + translator.finish()
+    summary = CHECKERS[target](out)
+    if target == "anthropic":
+        assert summary["terminal"] == "error" and b"Overloaded" in out and b"overloaded_error" in out
+    elif target == "chat":
+        assert summary["error"]["message"] == "Overloaded"
+    else:
+        assert (
+            summary["terminal"] == "response.failed"
+            and summary["response"]["error"]["message"] == "Overloaded"
+        )
+    assert translator.closed and translator.feed(b"data: {}\n\n") == b""
+    with pytest.raises(Exception, match="Overloaded"):
+        stream_server.accumulate(out, target)
+
+
+@pytest.mark.parametrize("source", FORMATS)
+@pytest.mark.parametrize("target", FORMATS)
+def test_an_upstream_that_ends_without_its_terminal_event_becomes_the_clients_error(source, target):
+    upstream = fixture_bytes("tool_use", source)
+    truncated = upstream[: len(upstream) * 2 // 3]
+    out = translate(truncated, source, target)
+    summary = CHECKERS[target](out)
+    assert summary.get("error") or summary.get("terminal") in ("error", "response.failed")
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_a_malformed_upstream_event_becomes_the_clients_error(target):
+    upstream = chat_stream({"content": "ok"})
+    broken = upstream.replace(b'"content": "ok"', b'"content": "ok', 1)
+    summary = CHECKERS[target](translate(broken, "chat", target))
+    assert summary.get("error") or summary.get("terminal") in ("error", "response.failed")
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_fail_ends_the_client_stream_with_its_error(target):
+    translator = StreamTranslator("chat", target, context=make_context("chat", target))
+    out = translator.feed(chat_stream({"content": "partial"}, finish=None, done=False))
+    out += translator.fail(ConnectionResetError("peer reset"))
+    summary = CHECKERS[target](out)
+    assert summary.get("error") or summary.get("terminal") in ("error", "response.failed")
+    assert b"peer reset" in out
+    assert translator.finish() == b"" and translator.fail("again") == b""
+
+
+def test_regression_concurrent_streams_never_share_state():
+    a_bytes, b_bytes = fixture_bytes("parallel_tools", "chat"), fixture_bytes("thinking", "responses")
+    expected_a = translate(a_bytes, "chat", "anthropic")
+    expected_b = translate(b_bytes, "responses", "anthropic")
+    a = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    b = StreamTranslator("responses", "anthropic", context=make_context("responses", "anthropic"))
+    chunks_a, chunks_b = random_chunks(a_bytes, 1, 25), random_chunks(b_bytes, 2, 25)
+    out_a, out_b = [], []
+    for i in range(max(len(chunks_a), len(chunks_b))):
+        if i < len(chunks_a):
+            out_a.append(a.feed(chunks_a[i]))
+        if i < len(chunks_b):
+            out_b.append(b.feed(chunks_b[i]))
+    assert b"".join(out_a) + a.finish() == expected_a
+    assert b"".join(out_b) + b.finish() == expected_b
+
+
+def test_regression_reasoning_text_and_tool_calls_in_one_chunk_are_split_in_order(stream_server):
+    upstream = chat_stream(
+        {"reasoning_content": "think", "content": "say", "tool_calls": [call(0, '{"a":1}', "call_1", "f")]},
+        finish="tool_calls",
+    )
+    anthropic_out = translate(upstream, "chat", "anthropic")
+    assert [b["type"] for b in anthropic_blocks(anthropic_out)] == ["thinking", "text", "tool_use"]
+    responses_out = translate(upstream, "chat", "responses")
+    assert [i["type"] for i in check_responses(responses_out)["items"]] == [
+        "reasoning",
+        "message",
+        "function_call",
+    ]
+    chat_out = check_chat(translate(upstream, "chat", "chat"))
+    assert (chat_out["reasoning"], chat_out["content"], chat_out["finish_reason"]) == (
+        "think",
+        "say",
+        "tool_calls",
+    )
+    stream_server.accumulate(anthropic_out, "anthropic")
+
+
+def test_upstreams_that_repeat_tool_id_and_name_per_chunk_do_not_duplicate_them(stream_server):
+    out = translate(fixture_bytes("repeated_tool_header", "chat"), "chat", "chat")
+    calls = check_chat(out)["tool_calls"]  # the checker rejects a repeated id or name
+    assert [(c["id"], c["name"], c["input"]) for c in calls] == [("call_rep", "search", {"q": "x"})]
+
+
+def test_zero_argument_calls_are_an_empty_object_everywhere(stream_server):
+    upstream = fixture_bytes("parallel_tools", "anthropic")  # list_tabs has no arguments
+    for target in FORMATS:
+        final = stream_server.accumulate(translate(upstream, "anthropic", target), target)
+        if target == "anthropic":
+            assert final["content"][2]["input"] == {}
+        elif target == "chat":
+            assert final["choices"][0]["message"]["tool_calls"][2]["function"]["arguments"] == "{}"
+        else:
+            assert final["output"][2]["arguments"] == "{}"
+
+
+def test_thinking_signature_survives_byte_for_byte_and_travels_opaquely_elsewhere(stream_server):
+    upstream = fixture_bytes("thinking", "anthropic")
+    same = stream_server.accumulate(translate(upstream, "anthropic", "anthropic"), "anthropic")
+    assert same["content"][0]["signature"] == "EqQBCkYIBxgCKkDsig=="
+    codex = check_responses(translate(upstream, "anthropic", "responses"))["items"][0]
+    fmt, block = unwrap(codex["encrypted_content"])
+    assert (fmt, block["signature"], block["thinking"]) == (
+        "anthropic",
+        "EqQBCkYIBxgCKkDsig==",
+        "The user wants a greeting. Keep it short.",
+    )
+    claude = check_anthropic(translate(fixture_bytes("thinking", "responses"), "responses", "anthropic"))
+    fmt, item = unwrap(claude["blocks"][0]["signature"])
+    assert fmt == "responses" and item["encrypted_content"] == "gAAAAEqQBCkYIBxgCKkDsig=="
+
+
+def test_keepalive_frames_are_valid_for_each_client(stream_server):
+    for target in FORMATS:
+        translator = StreamTranslator("chat", target, context=make_context("chat", target))
+        upstream = chat_stream({"content": "a"}, {"content": "b"})
+        middle = upstream.index(b"\n\n") + 2
+        out = translator.feed(upstream[:middle]) + translator.keepalive() + translator.feed(upstream[middle:])
+        out += translator.finish()
+        CHECKERS[target](out)
+        stream_server.accumulate(out, target)
+    assert StreamTranslator("chat", "anthropic").keepalive().startswith(b"event: ping\n")
+
+
+def test_an_upstream_ping_is_passed_on_as_the_clients_keepalive():
+    out = translate(fixture_bytes("text", "anthropic"), "anthropic", "anthropic")
+    assert b"event: ping" in out
+    assert b": keep-alive" in translate(fixture_bytes("text", "anthropic"), "anthropic", "chat")
+
+
+def test_usage_chunk_only_when_the_chat_client_asked_for_it():
+    upstream = fixture_bytes("text", "anthropic")
+    asked = translate(upstream, "anthropic", "chat", make_context("anthropic", "chat"))
+    check_chat(asked, expect_usage=True)
+    not_asked = translate(
+        upstream, "anthropic", "chat", make_context("anthropic", "chat", client_wants_stream_usage=False)
+    )
+    check_chat(not_asked, expect_usage=False)
+
+
+def test_shortened_tool_names_and_changed_ids_are_restored_for_the_client():
+    context = make_context(
+        "chat",
+        "anthropic",
+        tool_names={"mcp__srv__very_long_a1b2c3d4": "mcp__srv__very_long_tool"},
+        tool_ids={"call_clean": "call.original"},
+    )
+    upstream = chat_stream(
+        {"tool_calls": [call(0, "{}", "call_clean", "mcp__srv__very_long_a1b2c3d4")]}, finish="tool_calls"
+    )
+    block = anthropic_blocks(translate(upstream, "chat", "anthropic", context))[0]
+    assert (block["name"], block["id"]) == ("mcp__srv__very_long_tool", "call.original")
+
+
+def test_a_bridged_custom_tool_comes_back_to_codex_as_a_custom_tool_call(stream_server):
+    patch = '*** Begin Patch\n*** Add File: a.txt\n+hello "world"\n*** End Patch'
+    arguments = json.dumps({"input": patch})
+    context = make_context("chat", "responses", custom_tools=["apply_patch"])
+    pieces = [call(0, "", "call_p", "apply_patch")] + [
+        call(0, arguments[i : i + 9]) for i in range(0, len(arguments), 9)
+    ]
+    out = translate(
+        chat_stream(*[{"tool_calls": [p]} for p in pieces], finish="tool_calls"), "chat", "responses", context
+    )
+    item = check_responses(out)["items"][0]
+    assert (item["type"], item["name"], item["call_id"], item["input"]) == (
+        "custom_tool_call",
+        "apply_patch",
+        "call_p",
+        patch,
+    )
+    final = stream_server.accumulate(out, "responses")
+    assert final["output"][0]["input"] == patch
+
+
+def test_a_responses_custom_tool_call_reaches_claude_as_a_tool_use_with_an_input_string(stream_server):
+    events = [
+        ("response.created", {"response": {"id": "resp_1", "model": "gpt-5", "created_at": 1}}),
+        (
+            "response.output_item.added",
+            {
+                "output_index": 0,
+                "item": {
+                    "id": "ctc_1",
+                    "type": "custom_tool_call",
+                    "call_id": "call_c",
+                    "name": "apply_patch",
+                    "input": "",
+                },
+            },
+        ),
+        (
+            "response.custom_tool_call_input.delta",
+            {"output_index": 0, "item_id": "ctc_1", "delta": 'line "1"\n'},
+        ),
+        ("response.custom_tool_call_input.delta", {"output_index": 0, "item_id": "ctc_1", "delta": "line 2"}),
+        (
+            "response.output_item.done",
+            {
+                "output_index": 0,
+                "item": {
+                    "id": "ctc_1",
+                    "type": "custom_tool_call",
+                    "call_id": "call_c",
+                    "name": "apply_patch",
+                    "input": 'line "1"\nline 2',
+                },
+            },
+        ),
+        (
+            "response.completed",
+            {
+                "response": {
+                    "id": "resp_1",
+                    "status": "completed",
+                    "usage": {"input_tokens": 5, "output_tokens": 3},
+                }
+            },
+        ),
+    ]
+    upstream = b"".join(f"event: {n}\ndata: {json.dumps({'type': n, **p})}\n\n".encode() for n, p in events)
+    out = translate(upstream, "responses", "anthropic")
+    block = anthropic_blocks(out)[0]
+    assert (block["type"], block["id"], block["input"]) == (
+        "tool_use",
+        "call_c",
+        {"input": 'line "1"\nline 2'},
+    )
+    assert stream_server.accumulate(out, "anthropic")["content"][0]["input"] == {"input": 'line "1"\nline 2'}
