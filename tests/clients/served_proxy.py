@@ -14,6 +14,7 @@ import httpx
 UPSTREAM_KEY_ENV = "APISWITCH_TEST_UPSTREAM_KEY"
 # Recognisable, so a test can tell the provider's key from the client's wherever it turns up.
 UPSTREAM_KEY = "sk-upstream-provider-key-4e1f"
+UPSTREAM_MODEL = "upstream-model-7"  # what the proxy's route renames every client model to
 
 
 class ProxyNotReady(RuntimeError):
@@ -26,25 +27,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def proxy_config(providers: list[tuple[str, str, str]], upstream_model: str, port: int, log_path: Path) -> str:
+    """Every client model goes to the providers `(name, format, base_url)` in order (failover order),
+    renamed to `upstream_model`; all share the one recognisable provider key."""
+    lines = ["[server]", 'host = "127.0.0.1"', f"port = {port}", "", "[log]", f'path = "{log_path.as_posix()}"', ""]
+    for name, fmt, base_url in providers:
+        lines += [f"[providers.{name}]", f'format = "{fmt}"', f'base_url = "{base_url}"',
+                  f'api_key_env = "{UPSTREAM_KEY_ENV}"', ""]
+    targets = ", ".join(f'"{name}:{upstream_model}"' for name, _, _ in providers)
+    lines += ["[routes]", f'"*" = [{targets}]', ""]
+    return "\n".join(lines)
+
+
 def single_provider_config(fmt: str, base_url: str, upstream_model: str, port: int, log_path: Path) -> str:
-    """Every client model goes to one provider, renamed to `upstream_model`."""
-    return "\n".join([
-        "[server]",
-        'host = "127.0.0.1"',
-        f"port = {port}",
-        "",
-        "[log]",
-        f'path = "{log_path.as_posix()}"',
-        "",
-        "[providers.scripted]",
-        f'format = "{fmt}"',
-        f'base_url = "{base_url}"',
-        f'api_key_env = "{UPSTREAM_KEY_ENV}"',
-        "",
-        "[routes]",
-        f'"*" = "scripted:{upstream_model}"',
-        "",
-    ])
+    return proxy_config([("scripted", fmt, base_url)], upstream_model, port, log_path)
 
 
 class ServedProxy:

@@ -5,14 +5,13 @@ the provider's key, the routed model name); the CLI's own output shows the answe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from upstreams import Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
 
 from . import harness
-from .served_proxy import UPSTREAM_KEY, ProxyNotReady, ServedProxy, free_port, single_provider_config
+from .served_proxy import UPSTREAM_KEY, UPSTREAM_MODEL
 
 pytestmark = pytest.mark.usefixtures("real_clients")
 
@@ -21,28 +20,6 @@ MARKER = "apiswitch-42"
 FINAL = f"The command printed {MARKER}."
 PATCH_PROMPT = "Create marker.txt containing apiswitch-42."
 PATCH = "*** Begin Patch\n*** Add File: marker.txt\n+apiswitch-42\n*** End Patch\n"
-UPSTREAM_MODEL = "upstream-model-7"
-
-
-@pytest.fixture
-def served_proxy(tmp_path: Path) -> Iterator[Callable[[ScriptedUpstream], ServedProxy]]:
-    """Starts `apiswitch serve` routing every model to the given scripted upstream."""
-    started: list[ServedProxy] = []
-
-    def start(upstream: ScriptedUpstream) -> ServedProxy:
-        port = free_port()
-        config = single_provider_config(upstream.format, upstream.base_url, UPSTREAM_MODEL, port,
-                                        tmp_path / "requests.db")
-        proxy = ServedProxy(config, port, tmp_path / "proxy")
-        started.append(proxy)
-        try:
-            return proxy.start()
-        except ProxyNotReady as not_ready:
-            pytest.fail(f"the proxy is not usable, so this real-CLI test cannot run: {not_ready}")
-
-    yield start
-    for proxy in started:
-        proxy.stop()
 
 
 def assert_provider_side(upstream: ScriptedUpstream, call: ToolCall) -> None:

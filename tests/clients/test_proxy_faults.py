@@ -1,0 +1,71 @@
+"""Faults seen by the real CLIs through `apiswitch serve`: failover before the first byte is invisible to
+them; a stream that breaks after it ends in an error they report, never in a hang or a quiet retry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from upstreams import ErrorReply, Fault, Reply, ToolCall, refused_url, tool_loop
+
+from . import harness
+
+pytestmark = pytest.mark.usefixtures("real_clients")
+
+PROMPT = "Run the command echo apiswitch-$((6*7)) and tell me its output."
+MARKER = "apiswitch-42"
+FINAL = f"The command printed {MARKER}."
+BROKEN = Reply.text("This answer is cut off " * 10, fault=Fault(die_after_events=6))
+
+
+def test_claude_code_finishes_when_the_first_provider_refuses_and_the_second_fails(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print"}, id="call_failover_1")
+    failing = scripted_upstream("chat", default=ErrorReply(503, "upstream overloaded"))
+    working = scripted_upstream("responses", responder=tool_loop(call, FINAL, expect_output=MARKER))
+    proxy = served_proxy(("chat", refused_url() + "/v1"), failing, working)
+    run = harness.run_claude(PROMPT, base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert run.json()["result"] == FINAL
+    working.assert_no_failures()
+    assert failing.calls, "the failing provider was never tried"
+    assert [r.call_id for r in working.calls[-1].tool_results()] == [call.id]
+
+
+def test_codex_finishes_when_the_first_provider_is_rate_limited(scripted_upstream, served_proxy,
+                                                                tmp_path: Path) -> None:
+    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id="call_failover_2")
+    limited = scripted_upstream("anthropic", default=ErrorReply(429, "slow down", retry_after=30))
+    working = scripted_upstream("chat", responder=tool_loop(call, FINAL, expect_output=MARKER))
+    proxy = served_proxy(limited, working)
+    run = harness.run_codex(PROMPT, base_url=proxy.url + "/v1", home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    messages = [e["item"]["text"] for e in run.jsonl()
+                if e.get("type") == "item.completed" and e["item"]["type"] == "agent_message"]
+    assert messages == [FINAL]
+    working.assert_no_failures()
+    assert len(limited.calls) == 1, "a provider that answered 429 with Retry-After: 30 was asked again"
+
+
+@pytest.mark.parametrize("upstream_format", ["chat", "responses"])
+def test_claude_code_reports_a_stream_broken_after_the_first_byte(
+        upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = scripted_upstream(upstream_format, default=BROKEN)
+    proxy = served_proxy(upstream)
+    run = harness.run_claude("Say hi.", base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work",
+                             timeout=120)
+    assert run.returncode not in (0, -9), run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert run.json()["is_error"] is True
+    assert all(c.stream for c in upstream.calls), "the proxy or the CLI retried without streaming"
+
+
+@pytest.mark.parametrize("upstream_format", ["anthropic", "chat"])
+def test_codex_reports_a_stream_broken_after_the_first_byte(
+        upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = scripted_upstream(upstream_format, default=BROKEN)
+    proxy = served_proxy(upstream)
+    run = harness.run_codex("Say hi.", base_url=proxy.url + "/v1", home=tmp_path / "home",
+                            workdir=tmp_path / "work", timeout=120)
+    assert run.returncode not in (0, -9), run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert any(e.get("type") in ("turn.failed", "error") for e in run.jsonl()), run.describe()
+    assert upstream.calls[0].wait_finished() == "dropped mid-stream"
