@@ -40,7 +40,11 @@ class Emit:
             for key, value in extra.items():
                 out.setdefault(key, value)
             return
+        shared = OPENAI_SHARED_KEYS if not path and {self.source, self.target} == {"chat", "responses"} else ()
         for key in extra:
+            if key in shared:
+                out.setdefault(key, extra[key])
+                continue
             self.losses.dropped(join_path(path, key), f"no equivalent in {self.target}")
 
     def cache_control(self, out: dict[str, Any], part: dict[str, Any], path: str) -> None:
@@ -77,3 +81,17 @@ def data_url(media_type: str | None, data: str) -> str:
 def optional(out: dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         out[key] = value
+
+
+def clamp_max_tokens(value: int, emit: Emit, path: str) -> int:
+    """``value`` lowered to the provider's cap from the options (``max_tokens_cap``), reported when it clamps."""
+    cap = emit.options.get("max_tokens_cap")
+    if cap is not None and value > cap:
+        emit.losses.coerced(path, f"clamped from {value} to the provider cap {cap}")
+        return cap
+    return value
+
+
+# Top-level request keys chat and Responses share with one meaning; carried between the two.
+OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "service_tier", "store",
+                                "top_logprobs"})

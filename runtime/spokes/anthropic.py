@@ -9,7 +9,7 @@ from ..fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC, TEMPERATURE_MAX
 from ..ids import response_id
 from ..losses import LossCollector, join_path
 from ..tools import clean_schema
-from ._common import Emit, optional, split_extra
+from ._common import Emit, clamp_max_tokens, optional, split_extra
 
 FORMAT = "anthropic"
 DEFAULT_MAX_TOKENS = 32000
@@ -286,7 +286,7 @@ def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:
     return _blocks(message.content, emit)
 
 
-def _merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
+def merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
     """Consecutive messages of one role as one message: Responses items arrive one per message, while
     Anthropic wants a tool_use next to its thinking and all tool_results of a turn in one user message."""
     merged: list[hub.Message] = []
@@ -303,19 +303,25 @@ def _merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
     return merged
 
 
+def hoist_system_messages(system: list[hub.Part], is_string: bool, messages: list[hub.Message],
+                          ) -> tuple[list[hub.Part], bool, list[hub.Message]]:
+    """Leading system/developer messages are the system prompt, which Anthropic takes at the top level."""
+    if not system and messages:
+        is_string = messages[0].content_is_string
+    system = list(system)
+    while messages and messages[0].role in ("system", "developer"):
+        system.extend(messages[0].content)
+        messages = messages[1:]
+    return system, is_string, messages
+
+
 def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     body: dict[str, Any] = {}
     optional(body, "model", req.model)
-    messages = req.messages if emit.same_format else _merge_turns(req.messages)
-    system_parts = list(req.system)
-    system_is_string = req.system_is_string
+    messages = req.messages if emit.same_format else merge_turns(req.messages)
+    system_parts, system_is_string = list(req.system), req.system_is_string
     if not emit.same_format:
-        # Leading system/developer messages are the system prompt; Anthropic wants it at the top level.
-        if not system_parts and messages:
-            system_is_string = messages[0].content_is_string
-        while messages and messages[0].role in ("system", "developer"):
-            system_parts.extend(messages[0].content)
-            messages = messages[1:]
+        system_parts, system_is_string, messages = hoist_system_messages(system_parts, system_is_string, messages)
     if system_parts:
         if system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
             body["system"] = system_parts[0]["text"]
@@ -362,11 +368,7 @@ def _limits(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     if max_tokens is None:
         max_tokens = emit.options.get("default_max_tokens", DEFAULT_MAX_TOKENS)
         emit.losses.synthesized("max_tokens", f"anthropic requires max_tokens; {max_tokens} was used")
-    cap = emit.options.get("max_tokens_cap")
-    if cap is not None and max_tokens > cap:
-        emit.losses.coerced(req.max_tokens_key or "max_tokens", f"clamped from {max_tokens} to the cap {cap}")
-        max_tokens = cap
-    body["max_tokens"] = max_tokens
+    body["max_tokens"] = clamp_max_tokens(max_tokens, emit, req.max_tokens_key or "max_tokens")
 
 
 def _sampling(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from ..fieldmaps import CHAT_TO_STOP, CHAT_TO_TOOL_CHOICE, STOP_TO_CHAT, TOOL_CH
 from ..ids import response_id
 from ..losses import LossCollector, join_path
 from ..tools import clean_schema
-from ._common import Emit, data_url, optional, parse_data_url, split_extra
+from ._common import Emit, clamp_max_tokens, data_url, optional, parse_data_url, split_extra
 
 FORMAT = "chat"
 
@@ -368,7 +368,7 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
     return out
 
 
-def _tool_results(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
+def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
     """A hub user message with tool results: one `tool` message per result, then a user message with
     whatever else the turn held, images and documents from the results hoisted into it (chat tool
     messages take text only)."""
@@ -482,11 +482,11 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
             converted = _assistant(message, emit)
             previous = out[-1] if out else None
             if previous is not None and previous["role"] == "assistant" and not emit.same_format:
-                _merge_assistant(previous, converted)
+                merge_assistant(previous, converted)
             else:
                 out.append(converted)
         elif message.role == "user" and any(p["type"] == "tool_result" for p in message.content):
-            out.extend(_tool_results(message, emit))
+            out.extend(tool_results_to_messages(message, emit))
         else:
             converted_user = _user_like(message, emit)
             if converted_user is not None:
@@ -494,7 +494,7 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
     return out
 
 
-def _merge_assistant(into: dict[str, Any], other: dict[str, Any]) -> None:
+def merge_assistant(into: dict[str, Any], other: dict[str, Any]) -> None:
     """Responses items arrive one per message; chat wants reasoning, text and calls of a turn together."""
     for key in REASONING_KEYS:
         if key in other:
@@ -514,12 +514,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     body["messages"] = _messages(req, emit)
     if req.max_tokens is not None:
         key = req.max_tokens_key if emit.same_format else emit.options.get("chat_max_tokens_key", "max_tokens")
-        max_tokens = req.max_tokens
-        cap = emit.options.get("max_tokens_cap")
-        if cap is not None and max_tokens > cap:
-            emit.losses.coerced(req.max_tokens_key or "max_tokens", f"clamped from {max_tokens} to the cap {cap}")
-            max_tokens = cap
-        body[key or "max_tokens"] = max_tokens
+        body[key or "max_tokens"] = clamp_max_tokens(req.max_tokens, emit, req.max_tokens_key or "max_tokens")
     optional(body, "temperature", req.temperature)
     optional(body, "top_p", req.top_p)
     if req.top_k is not None:

@@ -21,7 +21,7 @@ from ..fieldmaps import (
 from ..ids import derived_id, response_id
 from ..losses import LossCollector, join_path
 from ..tools import clean_schema
-from ._common import Emit, data_url, optional, parse_data_url, split_extra
+from ._common import Emit, clamp_max_tokens, data_url, optional, parse_data_url, split_extra
 from .chat import reasoning_effort
 
 FORMAT = "responses"
@@ -503,12 +503,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
             items.extend(_message_items(message, emit))
         body["input"] = items
     if req.max_tokens is not None:
-        max_tokens = req.max_tokens
-        cap = emit.options.get("max_tokens_cap")
-        if cap is not None and max_tokens > cap:
-            emit.losses.coerced(req.max_tokens_key or "max_tokens", f"clamped from {max_tokens} to the cap {cap}")
-            max_tokens = cap
-        body["max_output_tokens"] = max_tokens
+        body["max_output_tokens"] = clamp_max_tokens(req.max_tokens, emit, req.max_tokens_key or "max_tokens")
     optional(body, "temperature", req.temperature)
     optional(body, "top_p", req.top_p)
     for key, value in (("top_k", req.top_k), ("stop", req.stop), ("seed", req.seed)):
@@ -520,10 +515,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _text(req, emit, body)
     if req.user is not None:
         key = req.user_key if emit.same_format else "safety_identifier"
-        user = req.user
-        if not emit.same_format and len(user) > USER_ID_MAX:
-            user = "sha256:" + hashlib.sha256(user.encode()).hexdigest()[: USER_ID_MAX - 7]
-            emit.losses.coerced(req.user_key or "user", f"longer than {USER_ID_MAX} characters; hashed")
+        user = req.user if emit.same_format else safety_identifier(req.user, emit, req.user_key or "user")
         body[key or "safety_identifier"] = user
     optional(body, "metadata", req.metadata)
     if req.parallel_tool_calls is not None:
@@ -537,6 +529,14 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         body.setdefault("text", {}).update(text_extra)
     emit.restore_extra(body, extra, "")
     return body
+
+
+def safety_identifier(user: str, emit: Emit, path: str) -> str:
+    """An end-user id OpenAI accepts: ids longer than it allows are hashed (stable, so still useful)."""
+    if len(user) <= USER_ID_MAX:
+        return user
+    emit.losses.coerced(path, f"longer than {USER_ID_MAX} characters; hashed")
+    return "sha256:" + hashlib.sha256(user.encode()).hexdigest()[: USER_ID_MAX - 7]
 
 
 def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
