@@ -78,9 +78,9 @@ def _base_env(home: Path) -> dict[str, str]:
     }
 
 
-def claude_env(home: Path, base_url: str) -> dict[str, str]:
+def claude_env(home: Path, base_url: str, nonstreaming_fallback: bool = False) -> dict[str, str]:
     (home / "tmp").mkdir(parents=True, exist_ok=True)
-    return {
+    env = {
         **_base_env(home),
         "ANTHROPIC_BASE_URL": base_url,
         "ANTHROPIC_API_KEY": CLIENT_KEY,
@@ -90,16 +90,20 @@ def claude_env(home: Path, base_url: str) -> dict[str, str]:
         "CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK": "1",
         "CLAUDE_CODE_MAX_RETRIES": "1",
     }
+    if nonstreaming_fallback:  # what users get by default: a broken stream is retried without streaming
+        del env["CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK"]
+    return env
 
 
 def run_claude(prompt: str, *, base_url: str, home: Path, workdir: Path, extra: list[str] | None = None,
-               model: str | None = None, timeout: float = 180, wrapper: list[str] | None = None) -> Run:
+               model: str | None = None, timeout: float = 180, wrapper: list[str] | None = None,
+               nonstreaming_fallback: bool = False) -> Run:
     """`claude -p` as a user would run it: the CLI's default model unless one is given, and Bash allowed
     up front (headless mode cannot ask for permission)."""
     chosen = ["--model", model] if model else []
     args = [str(binary("claude")), "-p", prompt, "--output-format", "json", *chosen,
             "--allowedTools", "Bash", *(extra or [])]
-    return _run([*(wrapper or []), *args], claude_env(home, base_url), workdir, timeout)
+    return _run([*(wrapper or []), *args], claude_env(home, base_url, nonstreaming_fallback), workdir, timeout)
 
 
 def codex_config(base_url: str, model: str = "scripted-model") -> str:

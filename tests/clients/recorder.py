@@ -24,7 +24,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `upstreams` and `clients` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from upstreams import CustomToolCall, Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
+from upstreams import CustomToolCall, Fault, Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
 from upstreams.recorded import RecordedRequest
 
 from clients import harness
@@ -161,6 +161,19 @@ def capture_claude_code(scratch: Path) -> list[Path]:
         meta = {"client": "claude-code", "version": version, "command": _describe(result.args),
                 "note": "--bare --tools Bash: the small request"}
         written.append(_write(f"claude-code-{version}-bare.json", meta, recorder.capture(recorder.calls[0], scrub)))
+
+    # Claude Code's default reaction to a stream that breaks: the same request again, not streaming.
+    broken = Reply.text("This answer is cut off " * 10, fault=Fault(die_after_events=6))
+    with Recorder("anthropic", responder=lambda r: broken if r.stream else Reply.text("Recovered.")) as recorder:
+        result = harness.run_claude("Say hello.", base_url=recorder.url, home=scratch / "fallback" / "home",
+                                    workdir=scratch / "fallback" / "work", nonstreaming_fallback=True)
+        _checked(result, recorder)
+        fallback = [r for r in recorder.calls if not r.stream]
+        meta = {"client": "claude-code", "version": version, "command": _describe(result.args),
+                "note": f"the non-streaming retry after {len(recorder.calls) - len(fallback)} streams broke "
+                        "mid-way (CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK unset)"}
+        written.append(_write(f"claude-code-{version}-nonstreaming-fallback.json", meta,
+                              recorder.capture(fallback[0], scrub)))
 
     call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
                     id="toolu_scripted_bash_1")

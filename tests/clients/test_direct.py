@@ -105,3 +105,15 @@ def test_claude_code_fails_on_a_broken_stream_instead_of_falling_back(scripted_u
     assert run.returncode != 0 and run.json()["is_error"] is True, run.describe()
     assert up.calls and all(c.stream for c in up.calls), "a non-streaming retry was sent"
     assert {c.wait_finished() for c in up.calls} == {"dropped mid-stream"}
+
+
+def test_claude_code_retries_a_broken_stream_without_streaming_by_default(scripted_upstream, tmp_path: Path) -> None:
+    """What users get without CLAUDE_CODE_DISABLE_NONSTREAMING_FALLBACK: the same request, stream false."""
+    broken = Reply.text("a long answer " * 20, fault=Fault(die_after_events=5))
+    up = scripted_upstream("anthropic", responder=lambda r: broken if r.stream else Reply.text("Recovered."))
+    run = harness.run_claude("Say hi.", base_url=up.url, home=tmp_path / "home", workdir=tmp_path / "work",
+                             nonstreaming_fallback=True)
+    assert run.returncode == 0 and run.json()["result"] == "Recovered.", run.describe()
+    streams, plain = up.calls[:-1], up.calls[-1]
+    assert streams and all(c.stream for c in streams)
+    assert plain.body.get("stream") is False and plain.body["messages"] == streams[0].body["messages"]

@@ -69,3 +69,16 @@ def test_codex_reports_a_stream_broken_after_the_first_byte(
     assert run.returncode not in (0, -9), run.describe() + "\n--- proxy ---\n" + proxy.output()
     assert any(e.get("type") in ("turn.failed", "error") for e in run.jsonl()), run.describe()
     assert upstream.calls[0].wait_finished() == "dropped mid-stream"
+
+
+def test_claude_code_non_streaming_fallback_is_served_through_proxy_to_chat(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """With Claude Code's default settings a broken stream is retried without streaming; the proxy must
+    answer that request too, translated from a non-streaming chat completion."""
+    upstream = scripted_upstream("chat", responder=lambda r: BROKEN if r.stream else Reply.text("Recovered."))
+    proxy = served_proxy(upstream)
+    run = harness.run_claude("Say hi.", base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work",
+                             nonstreaming_fallback=True)
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert run.json()["result"] == "Recovered."
+    assert upstream.calls[0].stream and not upstream.calls[-1].stream
