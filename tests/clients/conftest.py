@@ -35,14 +35,14 @@ def served_proxy(tmp_path: Path) -> Iterator[Callable[..., ServedProxy]]:
     ScriptedUpstream or a `(format, base_url)` pair (for an address where nothing listens)."""
     started: list[ServedProxy] = []
 
-    def start(*upstreams: ScriptedUpstream | tuple[str, str]) -> ServedProxy:
+    def start(*upstreams: ScriptedUpstream | tuple[str, str], provider_extra: str = "") -> ServedProxy:
         providers = []
         for index, upstream in enumerate(upstreams, 1):
             fmt, url = (upstream.format, upstream.base_url) if isinstance(upstream, ScriptedUpstream) else upstream
             providers.append((f"provider{index}", fmt, url))
         port = free_port()
-        proxy = ServedProxy(proxy_config(providers, UPSTREAM_MODEL, port, tmp_path / "requests.db"), port,
-                            tmp_path / f"proxy{len(started) + 1}")
+        config = proxy_config(providers, UPSTREAM_MODEL, port, tmp_path / "requests.db", provider_extra)
+        proxy = ServedProxy(config, port, tmp_path / f"proxy{len(started) + 1}")
         started.append(proxy)
         try:
             return proxy.start()

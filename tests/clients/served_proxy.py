@@ -27,13 +27,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def proxy_config(providers: list[tuple[str, str, str]], upstream_model: str, port: int, log_path: Path) -> str:
+def proxy_config(providers: list[tuple[str, str, str]], upstream_model: str, port: int, log_path: Path,
+                 provider_extra: str = "") -> str:
     """Every client model goes to the providers `(name, format, base_url)` in order (failover order),
-    renamed to `upstream_model`; all share the one recognisable provider key."""
+    renamed to `upstream_model`; all share the one recognisable provider key. `provider_extra` is TOML
+    added to every provider table (quirks, for instance)."""
     lines = ["[server]", 'host = "127.0.0.1"', f"port = {port}", "", "[log]", f'path = "{log_path.as_posix()}"', ""]
     for name, fmt, base_url in providers:
         lines += [f"[providers.{name}]", f'format = "{fmt}"', f'base_url = "{base_url}"',
-                  f'api_key_env = "{UPSTREAM_KEY_ENV}"', ""]
+                  f'api_key_env = "{UPSTREAM_KEY_ENV}"', provider_extra, ""]
     targets = ", ".join(f'"{name}:{upstream_model}"' for name, _, _ in providers)
     lines += ["[routes]", f'"*" = [{targets}]', ""]
     return "\n".join(lines)

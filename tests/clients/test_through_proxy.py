@@ -39,12 +39,12 @@ def assert_provider_side(upstream: ScriptedUpstream, call: ToolCall) -> None:
 
 
 def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                   first: Reply | None = None) -> ScriptedUpstream:
+                   first: Reply | None = None, provider_extra: str = "") -> ScriptedUpstream:
     call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
                     id=f"call_{upstream_format}_bash_1")
     upstream = scripted_upstream(upstream_format, responder=tool_loop(
         call, FINAL, expect_output=MARKER, first=first or Reply.calls(call, text="Running it.")))
-    proxy = served_proxy(upstream)
+    proxy = served_proxy(upstream, provider_extra=provider_extra)
     run = harness.run_claude(PROMPT, base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work")
     assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
     result = run.json()
@@ -110,6 +110,19 @@ def test_claude_code_thinking_from_a_responses_provider_comes_back_encrypted(
     assert upstream.calls[0].body.get("include") and "reasoning.encrypted_content" in upstream.calls[0].body["include"]
     echoed = [i for i in upstream.calls[-1].body["input"] if i.get("type") == "reasoning"]
     assert [i.get("encrypted_content") for i in echoed] == ["ZW5jcnlwdGVkLXZpYS1wcm94eQ=="]
+
+
+def test_claude_code_thinking_from_a_deepseek_style_chat_provider_is_echoed_back(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """DeepSeek-style providers stream their thinking as reasoning_content and want it back on the assistant
+    turn that made the tool call (the `reasoning_content_echo` quirk)."""
+    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
+                    id="call_chat_bash_1")
+    first = Reply(blocks=(Thinking("The user wants the marker."), call))
+    upstream = claude_through("chat", scripted_upstream, served_proxy, tmp_path, first=first,
+                              provider_extra="quirks = { reasoning_content_echo = true }")
+    assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
+    assert [m.get("reasoning_content") for m in assistant] == ["The user wants the marker."]
 
 
 def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(
