@@ -1,0 +1,142 @@
+"""specs/mappings.md says what the runtime does: check the tables against the translations themselves."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from apiswitch.codegen.mappings import read_mappings
+from apiswitch.runtime import errors, reasoning
+
+from apiswitch import translate_request
+
+from .helpers import response
+
+DOC = Path(__file__).resolve().parents[2] / "specs" / "mappings.md"
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, list]:
+    found, _ = read_mappings(DOC.read_text(encoding="utf-8"), "specs/mappings.md")
+    return {t.name: t.rows for t in found}
+
+
+def first_values(rows: list, source: str, target: str) -> dict[str, str | None]:
+    """What the generated `lookup` gives: the first row of each source value wins."""
+    found: dict[str, str | None] = {}
+    for row in rows:
+        value = row.values[source]
+        if value is not None and value not in found:
+            found[value] = row.values[target]
+    return found
+
+
+def test_every_runtime_conversion_is_implemented() -> None:
+    _, conversions = read_mappings(DOC.read_text(encoding="utf-8"), "specs/mappings.md")
+    assert len(conversions) >= 10
+    for conversion in conversions:
+        module, _, name = conversion.implemented_by.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), conversion.name
+
+
+def _anthropic_answer(stop: str) -> dict:
+    content = [{"type": "text", "text": "x"}]
+    if stop == "tool_use":
+        content.append({"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}})
+    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "m", "content": content,
+            "stop_reason": stop, "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
+
+
+def _chat_answer(finish: str) -> dict:
+    message: dict = {"role": "assistant", "content": "x"}
+    if finish == "tool_calls":
+        message["tool_calls"] = [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    return {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": finish, "message": message}]}
+
+
+def test_stop_reason_table_matches_the_translations(tables: dict) -> None:
+    rows = tables["STOP_REASONS"]
+    for stop, finish in first_values(rows, "anthropic", "chat").items():
+        if finish is not None:
+            assert response(_anthropic_answer(stop), "anthropic", "chat").body["choices"][0]["finish_reason"] == finish
+    for finish, stop in first_values(rows, "chat", "anthropic").items():
+        assert response(_chat_answer(finish), "chat", "anthropic").body["stop_reason"] == stop
+    for stop, status in first_values(rows, "anthropic", "responses").items():
+        if status is not None:
+            assert response(_anthropic_answer(stop), "anthropic", "responses").body["status"] == status, stop
+
+
+def test_tool_choice_table_matches_the_translations(tables: dict) -> None:
+    for row in tables["TOOL_CHOICE"]:
+        anthropic_value = row.values["anthropic"]
+        if anthropic_value is None:
+            continue
+        choice = {"type": anthropic_value} | ({"name": "f"} if anthropic_value == "tool" else {})
+        body = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}],
+                "tools": [{"name": "f", "input_schema": {"type": "object"}}], "tool_choice": choice}
+        chat = translate_request(body, "anthropic", "chat").body["tool_choice"]
+        responses = translate_request(body, "anthropic", "responses").body["tool_choice"]
+        assert (chat if isinstance(chat, str) else chat["type"]) == row.values["chat"]
+        assert (responses if isinstance(responses, str) else responses["type"]) == row.values["responses"]
+
+
+def test_thinking_budget_table_matches_the_runtime(tables: dict) -> None:
+    for row in tables["THINKING_BUDGET_AND_EFFORT"]:
+        budget, effort = row.values["anthropic"], row.values["chat"]
+        if budget == "disabled":
+            assert reasoning.effort_to_budget(effort) is None
+            continue
+        assert reasoning.effort_to_budget(effort) == int(budget)
+        assert reasoning.budget_to_effort(int(budget)) == effort
+        if "below" in row.notes:
+            limit = int(row.notes.split("below")[1].strip())
+            assert reasoning.budget_to_effort(limit - 1) == effort
+            assert reasoning.budget_to_effort(limit) != effort
+
+
+def test_error_tables_match_the_runtime(tables: dict) -> None:
+    kinds = {row.concept: row for row in tables["ERROR_STATUSES"]}
+    types = {row.concept: row for row in tables["ERROR_TYPES"]}
+    assert kinds.keys() == types.keys()
+    for concept, row in kinds.items():
+        kind = concept.replace(" ", "_")
+        assert kind in errors.ANTHROPIC_ERRORS, concept
+        assert errors.ANTHROPIC_ERRORS[kind] == (int(row.values["anthropic"]), types[concept].values["anthropic"])
+        status, error_type, _ = errors.OPENAI_ERRORS[kind]
+        assert (status, error_type) == (int(row.values["chat"]), types[concept].values["chat"])
+        assert row.values["chat"] == row.values["responses"]
+
+
+def test_parameter_names_table_matches_the_translations(tables: dict) -> None:
+    """Each parameter set on an anthropic request lands at the path the table names for the target."""
+    body = {"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": "x"}],
+            "stop_sequences": ["END"], "temperature": 0.5, "top_p": 0.9, "stream": True,
+            "metadata": {"user_id": "u1"}, "output_config": {"effort": "low", "format": {
+                "type": "json_schema", "schema": {"type": "object"}}},
+            "tools": [{"name": "f", "input_schema": {"type": "object"}}],
+            "tool_choice": {"type": "auto", "disable_parallel_tool_use": True}}
+    checked = 0
+    for row in tables["PARAMETER_NAMES"]:
+        source_path = row.values["anthropic"]
+        if source_path is None or not _has_path(body, source_path):
+            continue
+        for target in ("chat", "responses"):
+            target_path = row.values[target]
+            out = translate_request(body, "anthropic", target).body
+            if target_path is None:
+                assert not _has_path(out, source_path) or source_path in ("temperature", "top_p", "stream"), row.concept
+            else:
+                assert _has_path(out, target_path), (row.concept, target, target_path)
+                checked += 1
+    assert checked >= 12
+
+
+def _has_path(body: dict, path: str) -> bool:
+    node: object = body
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
