@@ -376,6 +376,8 @@ def test_a_bridged_custom_tool_comes_back_to_codex_as_a_custom_tool_call(stream_
         "call_p",
         patch,
     )
+    deltas = [e for e in check_responses(out)["events"] if e[0] == "response.custom_tool_call_input.delta"]
+    assert len(deltas) > 3  # decoded and passed on while the upstream is still writing
     final = stream_server.accumulate(out, "responses")
     assert final["output"][0]["input"] == patch
 

@@ -12,10 +12,12 @@ import time
 from typing import Any
 
 import orjson
-from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.hub import Usage, tool_call_input
 from apiswitch.runtime.ids import derived_id, response_id
 from apiswitch.runtime.spokes import responses as responses_spoke
+from apiswitch.runtime.tools import CUSTOM_INPUT_KEY
 
+from ..custom_input import CustomInputStreamer
 from ..events import (
     ArgumentsDelta,
     KeepAlive,
@@ -56,6 +58,8 @@ class ResponsesEncoder(StreamEncoder):
         self._summary_index: int | None = None
         self._arguments: list[str] = []
         self._custom_from_function = False
+        self._custom_streamer: CustomInputStreamer | None = None
+        self._custom_streamed: list[str] = []
         self._handlers = {
             TextDelta: self._text_delta,
             ArgumentsDelta: self._arguments_delta,
@@ -210,6 +214,8 @@ class ResponsesEncoder(StreamEncoder):
             namespace, name = self.context.namespaced_tools[upstream_name]
         self._arguments = []
         self._custom_from_function = part.get("kind") != "custom" and name in self.context.custom_tools
+        self._custom_streamer = CustomInputStreamer() if self._custom_from_function else None
+        self._custom_streamed = []
         if part.get("kind") == "custom" or self._custom_from_function:
             item = {
                 "id": part.get("item_id") or derived_id("ctc_", call_id),
@@ -316,8 +322,13 @@ class ResponsesEncoder(StreamEncoder):
         if event.index != self._open_hub:
             return
         self._arguments.append(event.fragment)
-        if self._custom_from_function:
-            # The upstream writes {"input": "..."} for a bridged custom tool; the raw text is known at the end.
+        if self._custom_streamer is not None:
+            # The upstream writes {"input": "..."} for a bridged custom tool: pass on the decoded text.
+            text = self._custom_streamer.feed(event.fragment)
+            if text:
+                self._custom_streamed.append(text)
+                where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": text}
+                self._emit(out, "response.custom_tool_call_input.delta", where)
             return
         where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
         if self._item_kind == "custom":
@@ -368,10 +379,14 @@ class ResponsesEncoder(StreamEncoder):
         elif kind == "custom":
             text = "".join(self._arguments)
             where = {"item_id": self._item["id"], "output_index": self._output_index}
-            if self._custom_from_function:
-                text = _custom_input(text)
-                if text:
-                    self._emit(out, "response.custom_tool_call_input.delta", dict(where, delta=text))
+            if self._custom_streamer is not None:
+                if self._custom_streamer.found_string:
+                    text = "".join(self._custom_streamed)
+                else:
+                    # Arguments of another shape: decoded whole, sent as one delta.
+                    text = _custom_input(text)
+                    if text:
+                        self._emit(out, "response.custom_tool_call_input.delta", dict(where, delta=text))
             self._item["input"] = text
             self._emit(out, "response.custom_tool_call_input.done", dict(where, input=text))
             self._close_item(out, event.raw)
@@ -394,14 +409,9 @@ class ResponsesEncoder(StreamEncoder):
 
 
 def _custom_input(arguments: str) -> str:
-    """The raw text of a custom tool call that went upstream as a function with one `input` argument."""
-    try:
-        value = orjson.loads(arguments or "{}")
-    except orjson.JSONDecodeError:
-        return arguments
-    if isinstance(value, dict) and isinstance(value.get("input"), str):
-        return value["input"]
-    return arguments
+    """The raw text of a bridged custom tool call, decoded as the non-streaming translation does."""
+    value = tool_call_input({"arguments": arguments}).get(CUSTOM_INPUT_KEY, "")
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
 def _error_code(event: ResponseFailed) -> str:
