@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from upstreams import Usage
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CLIENTS_DIR = PROJECT_ROOT / ".clients"
 BIN_DIR = CLIENTS_DIR / "node_modules" / ".bin"
@@ -27,6 +29,9 @@ CODEX_VERSION = "0.169.0"
 KNOWN_CODEX_MODEL = "gpt-5.5"
 
 CLIENT_KEY = "sk-client-test-key"  # what the CLI sends; the proxy must never forward it upstream
+
+# Token usage for scripted replies: distinct numbers per field, so a field mapped to the wrong one shows.
+USAGE = Usage(input_tokens=1200, output_tokens=34, cache_read_tokens=300)
 
 
 @dataclass
@@ -153,3 +158,15 @@ def _run(args: list[str], env: dict[str, str], workdir: Path, timeout: float) ->
             return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
         return Run(args, -9, text(expired.stdout), text(expired.stderr) + f"\n[timed out after {timeout}s]")
     return Run(args, done.returncode, done.stdout, done.stderr)
+
+
+def claude_usage(result: dict[str, Any]) -> tuple[int, int, int]:
+    """(uncached input, cache read, output) summed over the run, as `claude -p --output-format json` reports."""
+    usage = result["usage"]
+    return usage["input_tokens"], usage["cache_read_input_tokens"], usage["output_tokens"]
+
+
+def codex_usage(events: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(input including cached, cached, output) for the turn, from `codex exec --json`'s turn.completed."""
+    usage = next(e["usage"] for e in events if e.get("type") == "turn.completed")
+    return usage["input_tokens"], usage["cached_input_tokens"], usage["output_tokens"]

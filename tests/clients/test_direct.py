@@ -21,8 +21,6 @@ FINAL = f"The command printed {MARKER}."
 PATCH_PROMPT = "Create marker.txt containing apiswitch-42."
 PATCH = "*** Begin Patch\n*** Add File: marker.txt\n+apiswitch-42\n*** End Patch\n"
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
-
-
 def claude_bash_call() -> ToolCall:
     return ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
                     id="toolu_direct_bash_1")
@@ -30,13 +28,15 @@ def claude_bash_call() -> ToolCall:
 
 def test_claude_code_runs_bash_and_returns_the_result(scripted_upstream, tmp_path: Path) -> None:
     call = claude_bash_call()
-    first = Reply(blocks=(Thinking("Running it.", signature="c2lnbmF0dXJlLWRpcmVjdA=="), call))
-    up = scripted_upstream("anthropic", responder=tool_loop(call, FINAL, expect_output=MARKER, first=first))
+    first = Reply(blocks=(Thinking("Running it.", signature="c2lnbmF0dXJlLWRpcmVjdA=="), call), usage=harness.USAGE)
+    up = scripted_upstream("anthropic", responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
+                                                            usage=harness.USAGE))
     run = harness.run_claude(PROMPT, base_url=up.url, home=tmp_path / "home", workdir=tmp_path / "work")
     assert run.returncode == 0, run.describe()
     result = run.json()
     assert result["is_error"] is False and result["result"] == FINAL, run.describe()
     up.assert_no_failures()
+    assert harness.claude_usage(result) == (2 * 1200, 2 * 300, 2 * 34)
     turns = up.calls
     assert len(turns) == 2 and all(t.stream and t.query == "beta=true" for t in turns)
     assert turns[0].headers["x-api-key"] == harness.CLIENT_KEY
@@ -47,8 +47,9 @@ def test_claude_code_runs_bash_and_returns_the_result(scripted_upstream, tmp_pat
 
 def test_codex_runs_a_function_call_and_returns_the_result(scripted_upstream, tmp_path: Path) -> None:
     call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id="call_direct_exec_1")
-    first = Reply(blocks=(Thinking("I will run it.", signature="ZW5jcnlwdGVkLWRpcmVjdA=="), call))
-    up = scripted_upstream("responses", responder=tool_loop(call, FINAL, expect_output=MARKER, first=first))
+    first = Reply(blocks=(Thinking("I will run it.", signature="ZW5jcnlwdGVkLWRpcmVjdA=="), call), usage=harness.USAGE)
+    up = scripted_upstream("responses", responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
+                                                            usage=harness.USAGE))
     run = harness.run_codex(PROMPT, base_url=up.base_url, home=tmp_path / "home", workdir=tmp_path / "work")
     assert run.returncode == 0, run.describe()
     events = run.jsonl()
@@ -58,6 +59,7 @@ def test_codex_runs_a_function_call_and_returns_the_result(scripted_upstream, tm
     commands = [e["item"] for e in events
                 if e.get("type") == "item.completed" and e["item"]["type"] == "command_execution"]
     assert len(commands) == 1 and MARKER in commands[0]["aggregated_output"]
+    assert harness.codex_usage(events) == (2 * 1500, 2 * 300, 2 * 34)
     up.assert_no_failures()
     turns = up.calls
     assert len(turns) == 2 and all(t.stream for t in turns)

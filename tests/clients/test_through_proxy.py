@@ -5,6 +5,7 @@ the provider's key, the routed model name); the CLI's own output shows the answe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,22 +43,26 @@ def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_pa
                    first: Reply | None = None, provider_extra: str = "") -> ScriptedUpstream:
     call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
                     id=f"call_{upstream_format}_bash_1")
-    upstream = scripted_upstream(upstream_format, responder=tool_loop(
-        call, FINAL, expect_output=MARKER, first=first or Reply.calls(call, text="Running it.")))
+    first = replace(first, usage=harness.USAGE) if first else Reply.calls(call, text="Running it.", usage=harness.USAGE)
+    upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
+                                                                      usage=harness.USAGE))
     proxy = served_proxy(upstream, provider_extra=provider_extra)
     run = harness.run_claude(PROMPT, base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work")
     assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
     result = run.json()
     assert result["is_error"] is False and result["result"] == FINAL, run.describe()
     assert_provider_side(upstream, call)
+    turns = len(upstream.calls)
+    assert harness.claude_usage(result) == (turns * 1200, turns * 300, turns * 34), "usage lost or mismapped"
     return upstream
 
 
 def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
                   first: Reply | None = None) -> ScriptedUpstream:
     call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1")
-    upstream = scripted_upstream(upstream_format, responder=tool_loop(
-        call, FINAL, expect_output=MARKER, first=first or Reply.calls(call)))
+    first = replace(first, usage=harness.USAGE) if first else Reply.calls(call, usage=harness.USAGE)
+    upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
+                                                                      usage=harness.USAGE))
     proxy = served_proxy(upstream)
     run = harness.run_codex(PROMPT, base_url=proxy.url + "/v1", home=tmp_path / "home",
                             workdir=tmp_path / "work")
@@ -70,6 +75,8 @@ def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_pat
                 if e.get("type") == "item.completed" and e["item"]["type"] == "command_execution"]
     assert len(commands) == 1 and MARKER in commands[0]["aggregated_output"]
     assert_provider_side(upstream, call)
+    turns = len(upstream.calls)
+    assert harness.codex_usage(events) == (turns * 1500, turns * 300, turns * 34), "usage lost or mismapped"
     return upstream
 
 

@@ -171,23 +171,25 @@ def chunks(text: str, size: int) -> Iterable[str]:
 
 
 def tool_loop(call: ToolCall | CustomToolCall, final: str, *, expect_output: str | None = None,
-              first: Reply | None = None) -> Responder:
+              first: Reply | None = None, usage: Usage | None = None) -> Responder:
     """The agent loop in one responder: answer with `call` until the request carries a result for
     `call.id`, then check that result and answer with `final`.
 
     Content-aware rather than a queue, so side calls a CLI makes on its own (titles, warm-ups) do not
-    shift the script. `expect_output` is a substring the tool's output must contain.
+    shift the script. `expect_output` is a substring the tool's output must contain. `usage` applies to
+    the call reply (unless `first` is given) and to the final one.
     """
+    extra = {"usage": usage} if usage is not None else {}
 
     def respond(request: RecordedRequest) -> Answer:
         results = request.tool_results()
         if not results:
-            return first if first is not None else Reply.calls(call)
+            return first if first is not None else Reply.calls(call, **extra)
         ids = [r.call_id for r in results]
         assert call.id in ids, f"tool result ids {ids} do not include the scripted call id {call.id!r}"
         if expect_output is not None:
             output = next(r.output for r in results if r.call_id == call.id)
             assert expect_output in output, f"tool output {output!r} lacks {expect_output!r}"
-        return Reply.text(final)
+        return Reply.text(final, **extra)
 
     return respond
