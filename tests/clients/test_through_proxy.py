@@ -162,3 +162,47 @@ def test_codex_with_its_own_model_name_applies_a_patch_through_proxy_to_anthropi
     upstream.assert_no_failures()
     assert "apply_patch" in upstream.calls[0].tool_names()
     assert upstream.calls[-1].tool_call_ids() == [call.id]
+
+
+# -- parallel tool calls: none may be lost on the way out or on the way back ----------------------------------
+
+SECOND_MARKER = "second-5"  # echo second-$((2+3))
+
+
+def test_claude_code_parallel_bash_calls_through_proxy_to_chat(scripted_upstream, served_proxy,
+                                                               tmp_path: Path) -> None:
+    calls = [ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "First"}, id="call_par_1"),
+             ToolCall("Bash", {"command": "echo second-$((2+3))", "description": "Second"}, id="call_par_2")]
+    upstream = scripted_upstream("chat", responder=tool_loop(
+        calls, FINAL, expect_output={"call_par_1": MARKER, "call_par_2": SECOND_MARKER}))
+    proxy = served_proxy(upstream)
+    run = harness.run_claude("Run both commands: echo apiswitch-$((6*7)) and echo second-$((2+3)).",
+                             base_url=proxy.url, home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    assert run.json()["result"] == FINAL
+    upstream.assert_no_failures()
+    last = upstream.calls[-1]
+    assert sorted(r.call_id for r in last.tool_results()) == ["call_par_1", "call_par_2"]
+    assert last.tool_call_ids() == ["call_par_1", "call_par_2"]  # one assistant turn, in the original order
+
+
+def test_codex_parallel_function_calls_through_proxy_to_anthropic(scripted_upstream, served_proxy,
+                                                                  tmp_path: Path) -> None:
+    calls = [ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id="call_par_3"),
+             ToolCall("exec_command", {"cmd": "echo second-$((2+3))"}, id="call_par_4")]
+    upstream = scripted_upstream("anthropic", responder=tool_loop(
+        calls, FINAL, expect_output={"call_par_3": MARKER, "call_par_4": SECOND_MARKER}))
+    proxy = served_proxy(upstream)
+    run = harness.run_codex("Run both commands: echo apiswitch-$((6*7)) and echo second-$((2+3)).",
+                            base_url=proxy.url + "/v1", home=tmp_path / "home", workdir=tmp_path / "work")
+    assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
+    upstream.assert_no_failures()
+    last = upstream.calls[-1]
+    assert sorted(r.call_id for r in last.tool_results()) == ["call_par_3", "call_par_4"]
+    assistant = [m for m in last.body["messages"] if m["role"] == "assistant"]
+    uses = [[b["id"] for b in m["content"] if b.get("type") == "tool_use"] for m in assistant]
+    assert uses == [["call_par_3", "call_par_4"]], "parallel calls must stay in one assistant message"
+    # Anthropic requires every tool_result of a turn in the one user message right after the calls.
+    after = last.body["messages"][last.body["messages"].index(assistant[-1]) + 1]
+    assert sorted(b["tool_use_id"] for b in after["content"] if b.get("type") == "tool_result") == \
+        ["call_par_3", "call_par_4"]

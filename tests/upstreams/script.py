@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -170,26 +170,31 @@ def chunks(text: str, size: int) -> Iterable[str]:
     return (text[i : i + size] for i in range(0, len(text), size))
 
 
-def tool_loop(call: ToolCall | CustomToolCall, final: str, *, expect_output: str | None = None,
-              first: Reply | None = None, usage: Usage | None = None) -> Responder:
-    """The agent loop in one responder: answer with `call` until the request carries a result for
-    `call.id`, then check that result and answer with `final`.
+def tool_loop(call: ToolCall | CustomToolCall | Sequence[ToolCall | CustomToolCall], final: str, *,
+              expect_output: str | dict[str, str] | None = None, first: Reply | None = None,
+              usage: Usage | None = None) -> Responder:
+    """The agent loop in one responder: answer with the call (several = parallel calls) until a request
+    carries tool results, then check that every call's id came back and answer with `final`.
 
     Content-aware rather than a queue, so side calls a CLI makes on its own (titles, warm-ups) do not
-    shift the script. `expect_output` is a substring the tool's output must contain. `usage` applies to
-    the call reply (unless `first` is given) and to the final one.
+    shift the script. `expect_output` is a substring every output must contain, or a map from call id to
+    the substring that call's output must contain. `usage` applies to the call reply (unless `first` is
+    given) and to the final one.
     """
+    calls = tuple(call) if isinstance(call, Sequence) else (call,)
+    expected = (expect_output if isinstance(expect_output, dict)
+                else {c.id: expect_output for c in calls} if expect_output is not None else {})
     extra = {"usage": usage} if usage is not None else {}
 
     def respond(request: RecordedRequest) -> Answer:
         results = request.tool_results()
         if not results:
-            return first if first is not None else Reply.calls(call, **extra)
-        ids = [r.call_id for r in results]
-        assert call.id in ids, f"tool result ids {ids} do not include the scripted call id {call.id!r}"
-        if expect_output is not None:
-            output = next(r.output for r in results if r.call_id == call.id)
-            assert expect_output in output, f"tool output {output!r} lacks {expect_output!r}"
+            return first if first is not None else Reply.calls(*calls, **extra)
+        outputs = {r.call_id: r.output for r in results}
+        for scripted in calls:
+            assert scripted.id in outputs, f"tool result ids {list(outputs)} lack the scripted call id {scripted.id!r}"
+        for call_id, needle in expected.items():
+            assert needle in outputs[call_id], f"tool output {outputs[call_id]!r} for {call_id} lacks {needle!r}"
         return Reply.text(final, **extra)
 
     return respond
