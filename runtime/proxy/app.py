@@ -53,21 +53,21 @@ class ProxyState:
         self.breaker = CircuitBreaker(config.failover.breaker_failures, config.failover.breaker_cooldown_seconds)
         self.redactor = Redactor(config.secrets())
         self.request_log = request_log
-        self.client: httpx.AsyncClient | None = None
+        self.transport: httpx.AsyncHTTPTransport | None = None
         self.forwarder: Forwarder | None = None
 
     async def open(self) -> None:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
-        # trust_env=False: a proxy variable in the user's shell must not silently reroute provider traffic.
-        self.client = httpx.AsyncClient(limits=limits, trust_env=False, follow_redirects=False)
-        self.forwarder = Forwarder(self.config, self.client, self.breaker, self.redactor)
+        # A bare transport reads no proxy variables: the user's shell settings cannot reroute provider traffic.
+        self.transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
+        self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
         if self.request_log is None and self.config.log.enabled:
             path = Path(self.config.log.path) if self.config.log.path else default_log_path()
             self.request_log = RequestLog(path, self.config.log.retention_days)
 
     async def close(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
+        if self.transport is not None:
+            await self.transport.aclose()
         if self.request_log is not None:
             self.request_log.close()
 

@@ -74,10 +74,12 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class Forwarder:
-    def __init__(self, config: Config, client: httpx.AsyncClient, breaker: CircuitBreaker,
+    def __init__(self, config: Config, transport: httpx.AsyncBaseTransport, breaker: CircuitBreaker,
                  redactor: Redactor) -> None:
         self.config = config
-        self.client = client
+        # The transport, not an AsyncClient: no cookie jar shared between clients, no redirect or auth
+        # machinery, and a good part less work per request.
+        self.transport = transport
         self.breaker = breaker
         self.redactor = redactor
 
@@ -138,11 +140,10 @@ class Forwarder:
             raise AttemptFailed(str(exc)) from None
         stream = bool(prepared.body.get("stream")) and not count_tokens
         timeouts = provider.timeouts
-        request = self.client.build_request(
-            "POST", endpoint_url(provider, count_tokens), headers=headers, content=orjson.dumps(prepared.body),
-            timeout=httpx.Timeout(connect=timeouts.connect, read=timeouts.idle if stream else timeouts.total,
-                                  write=timeouts.connect, pool=timeouts.connect),
-        )
+        timeout = {"connect": timeouts.connect, "read": timeouts.idle if stream else timeouts.total,
+                   "write": timeouts.connect, "pool": timeouts.connect}
+        request = httpx.Request("POST", endpoint_url(provider, count_tokens), headers=headers,
+                                content=orjson.dumps(prepared.body), extensions={"timeout": timeout})
         response = await self.open(request, timeouts.first_byte)
         try:
             if response.status_code >= 400:
@@ -157,7 +158,7 @@ class Forwarder:
     async def open(self, request: httpx.Request, first_byte: float) -> httpx.Response:
         try:
             async with asyncio.timeout(first_byte):
-                return await self.client.send(request, stream=True)
+                return await self.transport.handle_async_request(request)
         except TimeoutError:
             raise AttemptFailed(f"no response within {first_byte:g}s") from None
         except httpx.TimeoutException as exc:

@@ -66,3 +66,18 @@ def test_idle_timeout_ends_a_stalled_stream(proxy, scripted_upstream):
     events = sse_events(response.text)
     assert events[-1][0] == "error"
     assert "ReadTimeout" in orjson.loads(events[-1][1])["error"]["message"]
+
+
+def test_client_disconnect_while_waiting_for_a_non_streaming_answer(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("late", fault=Fault(first_byte_delay=4)))
+    running = one_provider(proxy, upstream, "chat")
+    body = orjson.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    with socket.create_connection(("127.0.0.1", running.port)) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        call = upstream.wait_for_calls(1)[0]
+    # The proxy notices the client is gone and gives up on the upstream while the upstream is still
+    # sleeping: its log row is written before the upstream has even answered.
+    row = running.log_rows(1)[-1]
+    assert row["status"] == 499
+    assert not call.finished.is_set()
