@@ -118,6 +118,9 @@ class ResponsesDecoder(StreamDecoder):
 
     def _content_added(self, data):
         item = self._items.get(data["output_index"])
+        if item is not None and item["type"] == "reasoning" and item.get("index") == self._open:
+            # The reasoning_text part of a reasoning item: its deltas feed the open reasoning part.
+            return []
         if item is None or item["type"] != "message" or self._open is not None:
             return self.malformed("content_part.added outside an open message")
         ptype = data["part"]["type"]
@@ -138,6 +141,9 @@ class ResponsesDecoder(StreamDecoder):
         return [TextDelta(index, data["delta"])] if data["delta"] else []
 
     def _content_done(self, data):
+        item = self._items.get(data["output_index"])
+        if item is not None and item["type"] == "reasoning":
+            return []
         index = self._contents.get((data["output_index"], data["content_index"]))
         if index is None:
             return self.malformed("content_part.done for an unknown part")
