@@ -191,6 +191,13 @@ class _Handler(BaseHTTPRequestHandler):
         request = self._receive()
         try:
             self._serve(request)
+        except (BrokenPipeError, ConnectionResetError):
+            request.outcome = "client disconnected"
+            self.close_connection = True
+        except Exception as bug:  # a broken script must fail the test, not just log a traceback
+            # Closing without an answer makes the client fail too; the failure is kept for the test.
+            self.upstream._fail(f"the script raised {bug!r} on {request.path}")
+            self.close_connection = True
         finally:
             request.finished.set()
 

@@ -170,3 +170,13 @@ def test_fixture_starts_and_stops_servers(scripted_upstream) -> None:
     up = scripted_upstream("responses", Reply.text("from the fixture"))
     response = openai.OpenAI(base_url=up.base_url, api_key="k").responses.create(model="m", input="hi")
     assert response.output_text == "from the fixture"
+
+
+def test_a_responder_that_raises_is_a_recorded_failure() -> None:
+    def broken(request):
+        raise KeyError("no such scenario")
+
+    with ScriptedUpstream("chat", responder=broken) as up:
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.post(up.endpoint_url, json=body_for("chat"))
+    assert len(up.failures) == 1 and "no such scenario" in up.failures[0]
