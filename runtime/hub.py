@@ -184,6 +184,8 @@ class Response:
     extra: dict[str, Any] = field(default_factory=dict)
     # Echoes of the request and other bookkeeping only the same format wants back.
     quiet: dict[str, Any] = field(default_factory=dict)
+    # The same for the message object inside a chat answer (`refusal: null` and the like).
+    message_quiet: dict[str, Any] = field(default_factory=dict)
 
 
 def tool_call_input(part: Part) -> dict[str, Any]:

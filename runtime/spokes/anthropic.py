@@ -148,9 +148,8 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
             req.output_format = hub.OutputFormat(type=fmt.get("type", "json_schema"), schema=fmt.get("schema"),
                                                  path="output_config.format",
                                                  extra=split_extra(fmt, {"type", "schema"}))
-        rest = split_extra(output_config, {"effort", "format"})
-        if rest:
-            req.extra["output_config"] = rest
+        # Kept even when empty, so the same format gets back exactly what it sent.
+        req.extra["output_config"] = split_extra(output_config, {"effort", "format"})
     req.extra.update(split_extra(body, _REQUEST_KEYS))
     return req
 
@@ -357,7 +356,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     optional(body, "stream", req.stream)
     extra = dict(req.extra)
     extra_output_config = extra.pop("output_config", None)
-    if extra_output_config and emit.same_format:
+    if extra_output_config is not None and emit.same_format:
         body.setdefault("output_config", {}).update(extra_output_config)
     emit.restore_extra(body, extra, "")
     return body

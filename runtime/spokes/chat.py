@@ -245,7 +245,8 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         losses.dropped(f"choices[{i}]", "only the first choice is translated")
     choice = choices[0] if choices else {}
     message = choice.get("message") or {}
-    content = _assistant_to_hub(message, "choices[0].message").content
+    answer = _assistant_to_hub(message, "choices[0].message")
+    content = answer.content
     annotations = message.get("annotations")
     if annotations:
         text_parts = [p for p in content if p["type"] == "text"]
@@ -270,6 +271,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage, created=body.get("created"),
         extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
         quiet={k: body[k] for k in _RESPONSE_QUIET_KEYS if k in body},
+        message_quiet=answer.quiet | {"__present__": sorted(k for k in ("refusal",) if k in message)},
     )
 
 
@@ -465,10 +467,17 @@ def _tool_call(part: hub.Part, emit: Emit) -> dict[str, Any]:
                                                                "input": part.get("custom_input", "")}}
     else:
         call = {"id": part["id"], "type": "function",
-                "function": {"name": part["name"], "arguments": hub.tool_call_arguments(part)}}
+                "function": {"name": part["name"], "arguments": _arguments(part, emit)}}
     emit.cache_control({}, part, part.get("path", ""))
     emit.restore_extra(call, part.get("extra"), part.get("path", ""), part.get("quiet"))
     return call
+
+
+def _arguments(part: hub.Part, emit: Emit) -> str:
+    """Arguments as JSON text; the client's own text when it gets its own format back."""
+    if emit.same_format and isinstance(part.get("arguments"), str):
+        return part["arguments"]
+    return hub.tool_call_arguments(part)
 
 
 def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
@@ -542,6 +551,8 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     stream_extra = extra.pop("stream_options", None)
     if stream_extra and emit.same_format:
         body.setdefault("stream_options", {}).update(stream_extra)
+    for key, value in (extra.pop("output_config", None) or {}).items():
+        emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
     emit.restore_extra(body, extra, "")
     return body
 
@@ -688,7 +699,8 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
     out["content"] = "".join(texts) if texts or not calls else None
-    if "refusal" not in out:
+    keep_absent = emit.same_format and "refusal" not in resp.message_quiet.get("__present__", ["refusal"])
+    if "refusal" not in out and not keep_absent:
         out["refusal"] = None
     if reasoning_texts:
         out["reasoning_content"] = "\n\n".join(reasoning_texts)

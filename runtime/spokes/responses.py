@@ -402,7 +402,8 @@ def _call_item(part: hub.Part, emit: Emit) -> dict[str, Any]:
                 "input": part.get("custom_input", "")}
     else:
         item = {"type": "function_call", "call_id": part["id"], "name": part["name"],
-                "arguments": hub.tool_call_arguments(part)}
+                "arguments": part["arguments"] if emit.same_format and isinstance(part.get("arguments"), str)
+                else hub.tool_call_arguments(part)}
     optional(item, "namespace", part.get("namespace"))
     emit.cache_control({}, part, part.get("path", ""))
     emit.restore_extra(item, part.get("extra"), part.get("path", ""), part.get("quiet"))
@@ -527,6 +528,8 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     text_extra = extra.pop("text", None)
     if text_extra and emit.same_format:
         body.setdefault("text", {}).update(text_extra)
+    for key, value in (extra.pop("output_config", None) or {}).items():
+        emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
     emit.restore_extra(body, extra, "")
     return body
 

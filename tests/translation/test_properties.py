@@ -1,0 +1,144 @@
+"""Properties over generated bodies: X -> hub -> X is the identity, X -> Y never raises and gives a body the
+SDK types accept, and X -> Y -> X keeps what Y can express (text, tool calls and their results)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apiswitch import translate_request, translate_response
+
+from .helpers import FORMATS
+from .oracles import validate_request, validate_response
+from .strategies import REQUESTS, RESPONSES
+
+# Small runs: the machine is shared; CI can raise this with a hypothesis profile.
+FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PAIRS = [p for p in itertools.permutations(FORMATS, 2)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@FEW
+@given(data=st.data())
+def test_request_through_the_hub_to_its_own_format_is_the_identity(fmt: str, data: st.DataObject) -> None:
+    body = data.draw(REQUESTS[fmt])
+    out = translate_request(body, fmt, fmt)
+    assert out.body == body
+    assert out.losses == []
+
+
+@pytest.mark.parametrize("fmt", sorted(RESPONSES))
+@FEW
+@given(data=st.data())
+def test_response_through_the_hub_to_its_own_format_is_the_identity(fmt: str, data: st.DataObject) -> None:
+    body = data.draw(RESPONSES[fmt])
+    out = translate_response(body, fmt, fmt)
+    assert out.body == body
+    assert out.losses == []
+
+
+@pytest.mark.parametrize(("source", "target"), PAIRS)
+@FEW
+@given(data=st.data())
+def test_request_translation_never_raises_and_gives_a_valid_body(source: str, target: str,
+                                                                  data: st.DataObject) -> None:
+    body = data.draw(REQUESTS[source])
+    out = translate_request(body, source, target)
+    validate_request(target, out.body)
+    assert all(loss.action in ("dropped", "coerced", "synthesized") for loss in out.losses)
+
+
+@pytest.mark.parametrize("source", sorted(RESPONSES))
+@pytest.mark.parametrize("target", FORMATS)
+@FEW
+@given(data=st.data())
+def test_response_translation_never_raises_and_gives_a_valid_body(source: str, target: str,
+                                                                   data: st.DataObject) -> None:
+    body = data.draw(RESPONSES[source])
+    validate_response(target, translate_response(body, source, target).body)
+
+
+@pytest.mark.parametrize(("source", "middle"), PAIRS)
+@FEW
+@given(data=st.data())
+def test_round_trip_keeps_text_tool_calls_and_results(source: str, middle: str, data: st.DataObject) -> None:
+    body = data.draw(REQUESTS[source])
+    there = translate_request(body, source, middle)
+    back = translate_request(there.body, middle, source).body
+    after = "\x00".join(texts(back, source))
+    for text in texts(body, source):
+        assert text in after
+    assert calls(back, source) == calls(body, source)
+    assert results(back, source) == results(body, source)
+
+
+# --- what a body says, independent of how its format shapes it -----------------------------------------
+
+def _strings(content: Any) -> list[str]:
+    if isinstance(content, str):
+        return [content]
+    out = []
+    for part in content or []:
+        if part.get("type") in ("text", "input_text", "output_text"):
+            out.append(part["text"])
+        elif part.get("type") == "tool_result":
+            out.extend(_strings(part.get("content")))
+    return out
+
+
+def texts(body: dict, fmt: str) -> list[str]:
+    found: list[str] = []
+    if fmt == "anthropic":
+        found += _strings(body.get("system"))
+        for message in body["messages"]:
+            found += _strings(message["content"])
+    elif fmt == "chat":
+        for message in body["messages"]:
+            found += _strings(message.get("content"))
+    else:
+        if body.get("instructions"):
+            found.append(body["instructions"])
+        items = body["input"]
+        for item in [{"content": items}] if isinstance(items, str) else items:
+            found += _strings(item.get("content")) + _strings(item.get("output"))
+    return [t for t in found if t]
+
+
+def _args(text: str) -> Any:
+    return json.loads(text) if text.strip() else {}
+
+
+def calls(body: dict, fmt: str) -> list[tuple]:
+    found = []
+    if fmt == "anthropic":
+        for message in body["messages"]:
+            for block in message["content"] if isinstance(message["content"], list) else []:
+                if block["type"] == "tool_use":
+                    found.append((block["id"], block["name"], block["input"]))
+    elif fmt == "chat":
+        for message in body["messages"]:
+            for call in message.get("tool_calls") or []:
+                found.append((call["id"], call["function"]["name"], _args(call["function"]["arguments"])))
+    elif isinstance(body["input"], list):
+        for item in body["input"]:
+            if item.get("type") == "function_call":
+                found.append((item["call_id"], item["name"], _args(item["arguments"])))
+            elif item.get("type") == "custom_tool_call":
+                found.append((item["call_id"], item["name"], {"input": item["input"]}))
+    return found
+
+
+def results(body: dict, fmt: str) -> list[str]:
+    if fmt == "anthropic":
+        return [b["tool_use_id"] for m in body["messages"] if isinstance(m["content"], list)
+                for b in m["content"] if b["type"] == "tool_result"]
+    if fmt == "chat":
+        return [m["tool_call_id"] for m in body["messages"] if m["role"] == "tool"]
+    if isinstance(body["input"], str):
+        return []
+    return [i["call_id"] for i in body["input"] if i.get("type") in ("function_call_output", "custom_tool_call_output")]
