@@ -102,7 +102,8 @@ def _canonical(value: Any) -> Any:
                 continue
             if key == "arguments" and isinstance(item, str):
                 try:
-                    item = json.loads(item)
+                    # A call without arguments: the stream always writes "{}", a same-format body keeps "".
+                    item = json.loads(item or "{}")
                 except ValueError:
                     pass
             if isinstance(item, str) and unwrap(item) is not None:

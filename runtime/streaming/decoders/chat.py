@@ -23,7 +23,7 @@ from ..events import (
     StreamEvent,
     TextDelta,
 )
-from ..mapping import CHAT_TO_HUB_STOP, usage_from_chat
+from ..mapping import stop_from_chat, usage_from_chat
 from .base import StreamDecoder
 
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
@@ -105,7 +105,7 @@ class ChatDecoder(StreamDecoder):
         self.closed = True
         out: list[StreamEvent] = []
         self._close(out)
-        stop = CHAT_TO_HUB_STOP.get(self._finish_reason or "", "end_turn")
+        stop = stop_from_chat(self._finish_reason)
         out.append(ResponseFinished(stop, None, self._usage))
         return out
 

@@ -21,7 +21,7 @@ from ..events import (
     StreamEvent,
     TextDelta,
 )
-from ..mapping import usage_from_responses
+from ..mapping import stop_from_responses_incomplete, usage_from_responses
 from .base import StreamDecoder
 
 # Response fields the stream rebuilds itself; the others go back unchanged to a Responses client.
@@ -29,7 +29,6 @@ OWN_KEYS = frozenset(
     {"id", "object", "created_at", "status", "model", "output", "usage", "error", "incomplete_details"}
 )
 TOOL_ITEMS = {"function_call": "function", "custom_tool_call": "custom"}
-INCOMPLETE_STOPS = {"max_output_tokens": "max_tokens", "content_filter": "content_filter"}
 
 
 class ResponsesDecoder(StreamDecoder):
@@ -206,7 +205,7 @@ class ResponsesDecoder(StreamDecoder):
         status = response.get("status") or data["type"].removeprefix("response.")
         if status == "incomplete":
             reason = (response.get("incomplete_details") or {}).get("reason")
-            stop = INCOMPLETE_STOPS.get(reason or "", "max_tokens")
+            stop = stop_from_responses_incomplete(reason)
         elif self._saw_tool_call:
             stop = "tool_use"
         elif self._saw_refusal:

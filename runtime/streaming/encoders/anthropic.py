@@ -48,7 +48,6 @@ class AnthropicEncoder(StreamEncoder):
         self._open_kind: str | None = None
         self._summary_index: int | None = None
         self._custom_opened = False
-        self._started = False
         self._handlers = {
             TextDelta: self._text,
             ArgumentsDelta: self._arguments,
@@ -69,7 +68,6 @@ class AnthropicEncoder(StreamEncoder):
         return PING
 
     def _response_started(self, event: ResponseStarted, out: list[bytes]) -> None:
-        self._started = True
         usage = event.usage if event.usage is not None else Usage()
         if not usage.input_tokens and not usage.cache_read_tokens:
             # The upstream reports input tokens only at the end: give the client an estimate now.
