@@ -551,7 +551,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     stream_extra = extra.pop("stream_options", None)
     if stream_extra and emit.same_format:
         body.setdefault("stream_options", {}).update(stream_extra)
-    for key, value in (extra.pop("output_config", None) or {}).items():
+    for key in extra.pop("output_config", None) or {}:
         emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
     emit.restore_extra(body, extra, "")
     return body

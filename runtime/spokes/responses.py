@@ -528,7 +528,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     text_extra = extra.pop("text", None)
     if text_extra and emit.same_format:
         body.setdefault("text", {}).update(text_extra)
-    for key, value in (extra.pop("output_config", None) or {}).items():
+    for key in extra.pop("output_config", None) or {}:
         emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
     emit.restore_extra(body, extra, "")
     return body
