@@ -30,6 +30,7 @@ from apiswitch.runtime.proxy.config import Config
 from apiswitch.runtime.proxy.defaults import default_log_path
 from apiswitch.runtime.proxy.errors import ProxyError, error_body
 from apiswitch.runtime.proxy.forward import Exchange, Forwarder
+from apiswitch.runtime.proxy.netstream import upstream_transport
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.requestlog import RequestLog
 from apiswitch.runtime.proxy.routing import NoRoute, Router
@@ -59,7 +60,7 @@ class ProxyState:
     async def open(self) -> None:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
         # A bare transport reads no proxy variables: the user's shell settings cannot reroute provider traffic.
-        self.transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
+        self.transport = upstream_transport(limits)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
         if self.request_log is None and self.config.log.enabled:
             path = Path(self.config.log.path) if self.config.log.path else default_log_path()
