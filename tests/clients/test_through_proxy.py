@@ -5,11 +5,10 @@ the provider's key, the routed model name); the CLI's own output shows the answe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from upstreams import Reply, ScriptedUpstream, Thinking, ToolCall, tool_loop
+from upstreams import Reply, ScriptedUpstream, Text, Thinking, ToolCall, tool_loop
 
 from . import harness
 from .served_proxy import UPSTREAM_KEY, UPSTREAM_MODEL
@@ -40,10 +39,13 @@ def assert_provider_side(upstream: ScriptedUpstream, call: ToolCall) -> None:
 
 
 def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                   first: Reply | None = None, provider_extra: str = "") -> ScriptedUpstream:
+                   thinking: Thinking | None = None, provider_extra: str = "") -> ScriptedUpstream:
+    """Claude Code runs the Bash task through the proxy; the first reply is the call, led by `thinking`
+    if given, else by a sentence."""
     call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
                     id=f"call_{upstream_format}_bash_1")
-    first = replace(first, usage=harness.USAGE) if first else Reply.calls(call, text="Running it.", usage=harness.USAGE)
+    lead = thinking or Text("Running it.")
+    first = Reply(blocks=(lead, call), usage=harness.USAGE)
     upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
                                                                       usage=harness.USAGE))
     proxy = served_proxy(upstream, provider_extra=provider_extra)
@@ -58,9 +60,11 @@ def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_pa
 
 
 def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                  first: Reply | None = None) -> ScriptedUpstream:
+                  thinking: Thinking | None = None) -> ScriptedUpstream:
+    """Codex runs the command task through the proxy; the first reply is the call, led by `thinking` if
+    given (a text lead would be a second agent message)."""
     call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1")
-    first = replace(first, usage=harness.USAGE) if first else Reply.calls(call, usage=harness.USAGE)
+    first = Reply(blocks=(thinking, call) if thinking else (call,), usage=harness.USAGE)
     upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
                                                                       usage=harness.USAGE))
     proxy = served_proxy(upstream)
@@ -110,10 +114,9 @@ def test_claude_code_thinking_from_a_responses_provider_comes_back_encrypted(
         scripted_upstream, served_proxy, tmp_path: Path) -> None:
     """A Responses reasoning item reaches Claude Code as a thinking block; on the next turn the proxy must
     hand the provider back the same encrypted_content."""
-    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
-                    id="call_responses_bash_1")
-    first = Reply(blocks=(Thinking("Running it.", signature="ZW5jcnlwdGVkLXZpYS1wcm94eQ=="), call))
-    upstream = claude_through("responses", scripted_upstream, served_proxy, tmp_path, first=first)
+    upstream = claude_through(
+        "responses", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("Running it.", signature="ZW5jcnlwdGVkLXZpYS1wcm94eQ=="))
     assert upstream.calls[0].body.get("include") and "reasoning.encrypted_content" in upstream.calls[0].body["include"]
     echoed = [i for i in upstream.calls[-1].body["input"] if i.get("type") == "reasoning"]
     assert [i.get("encrypted_content") for i in echoed] == ["ZW5jcnlwdGVkLXZpYS1wcm94eQ=="]
@@ -123,11 +126,10 @@ def test_claude_code_thinking_from_a_deepseek_style_chat_provider_is_echoed_back
         scripted_upstream, served_proxy, tmp_path: Path) -> None:
     """DeepSeek-style providers stream their thinking as reasoning_content and want it back on the assistant
     turn that made the tool call (the `reasoning_content_echo` quirk)."""
-    call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
-                    id="call_chat_bash_1")
-    first = Reply(blocks=(Thinking("The user wants the marker."), call))
-    upstream = claude_through("chat", scripted_upstream, served_proxy, tmp_path, first=first,
-                              provider_extra="quirks = { reasoning_content_echo = true }")
+    upstream = claude_through(
+        "chat", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("The user wants the marker."),
+        provider_extra="quirks = { reasoning_content_echo = true }")
     assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
     assert [m.get("reasoning_content") for m in assistant] == ["The user wants the marker."]
 
@@ -136,9 +138,9 @@ def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(
         scripted_upstream, served_proxy, tmp_path: Path) -> None:
     """An Anthropic thinking block reaches Codex as a reasoning item; Codex echoes it and the provider must
     get the thinking block back with its signature byte for byte, before the tool_use."""
-    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id="call_anthropic_exec_1")
-    first = Reply(blocks=(Thinking("I will run it.", signature="c2lnbmF0dXJlLXZpYS1wcm94eQ=="), call))
-    upstream = codex_through("anthropic", scripted_upstream, served_proxy, tmp_path, first=first)
+    upstream = codex_through(
+        "anthropic", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("I will run it.", signature="c2lnbmF0dXJlLXZpYS1wcm94eQ=="))
     assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
     blocks = [b for m in assistant for b in m["content"] if isinstance(m["content"], list)]
     thinking = [b for b in blocks if b.get("type") == "thinking"]
@@ -206,3 +208,25 @@ def test_codex_parallel_function_calls_through_proxy_to_anthropic(scripted_upstr
     after = last.body["messages"][last.body["messages"].index(assistant[-1]) + 1]
     assert sorted(b["tool_use_id"] for b in after["content"] if b.get("type") == "tool_result") == \
         ["call_par_3", "call_par_4"]
+
+
+# -- same format on both sides: the proxy as a logging, failover pass-through ---------------------------------
+
+
+def test_claude_code_through_proxy_to_anthropic_keeps_thinking_and_beta_headers(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = claude_through(
+        "anthropic", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("Running it.", signature="c2lnbmF0dXJlLXBhc3M="))
+    assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"][-1]["content"]
+    assert assistant[0] == {"type": "thinking", "thinking": "Running it.", "signature": "c2lnbmF0dXJlLXBhc3M="}
+    assert "claude-code-20250219" in upstream.calls[0].headers.get("anthropic-beta", "")
+
+
+def test_codex_through_proxy_to_responses_echoes_encrypted_reasoning(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = codex_through(
+        "responses", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("I will run it.", signature="ZW5jcnlwdGVkLXBhc3M="))
+    echoed = [i for i in upstream.calls[-1].body["input"] if i.get("type") == "reasoning"]
+    assert [i.get("encrypted_content") for i in echoed] == ["ZW5jcnlwdGVkLXBhc3M="]
