@@ -100,15 +100,26 @@ def claude_env(home: Path, base_url: str, nonstreaming_fallback: bool = False) -
     return env
 
 
-def run_claude(prompt: str, *, base_url: str, home: Path, workdir: Path, extra: list[str] | None = None,
-               model: str | None = None, timeout: float = 180, wrapper: list[str] | None = None,
-               nonstreaming_fallback: bool = False) -> Run:
+def claude_args(prompt: str, model: str | None = None, extra: list[str] | None = None) -> list[str]:
     """`claude -p` as a user would run it: the CLI's default model unless one is given, and Bash allowed
     up front (headless mode cannot ask for permission)."""
     chosen = ["--model", model] if model else []
-    args = [str(binary("claude")), "-p", prompt, "--output-format", "json", *chosen,
+    return [str(binary("claude")), "-p", prompt, "--output-format", "json", *chosen,
             "--allowedTools", "Bash", *(extra or [])]
+
+
+def run_claude(prompt: str, *, base_url: str, home: Path, workdir: Path, extra: list[str] | None = None,
+               model: str | None = None, timeout: float = 180, wrapper: list[str] | None = None,
+               nonstreaming_fallback: bool = False) -> Run:
+    args = claude_args(prompt, model, extra)
     return _run([*(wrapper or []), *args], claude_env(home, base_url, nonstreaming_fallback), workdir, timeout)
+
+
+def spawn_claude(prompt: str, *, base_url: str, home: Path, workdir: Path) -> subprocess.Popen[bytes]:
+    """Claude Code in the background, for tests that interrupt it; the caller must kill and wait."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(claude_args(prompt), env=claude_env(home, base_url), cwd=workdir,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def codex_config(base_url: str, model: str = "scripted-model") -> str:

@@ -82,3 +82,21 @@ def test_claude_code_non_streaming_fallback_is_served_through_proxy_to_chat(
     assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
     assert run.json()["result"] == "Recovered."
     assert upstream.calls[0].stream and not upstream.calls[-1].stream
+
+
+def test_killing_claude_code_mid_stream_cancels_the_upstream_request(scripted_upstream, served_proxy,
+                                                                     tmp_path: Path) -> None:
+    """A user pressing Ctrl-C: the proxy must stop reading from (and paying for) the provider's stream."""
+    endless = Reply.text("word " * 2000, chunk_size=5, fault=Fault(event_delay=0.05))  # far longer than the test
+    upstream = scripted_upstream("chat", default=endless)
+    proxy = served_proxy(upstream)
+    cli = harness.spawn_claude("Write a long essay.", base_url=proxy.url, home=tmp_path / "home",
+                               workdir=tmp_path / "work")
+    try:
+        streaming = upstream.wait_for_calls(1, timeout=60)[0]
+        assert not streaming.finished.wait(1.0), "the scripted stream ended on its own; make it longer"
+    finally:
+        cli.kill()
+        cli.wait(10)
+    # The upstream notices on its next write once the proxy has closed the connection.
+    assert streaming.wait_finished(timeout=10) == "client disconnected", proxy.output()
