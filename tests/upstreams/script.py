@@ -89,6 +89,8 @@ class Fault:
     """Transport misbehaviour applied while serving a reply.
 
     - `first_byte_delay`: seconds to wait before the status line (a first-byte timeout upstream).
+    - `first_event_delay`: for streams, seconds between the response headers and the first event (a
+      provider that answers 200 at once, then thinks).
     - `event_delay`: seconds between streamed events (a slow stream; keep-alive territory).
     - `die_after_events`: stream this many events, then drop the connection without ending the
       chunked body, so the client sees a broken transfer rather than a clean end.
@@ -98,6 +100,7 @@ class Fault:
     """
 
     first_byte_delay: float = 0.0
+    first_event_delay: float = 0.0
     event_delay: float = 0.0
     die_after_events: int | None = None
     malformed_first_event: bool = False

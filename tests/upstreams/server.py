@@ -294,6 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:
+            if fault.first_event_delay:
+                self.wfile.flush()
+                time.sleep(fault.first_event_delay)
             for count, event in enumerate(self._stream_events(reply, request)):
                 if fault.die_after_events is not None and count >= fault.die_after_events:
                     request.outcome = "dropped mid-stream"

@@ -84,6 +84,15 @@ def test_first_byte_delay_trips_a_read_timeout() -> None:
             httpx.post(up.endpoint_url, json=body_for("chat", stream=True), timeout=httpx.Timeout(5, read=0.2))
 
 
+def test_first_event_delay_sends_headers_then_stalls() -> None:
+    with ScriptedUpstream("responses", Reply(fault=Fault(first_event_delay=3))) as up:
+        with httpx.stream("POST", up.endpoint_url, json=body_for("responses", stream=True),
+                          timeout=httpx.Timeout(5, read=0.3)) as response:
+            assert response.status_code == 200
+            with pytest.raises(httpx.ReadTimeout):
+                next(response.iter_bytes())
+
+
 @pytest.mark.parametrize("fmt", ["anthropic", "chat", "responses"])
 def test_stream_that_dies_midway_is_a_broken_transfer(fmt: str) -> None:
     received = []
