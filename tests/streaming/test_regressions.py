@@ -436,3 +436,15 @@ def test_a_responses_custom_tool_call_reaches_claude_as_a_tool_use_with_an_input
         {"input": 'line "1"\nline 2'},
     )
     assert stream_server.accumulate(out, "anthropic")["content"][0]["input"] == {"input": 'line "1"\nline 2'}
+
+
+def test_a_tool_call_whose_name_arrives_after_its_first_arguments_is_opened_once_named():
+    upstream = chat_stream(
+        {"tool_calls": [call(0, '{"a"')]},
+        {"tool_calls": [call(0, ": 1}", "call_late", "late")]},
+        finish="tool_calls",
+    )
+    calls = check_chat(translate(upstream, "chat", "chat"))["tool_calls"]
+    assert [(c["id"], c["name"], c["input"]) for c in calls] == [("call_late", "late", {"a": 1})]
+    nameless = chat_stream({"tool_calls": [call(0, "{}")]}, finish="tool_calls")
+    assert check_anthropic(translate(nameless, "chat", "anthropic"))["terminal"] == "error"

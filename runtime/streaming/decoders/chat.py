@@ -43,6 +43,9 @@ class ChatDecoder(StreamDecoder):
         # Chat tool-call index -> hub part index, for every call seen so far.
         self._tools: dict[int, int] = {}
         self._tool_ids: dict[int, str] = {}
+        # Calls in the order they appeared, and argument fragments of calls still waiting for their name.
+        self._order: list[int] = []
+        self._unnamed: dict[int, list[str]] = {}
         self._reasoning: list[str] = []
         self._finish_reason: str | None = None
         self._usage = None
@@ -102,6 +105,8 @@ class ChatDecoder(StreamDecoder):
         return super().finish()
 
     def _finished(self) -> list[StreamEvent]:
+        if self._unnamed:
+            return self.malformed("a tool call never got a name")
         self.closed = True
         out: list[StreamEvent] = []
         self._close(out)
@@ -164,39 +169,47 @@ class ChatDecoder(StreamDecoder):
         number = call.get("index")
         if number is None:
             # Some providers omit the index: a call with a new id is a new call, else it continues the last.
-            if call.get("id") and (not self._tools or call["id"] != self._last_tool_id()):
-                number = len(self._tools)
+            last = self._order[-1] if self._order else None
+            if call.get("id") and call["id"] != self._tool_ids.get(last):
+                number = len(self._order)
             else:
-                number = max(self._tools) if self._tools else position
+                number = last if last is not None else position
         function = call.get("function") or {}
-        key = ("tool", number)
-        if number not in self._tools:
-            self._close(out)
-            call_id = call.get("id")
-            if not call_id:
-                call_id = random_id("call_")
-                self.losses.synthesized(
-                    f"choices[0].delta.tool_calls[{number}].id", "the upstream sent no call id"
+        arguments = function.get("arguments") or ""
+        if number in self._tools:
+            if self._open_key != ("tool", number):
+                # An upstream that interleaves calls: the earlier call was already closed for the client.
+                self.losses.dropped(
+                    f"choices[0].delta.tool_calls[{number}].function.arguments",
+                    "arguments arrived for a tool call after another call had started",
                 )
-            part = {
-                "type": "tool_call",
-                "id": call_id,
-                "name": function.get("name") or "",
-                "kind": "function",
-            }
-            self._tools[number] = self._open_part(key, out, part)
-            self._tool_ids[number] = call_id
-        elif self._open_key != key:
-            # An upstream that interleaves calls: the earlier call was already closed for the client.
-            self.losses.dropped(
-                f"choices[0].delta.tool_calls[{number}].function.arguments",
-                "arguments arrived for a tool call after another call had started",
-            )
+            elif arguments:
+                # Upstreams that repeat the id and name in every chunk are fine: only arguments count here.
+                out.append(ArgumentsDelta(self._tools[number], arguments))
             return
-        # Upstreams that repeat the id and name in every chunk are fine: only the arguments are read here.
-        arguments = function.get("arguments")
+        if number not in self._tool_ids:
+            self._order.append(number)
+            self._tool_ids[number] = ""
+            self._unnamed[number] = []
+        self._tool_ids[number] = self._tool_ids[number] or call.get("id") or ""
         if arguments:
-            out.append(ArgumentsDelta(self._tools[number], arguments))
-
-    def _last_tool_id(self) -> str | None:
-        return self._tool_ids.get(max(self._tools)) if self._tools else None
+            self._unnamed[number].append(arguments)
+        if not function.get("name"):
+            # A client cannot take a call without a name: wait for the chunk that brings it.
+            return
+        fragments = self._unnamed.pop(number)
+        if not self._tool_ids[number]:
+            self._tool_ids[number] = random_id("call_")
+            self.losses.synthesized(
+                f"choices[0].delta.tool_calls[{number}].id", "the upstream sent no call id"
+            )
+        self._close(out)
+        part = {
+            "type": "tool_call",
+            "id": self._tool_ids[number],
+            "name": function["name"],
+            "kind": "function",
+        }
+        self._tools[number] = index = self._open_part(("tool", number), out, part)
+        if fragments:
+            out.append(ArgumentsDelta(index, "".join(fragments)))
