@@ -56,8 +56,19 @@ def binary(name: str) -> Path:
     return BIN_DIR / name
 
 
+def installed_version(package: str) -> str | None:
+    manifest = CLIENTS_DIR / "node_modules" / package / "package.json"
+    try:
+        return json.loads(manifest.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def installed() -> bool:
-    return binary("claude").exists() and binary("codex").exists()
+    """Both CLIs are in .clients/ at the pinned versions (a stale install counts as missing)."""
+    return (binary("claude").exists() and binary("codex").exists()
+            and installed_version("@anthropic-ai/claude-code") == CLAUDE_CODE_VERSION
+            and installed_version("@openai/codex") == CODEX_VERSION)
 
 
 def install() -> str | None:
