@@ -60,14 +60,14 @@ def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_pa
 
 
 def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                  thinking: Thinking | None = None) -> ScriptedUpstream:
+                  thinking: Thinking | None = None, provider_extra: str = "") -> ScriptedUpstream:
     """Codex runs the command task through the proxy; the first reply is the call, led by `thinking` if
     given (a text lead would be a second agent message)."""
     call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1")
     first = Reply(blocks=(thinking, call) if thinking else (call,), usage=harness.USAGE)
     upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
                                                                       usage=harness.USAGE))
-    proxy = served_proxy(upstream)
+    proxy = served_proxy(upstream, provider_extra=provider_extra)
     run = harness.run_codex(PROMPT, base_url=proxy.url + "/v1", home=tmp_path / "home",
                             workdir=tmp_path / "work")
     assert run.returncode == 0, run.describe() + "\n--- proxy ---\n" + proxy.output()
@@ -132,6 +132,18 @@ def test_claude_code_thinking_from_a_deepseek_style_chat_provider_is_echoed_back
         provider_extra="quirks = { reasoning_content_echo = true }")
     assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
     assert [m.get("reasoning_content") for m in assistant] == ["The user wants the marker."]
+
+
+def test_codex_thinking_from_a_deepseek_style_chat_provider_is_echoed_back(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """reasoning_content reaches Codex as a reasoning item; when Codex sends it back, the provider gets it
+    as reasoning_content on the assistant turn with the tool call."""
+    upstream = codex_through(
+        "chat", scripted_upstream, served_proxy, tmp_path,
+        thinking=Thinking("I should run the command."),
+        provider_extra="quirks = { reasoning_content_echo = true }")
+    assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
+    assert [m.get("reasoning_content") for m in assistant] == ["I should run the command."]
 
 
 def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(
