@@ -126,6 +126,13 @@ class ProxyEndpoint:
         except ClientGone:
             row["status"] = 499
             row["error"] = "client disconnected"
+        except Exception as exc:  # noqa: BLE001 - answer in the client's format, never with a bare 500
+            log.exception("request failed inside apiswitch")
+            row["status"] = 500
+            row["error"] = f"internal error: {type(exc).__name__}: {exc}"
+            if not responder.started:
+                message = f"apiswitch internal error: {type(exc).__name__}: {state.redactor.text(str(exc))}"
+                await responder.complete(500, error_body(fmt, 500, message))
         finally:
             row.setdefault("status", responder.status)
             row["latency_ms"] = (time.perf_counter() - started) * 1000

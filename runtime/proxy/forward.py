@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,12 @@ from apiswitch.runtime.proxy import usage as usage_mod
 from apiswitch.runtime.proxy.asgi import JSON, SSE, Responder
 from apiswitch.runtime.proxy.breaker import CircuitBreaker
 from apiswitch.runtime.proxy.config import Config
-from apiswitch.runtime.proxy.errors import ProxyError, client_error_from_upstream, upstream_error
+from apiswitch.runtime.proxy.errors import (
+    ProxyError,
+    client_error_from_upstream,
+    stream_error_event,
+    upstream_error,
+)
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
@@ -28,6 +34,7 @@ from apiswitch.runtime.proxy.translation import Prepared, convert_response, prep
 from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint_url, upstream_headers
 
 _MAX_ERROR_BODY = 64 * 1024
+log = logging.getLogger("apiswitch.proxy")
 
 
 class AttemptFailed(Exception):
@@ -262,9 +269,14 @@ class Forwarder:
                         await self.emit(splitter.feed(chunk), converter, tap, responder)
                     await self.emit(splitter.finish(), converter, tap, responder)
                     tail = converter.finish()
+                    error = converter.error
                 except httpx.HTTPError as exc:
                     error = f"upstream stream failed: {type(exc).__name__}"
                     tail = converter.fail(error)
+                except Exception as exc:  # noqa: BLE001 - a translator bug must still end the stream in-band
+                    log.exception("stream translation failed")
+                    error = f"apiswitch could not translate the stream: {type(exc).__name__}: {exc}"
+                    tail = stream_error_event(ex.client_format, error)
         except TimeoutError:
             error = f"upstream stream exceeded {provider.timeouts.total:g}s"
             tail = converter.fail(error)

@@ -81,7 +81,8 @@ def serve_main(argv: list[str]) -> int:
     if not config.providers:
         print(no_provider_help(port), file=sys.stderr, flush=True)
     uvicorn.run(build_app(config), host=host, port=port, log_level="warning", access_log=False,
-                lifespan="on", server_header=False, timeout_graceful_shutdown=5)
+                lifespan="on", server_header=False, timeout_graceful_shutdown=5,
+                proxy_headers=False)
     return 0
 
 

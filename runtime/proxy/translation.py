@@ -58,11 +58,24 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
     return out, _losses(result.losses)
 
 
+# The event that ends a complete stream, per format. A stream that stops without it was cut off, and the
+# client must hear so: the SDKs quietly accept a truncated stream as if it were a short answer.
+_TERMINAL = {
+    "anthropic": re.compile(rb'"type"\s*:\s*"message_stop"|^event: ?message_stop', re.M),
+    "chat": re.compile(rb'^data: ?\[DONE\]|"finish_reason"\s*:\s*"', re.M),
+    "responses": re.compile(rb'"type"\s*:\s*"response\.(?:completed|failed|incomplete)"'
+                            rb'|^event: ?response\.(?:completed|failed|incomplete)', re.M),
+}
+
+
 class PassthroughStream:
     """Forwards upstream frames unchanged except for the model name, which becomes the client's."""
 
     def __init__(self, client_format: str, upstream_model: str, client_model: str) -> None:
         self.client_format = client_format
+        self.terminal = _TERMINAL[client_format]
+        self.complete = False
+        self.error: str | None = None
         self.rewrite = upstream_model != client_model
         self.pattern = re.compile(rb'"model"\s*:\s*' + re.escape(orjson.dumps(upstream_model)))
         self.replacement = b'"model":' + orjson.dumps(client_model).replace(b"\\", b"\\\\")
@@ -72,12 +85,17 @@ class PassthroughStream:
     def feed(self, frame: bytes) -> bytes:
         if self.client_format == "responses":
             self.sequence += 1
+        if not self.complete and self.terminal.search(frame):
+            self.complete = True
         if self.rewrite and b'"model"' in frame:
             return self.pattern.sub(self.replacement, frame)
         return frame
 
     def finish(self) -> bytes:
-        return b""
+        if self.complete:
+            return b""
+        self.error = "upstream stream ended before its final event"
+        return self.fail(self.error)
 
     def fail(self, message: str) -> bytes:
         return stream_error_event(self.client_format, message, sequence_number=self.sequence)
@@ -90,6 +108,7 @@ class TranslatedStream:
         from apiswitch.runtime.streaming import StreamTranslator
 
         self.client_format = client_format
+        self.error: str | None = None
         self.translator = StreamTranslator(upstream_format, client_format, context=prepared.context)
 
     @property

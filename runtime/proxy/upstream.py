@@ -6,7 +6,10 @@ from typing import Any
 
 from apiswitch.runtime.proxy.config import Provider
 
+from apiswitch import __version__
+
 ANTHROPIC_VERSION = "2023-06-01"
+USER_AGENT = f"apiswitch/{__version__}"
 _PATHS = {"anthropic": "/v1/messages", "chat": "/chat/completions", "responses": "/responses"}
 # Client headers worth passing on, per upstream format. Everything else (the client's key, cookies, its
 # user agent, hop-by-hop headers) stays behind.
@@ -26,7 +29,8 @@ def endpoint_url(provider: Provider, count_tokens: bool = False) -> str:
 
 
 def upstream_headers(provider: Provider, client_headers: dict[str, str], client_format: str) -> dict[str, str]:
-    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream",
+               "user-agent": USER_AGENT}
     if provider.format == "anthropic":
         headers["anthropic-version"] = ANTHROPIC_VERSION
         if client_format == "anthropic":

@@ -75,3 +75,44 @@ def start_proxy(toml: str, tmp_path: Path, env: dict[str, str] | None = None) ->
     if "[log]" not in toml:
         toml += f'\n[log]\npath = "{(tmp_path / "requests.db").as_posix()}"\n'
     return RunningProxy(parse_config(toml, "test.toml", env or {})).start()
+
+
+class CannedUpstream:
+    """A real HTTP server on 127.0.0.1 that answers every POST with the same bytes and ends them cleanly
+    (Content-Length), for streams the scripted upstreams cannot produce, such as one cut short on purpose."""
+
+    def __init__(self, body: bytes, content_type: str = "text/event-stream") -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                canned.calls += 1
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.calls = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> CannedUpstream:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -6,9 +6,10 @@ import socket
 
 import httpx
 import orjson
+import pytest
 from upstreams import Fault, Reply
 
-from .harness import provider_toml
+from .harness import CannedUpstream, provider_toml
 from .test_failover import sse_events
 
 
@@ -81,3 +82,31 @@ def test_client_disconnect_while_waiting_for_a_non_streaming_answer(proxy, scrip
     row = running.log_rows(1)[-1]
     assert row["status"] == 499
     assert not call.finished.is_set()
+
+
+CUT_SHORT = {
+    "anthropic": (b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message",'
+                  b'"role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":3,'
+                  b'"output_tokens":1}}}\n\n'
+                  b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+                  b'"content_block":{"type":"text","text":""}}\n\n'
+                  b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+                  b'"delta":{"type":"text_delta","text":"Hel"}}\n\n', "/v1/messages"),
+    "chat": (b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+             b'"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n', "/v1/chat/completions"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(CUT_SHORT))
+def test_a_stream_cut_short_cleanly_ends_with_an_error(proxy, fmt):
+    body, path = CUT_SHORT[fmt]
+    with CannedUpstream(body) as upstream:
+        running = proxy(provider_toml("up", fmt, upstream.url + ("" if fmt == "anthropic" else "/v1"))
+                        + '[routes]\n"*" = "up"\n')
+        response = httpx.post(running.url + path, timeout=10, json={
+            "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    events = sse_events(response.text)
+    assert "Hel" in response.text
+    last = orjson.loads(events[-1][1])
+    assert last["error"]["message"] == "upstream stream ended before its final event"
+    assert running.log_rows(1)[-1]["error"] == "upstream stream ended before its final event"
