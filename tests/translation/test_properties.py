@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from apiswitch import translate_request, translate_response
@@ -17,8 +18,9 @@ from .helpers import FORMATS
 from .oracles import validate_request, validate_response
 from .strategies import REQUESTS, RESPONSES
 
-# Small runs: the machine is shared; CI can raise this with a hypothesis profile.
-FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Small runs by default (shared machines); set APISWITCH_HYPOTHESIS_EXAMPLES for a longer search.
+FEW = settings(max_examples=int(os.environ.get("APISWITCH_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 PAIRS = [p for p in itertools.permutations(FORMATS, 2)]
 
 
@@ -68,6 +70,8 @@ def test_response_translation_never_raises_and_gives_a_valid_body(source: str, t
 @given(data=st.data())
 def test_round_trip_keeps_text_tool_calls_and_results(source: str, middle: str, data: st.DataObject) -> None:
     body = data.draw(REQUESTS[source])
+    call_ids = [c[0] for c in calls(body, source)]
+    assume(len(set(call_ids)) == len(call_ids))  # ids repeated in one request are invalid input
     there = translate_request(body, source, middle)
     back = translate_request(there.body, middle, source).body
     after = "\x00".join(texts(back, source))
@@ -75,6 +79,12 @@ def test_round_trip_keeps_text_tool_calls_and_results(source: str, middle: str, 
         assert text in after
     assert calls(back, source) == calls(body, source)
     assert results(back, source) == results(body, source)
+    before, after_settings = settings_of(body, source), settings_of(back, source)
+    if before["max_tokens"] is None:
+        after_settings["max_tokens"] = None  # anthropic needs one and adds it, reported as synthesized
+    if "temperature" not in before:
+        after_settings.pop("temperature", None)  # above anthropic's range: clamped, reported as coerced
+    assert after_settings == before
 
 
 # --- what a body says, independent of how its format shapes it -----------------------------------------
@@ -142,3 +152,25 @@ def results(body: dict, fmt: str) -> list[str]:
     if isinstance(body["input"], str):
         return []
     return [i["call_id"] for i in body["input"] if i.get("type") in ("function_call_output", "custom_tool_call_output")]
+
+
+MAX_TOKENS_KEYS = {"anthropic": ("max_tokens",), "chat": ("max_completion_tokens", "max_tokens"),
+                   "responses": ("max_output_tokens",)}
+
+
+def settings_of(body: dict, fmt: str) -> dict:
+    """Sampling, limits and tool names: what every format can express."""
+    tools = body.get("tools") or []
+    names = [t["function"]["name"] if fmt == "chat" else t["name"] for t in tools]
+    found = {
+        "max_tokens": next((body[k] for k in MAX_TOKENS_KEYS[fmt] if k in body), None),
+        "top_p": body.get("top_p"),
+        "stream": body.get("stream"),
+        "tools": names,
+    }
+    temperature = body.get("temperature")
+    if temperature is not None and temperature <= 1:  # anthropic's range; higher values are clamped
+        found["temperature"] = temperature
+    if fmt == "anthropic" and found["max_tokens"] is not None:
+        found["max_tokens"] = None  # anthropic always sends one; the others may not
+    return found
