@@ -10,6 +10,7 @@ What it cannot read it skips, recording the line and the reason, and carries on.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .ir import (
@@ -142,17 +143,25 @@ class _Parser:
 
     def recover_item(self) -> None:
         """Skip to the next token at brace depth 0 that starts a line, i.e. the next declaration."""
-        depth = 0
         start = self.pos
+        self._skip_balanced(lambda tok, depth: self.pos > start and depth <= 0 and tok.first_on_line
+                            and tok.value not in ("}", "]", ")", "|"))
+
+    def _skip_balanced(self, stop_before: Callable[[Token, int], bool], stop_after: str = "") -> None:
+        """Take tokens, tracking bracket depth, until `stop_before(token, depth)` or a `stop_after` token at
+        depth 0 has been taken."""
+        depth = 0
         while self.tok.kind != "eof":
             tok = self.tok
-            if self.pos > start and depth <= 0 and tok.first_on_line and tok.value not in ("}", "]", ")", "|"):
+            if stop_before(tok, depth):
                 return
             if tok.value in ("{", "[", "("):
                 depth += 1
             elif tok.value in ("}", "]", ")"):
                 depth -= 1
             self.take()
+            if depth == 0 and tok.value in tuple(stop_after):
+                return
 
     # ---- items ----------------------------------------------------------------------------------
 
@@ -290,20 +299,9 @@ class _Parser:
         return obj
 
     def recover_member(self, start: Token) -> None:
-        depth = 0
-        while self.tok.kind != "eof":
-            tok = self.tok
-            if depth == 0 and tok.value == "}":
-                return
-            if depth == 0 and tok.line > start.line and tok.first_on_line and self.pos > 0:
-                return
-            if tok.value in ("{", "[", "("):
-                depth += 1
-            elif tok.value in ("}", "]", ")"):
-                depth -= 1
-            self.take()
-            if depth == 0 and tok.value in (";", ","):
-                return
+        """Skip the rest of a member: up to its `;` or `,`, the next line, or the closing `}`."""
+        self._skip_balanced(lambda tok, depth: depth == 0 and (
+            tok.value == "}" or (tok.line > start.line and tok.first_on_line)), stop_after=";,")
 
     def parse_member(self, obj: ObjectType, seen: set[str]) -> None:
         tok = self.tok

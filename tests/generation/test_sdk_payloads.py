@@ -55,21 +55,27 @@ def endpoint_models(api: str) -> dict[str, Any]:
     return next(iter(ours(api).ENDPOINTS.values()))
 
 
+def sample_problems(sdk_type: Any, model: Any, label: str) -> list[str]:
+    """Validate every SDK sample of `sdk_type` with our `model`; describe each failure or unrecognised field."""
+    problems: list[str] = []
+    for n, raw in enumerate(samples(sdk_type)):
+        payload = sdk_json(sdk_type, prune_none(raw))
+        try:
+            parsed = model.model_validate(payload)
+        except pydantic.ValidationError as err:
+            problems.append(f"{label} sample {n}: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}")
+            continue
+        problems.extend(f"{label} sample {n}: {p}" for p in unrecognised(parsed))
+    return problems
+
+
 @pytest.mark.parametrize("api", APIS)
 @pytest.mark.parametrize("part", ["request", "response"])
 def test_sdk_payloads_validate_with_nothing_unrecognised(api: str, part: str) -> None:
     root = _load(getattr(SDK_ROOTS[api], part))
     model = endpoint_models(api)[part]
     assert model is not None, f"specs/{api}.md names no {part} model"
-    problems: list[str] = []
-    for n, raw in enumerate(samples(root)):
-        payload = sdk_json(root, prune_none(raw))
-        try:
-            parsed = model.model_validate(payload)
-        except pydantic.ValidationError as err:
-            problems.append(f"sample {n}: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}")
-            continue
-        problems.extend(f"sample {n}: {p}" for p in unrecognised(parsed))
+    problems = sample_problems(root, model, part)
     assert not problems, f"{len(problems)} problems, e.g.:\n" + "\n".join(sorted(set(problems))[:40])
 
 
@@ -97,12 +103,5 @@ def test_every_sdk_stream_event_validates_with_nothing_unrecognised(api: str) ->
         if model is None:
             problems.append(f"{tag}: no event model in specs/{api}.md")
             continue
-        for n, raw in enumerate(samples(member)):
-            payload = sdk_json(member, prune_none(raw))
-            try:
-                parsed = model.model_validate(payload)
-            except pydantic.ValidationError as err:
-                problems.append(f"{tag} sample {n}: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}")
-                continue
-            problems.extend(f"{tag} sample {n}: {p}" for p in unrecognised(parsed))
+        problems.extend(sample_problems(member, model, tag))
     assert not problems, f"{len(problems)} problems, e.g.:\n" + "\n".join(sorted(set(problems))[:40])
