@@ -34,7 +34,7 @@ from apiswitch.runtime.proxy.netstream import upstream_transport
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.requestlog import RequestLog
 from apiswitch.runtime.proxy.routing import NoRoute, Router
-from apiswitch.runtime.proxy.validate import parse_body, validate_request
+from apiswitch.runtime.proxy.validate import parse_body, request_model, validate_full, validate_request
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -62,6 +62,10 @@ class ProxyState:
         # A bare transport reads no proxy variables: the user's shell settings cannot reroute provider traffic.
         self.transport = upstream_transport(limits)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
+        if self.config.server.validation == "full":
+            for fmt in ("anthropic", "chat", "responses"):
+                # Build the validators now rather than on a client's first request.
+                request_model(fmt).model_rebuild()
         if self.request_log is None and self.config.log.enabled:
             path = Path(self.config.log.path) if self.config.log.path else default_log_path()
             self.request_log = RequestLog(path, self.config.log.retention_days)
@@ -158,6 +162,8 @@ class ProxyEndpoint:
             raise ProxyError(413, "request body is larger than server.max_body_bytes") from None
         body = parse_body(raw)
         validate_request(body, fmt, self.count_tokens)
+        if state.config.server.validation == "full" and not self.count_tokens:
+            validate_full(body, fmt)
         model = body["model"]
         row.update(client_model=model, stream=body.get("stream") is True, request_body=raw)
         try:

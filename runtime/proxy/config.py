@@ -102,6 +102,8 @@ class ServerSettings:
     access_token: str | None = None
     keepalive_seconds: float = 15.0
     max_body_bytes: int = 32 * 1024 * 1024
+    # "basic": the fields routing needs; "full": the whole body against the generated models.
+    validation: str = "basic"
 
     @property
     def is_loopback(self) -> bool:
@@ -256,7 +258,8 @@ class _Reader:
         return Config(self.source, server, log, failover, providers, routes, rules, tuple(self.warnings))
 
     def read_server(self) -> ServerSettings:
-        allowed = {"host", "port", "access_token", "access_token_env", "keepalive_seconds", "max_body_bytes"}
+        allowed = {"host", "port", "access_token", "access_token_env", "keepalive_seconds", "max_body_bytes",
+                   "validation"}
         t = self.table(self.data, ("server",), allowed)
         host = self.get(t, ("server", "host"), str, "127.0.0.1")
         port = self.get(t, ("server", "port"), int, DEFAULT_PORT)
@@ -266,7 +269,11 @@ class _Reader:
         if not is_loopback_host(host) and not token:
             self.error(("server", "host"), f"binding {host!r} (not loopback) requires an access token: set "
                        "server.access_token_env to an environment variable holding it")
+        validation = self.get(t, ("server", "validation"), str, "basic")
+        if validation not in ("basic", "full"):
+            self.error(("server", "validation"), f'must be "basic" or "full", got {validation!r}')
         return ServerSettings(
+            validation=validation,
             host=host,
             port=port,
             access_token=token,

@@ -56,3 +56,41 @@ def _json_type(value: Any) -> str:
         return "null"
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
             dict: "an object"}.get(type(value), type(value).__name__)
+
+
+# Union members and type names appear in pydantic's error locations; they are not part of the JSON path.
+_TYPE_WORDS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-wrap"})
+_ROOTS = {"anthropic": ("anthropic", "MessageCreateParams"), "chat": ("chat", "ChatCompletionCreateParams"),
+          "responses": ("responses", "ResponseCreateParams")}
+
+
+def request_model(fmt: str) -> Any:
+    """The generated pydantic model of a format's request body (imported on first use: it is large)."""
+    import importlib
+
+    package, name = _ROOTS[fmt]
+    return getattr(importlib.import_module(f"apiswitch.generated.{package}.models"), name)
+
+
+def json_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif isinstance(part, str) and part not in _TYPE_WORDS and "[" not in part and not part[:1].isupper():
+            path += f".{part}" if path else part
+    return path or "body"
+
+
+def validate_full(body: dict[str, Any], fmt: str) -> None:
+    """Validate against the generated models. Unknown fields and block types pass (the models keep them);
+    a wrong type or a missing required field is a 400 naming the deepest offending field."""
+    from pydantic import ValidationError
+
+    try:
+        request_model(fmt).model_validate(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        worst = max(errors, key=lambda e: len(e["loc"]))
+        path = json_path(worst["loc"])
+        raise ProxyError(400, f"{path}: {worst['msg']}", param=path) from None

@@ -125,3 +125,9 @@ def test_load_config_reports_a_missing_file(tmp_path):
 def test_array_of_tables_lines():
     found = issues("[routes]\n\n[[rules]]\nx = 1\n")
     assert found[0].startswith("cfg.toml:3: rules: must be a table")
+
+
+def test_validation_mode():
+    assert parse_config('[server]\nvalidation = "full"\n', "cfg.toml", {}).server.validation == "full"
+    assert issues('[server]\nvalidation = "strict"\n') == [
+        "cfg.toml:2: server.validation: must be \"basic\" or \"full\", got 'strict'"]
