@@ -139,3 +139,25 @@ def test_serve_logs_and_keeps_keys_off_the_console(tmp_path, scripted_upstream):
         assert CANARY not in place
     as_json = apiswitch("logs", "--db", str(db), "--json", "-n", "1", env=env)
     assert '"status":401' in as_json.stdout and '"request_body":' in as_json.stdout
+
+
+def test_logs_follow_prints_new_requests(tmp_path):
+    from apiswitch.runtime.proxy.requestlog import RequestLog
+
+    db = tmp_path / "follow.db"
+    log = RequestLog(db, retention_days=1)
+    log.record({"ts": time.time(), "status": 200, "client_format": "chat", "client_model": "first-model"})
+    log.close()
+    follower = subprocess.Popen([sys.executable, "-m", "apiswitch", "logs", "-f", "--db", str(db)],
+                                env=scratch_env(tmp_path), stdout=subprocess.PIPE, text=True)
+    try:
+        assert "first-model" in follower.stdout.readline()
+        log = RequestLog(db, retention_days=1)
+        log.record({"ts": time.time(), "status": 502, "client_format": "anthropic", "client_model": "second-model",
+                    "error": "all providers failed"})
+        log.close()
+        line = follower.stdout.readline()
+        assert "second-model" in line and " 502 " in line and "all providers failed" in line
+    finally:
+        follower.terminate()
+        follower.wait(5)
