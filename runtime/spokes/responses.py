@@ -261,7 +261,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         if kind == "message":
             parts, _ = _content_to_parts(item.get("content"), join_path(path, "content"))
             for part in parts:
-                part["item"] = {k: item[k] for k in ("id", "status") if k in item}
+                part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i}
             content.extend(parts)
         elif kind in _OUTPUT_ITEMS:
             content.append(item_to_part(item, path))
@@ -657,13 +657,15 @@ def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     output: list[dict[str, Any]] = []
     message: dict[str, Any] | None = None
+    message_index = None
     for part in resp.content:
         kind = part["type"]
         if kind == "text" and not part["text"] and not emit.same_format:
             continue
         if kind in ("text", "refusal"):
             item_info = part.get("item", {}) if emit.same_format else {}
-            if message is None or (item_info.get("id") and item_info.get("id") != message["id"]):
+            if message is None or item_info.get("index", message_index) != message_index:
+                message_index = item_info.get("index")
                 seed = f"{resp.id}:{len(output)}"
                 message = {"type": "message", "id": item_info.get("id") or derived_id("msg_", seed),
                            "status": item_info.get("status", "completed"), "role": "assistant", "content": []}

@@ -179,5 +179,37 @@ responses_requests = _with_optional(
          {"type": st.just("json_schema"), "name": names, "schema": schemas})}),
      "store": st.booleans(), "prompt_cache_key": texts})
 
+r_output_message = st.fixed_dictionaries({
+    "type": st.just("message"), "id": ids.map(lambda s: "msg_" + s), "status": st.just("completed"),
+    "role": st.just("assistant"), "content": st.lists(st.fixed_dictionaries(
+        {"type": st.just("output_text"), "text": texts, "annotations": st.just([]), "logprobs": st.just([])}),
+        min_size=1, max_size=2)})
+r_output_call = st.fixed_dictionaries({
+    "type": st.just("function_call"), "id": ids.map(lambda s: "fc_" + s), "call_id": ids, "name": names,
+    "arguments": json_objects.map(lambda o: __import__("json").dumps(o)), "status": st.just("completed")})
+r_output_reasoning = st.fixed_dictionaries({
+    "type": st.just("reasoning"), "id": ids.map(lambda s: "rs_" + s), "encrypted_content": ids,
+    "summary": st.lists(st.fixed_dictionaries({"type": st.just("summary_text"), "text": texts}), max_size=2)})
+
+
+def _responses_status(output: list, incomplete: bool) -> dict:
+    if incomplete:
+        return {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}}
+    return {"status": "completed", "incomplete_details": None}
+
+
+responses_responses = st.tuples(
+    st.fixed_dictionaries({
+        "id": ids.map(lambda s: "resp_" + s), "object": st.just("response"), "created_at": small_ints,
+        "model": texts, "error": st.none(), "parallel_tool_calls": st.just(True), "tool_choice": st.just("auto"),
+        "tools": st.just([]),
+        "output": st.lists(st.one_of(r_output_message, r_output_call, r_output_reasoning), max_size=4),
+        "usage": st.fixed_dictionaries({"input_tokens": small_ints, "output_tokens": small_ints}).map(
+            lambda u: u | {"total_tokens": u["input_tokens"] + u["output_tokens"],
+                           "input_tokens_details": {"cached_tokens": u["input_tokens"] // 3, "cache_write_tokens": 0},
+                           "output_tokens_details": {"reasoning_tokens": 0}})}),
+    st.booleans(),
+).map(lambda pair: pair[0] | _responses_status(pair[0]["output"], pair[1]))
+
 REQUESTS = {"anthropic": anthropic_requests, "chat": chat_requests, "responses": responses_requests}
-RESPONSES = {"anthropic": anthropic_responses, "chat": chat_responses}
+RESPONSES = {"anthropic": anthropic_responses, "chat": chat_responses, "responses": responses_responses}
