@@ -46,6 +46,8 @@ _PURGE_EVERY_SECONDS = 3600.0
 # writer thread from competing with the event loop for the interpreter under load.
 _FLUSH_EVERY_SECONDS = 0.25
 _MAX_QUEUED = 100_000
+_WRITE_ATTEMPTS = 20
+_RETRY_PAUSE_SECONDS = 0.5
 _STOP = object()
 
 
@@ -59,7 +61,7 @@ def private_file(path: Path) -> None:
 
 def connect(path: Path) -> sqlite3.Connection:
     private_file(path)
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=1.0)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(f"CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, "
@@ -122,14 +124,22 @@ class RequestLog:
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         values = [tuple(row.get(name) for name in COLUMN_NAMES) for row in rows]
-        try:
-            self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, values)
-            self._db.execute("COMMIT")
-        except sqlite3.Error:
-            self.dropped += len(rows)
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+        for _ in range(_WRITE_ATTEMPTS):
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(_INSERT, values)
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.OperationalError:
+                # Usually another process holding the database (`apiswitch logs`, a backup): wait, retry.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                time.sleep(_RETRY_PAUSE_SECONDS)
+            except sqlite3.Error:
+                break
+        self.dropped += len(rows)
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
 
 def read_latest(path: Path, limit: int, after_id: int = 0) -> list[dict[str, Any]]:

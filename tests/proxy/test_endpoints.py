@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import anthropic
@@ -62,3 +63,20 @@ def test_retention_removes_old_rows(tmp_path):
     reopened = RequestLog(path, retention_days=1)  # retention is enforced at start and then hourly
     reopened.close()
     assert [r["path"] for r in read_latest(path, 10)] == ["/new"]
+
+
+def test_a_locked_log_database_does_not_hold_up_requests(proxy, scripted_upstream, tmp_path):
+    upstream = scripted_upstream("anthropic", default=Reply.text("ok"))
+    running = proxy(provider_toml("a", "anthropic", upstream.base_url) + '[routes]\n"*" = "a"\n')
+    locker = sqlite3.connect(running.state.request_log.path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # the writer thread now cannot write at all
+    try:
+        for _ in range(3):
+            response = httpx.post(running.url + "/v1/messages", timeout=3, json={
+                "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+            assert response.status_code == 200 and "message_stop" in response.text
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    rows = running.log_rows(3, timeout=15)
+    assert len(rows) == 3  # written once the lock was gone, none dropped
