@@ -473,3 +473,68 @@ def test_stream_flag_and_usage_request() -> None:
     client = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True,
               "stream_options": {"include_usage": True}}
     assert request(client, "chat", "anthropic").context.client_wants_stream_usage is True
+
+
+# --- more content and history shapes --------------------------------------------------------------------
+
+def test_document_in_a_tool_result_is_hoisted_for_chat() -> None:
+    body = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_r", "name": "read", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_r", "content": [PDF]}]}]}
+    out = request(body, "anthropic", "chat")
+    tool, user = out.body["messages"][1:]
+    assert tool == {"role": "tool", "tool_call_id": "toolu_r",
+                    "content": "[the tool returned attachments; they follow in the next user message]"}
+    assert user["content"][1] == {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0x",
+                                                           "filename": "spec.pdf"}}
+    assert out.losses == []
+
+
+def test_redacted_thinking_and_server_tool_blocks_are_reported_for_chat() -> None:
+    body = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": "news?"},
+        {"role": "assistant", "content": [
+            {"type": "redacted_thinking", "data": "EmwKAhgB"},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "news"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+            {"type": "text", "text": "Here is the news."}]}]}
+    out = request(body, "anthropic", "chat")
+    assert out.body["messages"][1] == {"role": "assistant", "content": "Here is the news."}
+    assert losses_of(out) == {("messages[1].content[0]", "dropped"), ("messages[1].content[1]", "dropped"),
+                              ("messages[1].content[2]", "dropped")}
+    assert request(body, "anthropic", "anthropic").body == body
+
+
+def test_file_ids_become_anthropic_file_sources() -> None:
+    body = {"model": "m", "max_output_tokens": 9, "input": [{"type": "message", "role": "user", "content": [
+        {"type": "input_image", "file_id": "file-img", "detail": "auto"},
+        {"type": "input_file", "file_id": "file-pdf"}]}]}
+    out = request(body, "responses", "anthropic")
+    assert out.body["messages"][0]["content"] == [
+        {"type": "image", "source": {"type": "file", "file_id": "file-img"}},
+        {"type": "document", "source": {"type": "file", "file_id": "file-pdf"}}]
+    assert out.losses == []
+
+
+def test_allowed_tools_choice_round_trips_in_chat_and_is_reported_elsewhere() -> None:
+    choice = {"type": "allowed_tools", "allowed_tools": {"mode": "required", "tools": [
+        {"type": "function", "function": {"name": "t"}}]}}
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "tool_choice": choice,
+            "tools": [{"type": "function", "function": {"name": "t", "parameters": {"type": "object"}}}]}
+    assert request(body, "chat", "chat").body == body
+    out = request(body, "chat", "anthropic")
+    assert out.body["tool_choice"] == {"type": "any"}
+    assert losses_of(out) == {("tool_choice.allowed_tools", "dropped"), ("max_tokens", "synthesized")}
+
+
+def test_chat_custom_tools_stay_custom_for_chat_and_responses() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": [
+        {"type": "custom", "custom": {"name": "patch", "format": {"type": "grammar", "grammar": {
+            "syntax": "lark", "definition": "start: /.+/"}}}}]}
+    assert request(body, "chat", "chat").body == body
+    out = request(body, "chat", "responses")
+    assert out.body["tools"] == [{"type": "custom", "name": "patch",
+                                  "format": {"type": "grammar", "syntax": "lark", "definition": "start: /.+/"}}]
+    bridged = request(body, "chat", "anthropic")
+    assert bridged.body["tools"][0]["input_schema"]["required"] == ["input"]
+    assert bridged.context.custom_tools == ["patch"]

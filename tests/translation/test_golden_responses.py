@@ -273,3 +273,31 @@ def test_foreign_reasoning_is_not_sent_to_an_upstream_that_cannot_verify_it() ->
     out = request(body, "anthropic", "responses")
     assert [i.get("type") for i in out.body["input"]] == ["message", "message", "message"]
     assert losses_of(out) == {("messages[1].content[0]", "dropped")}
+
+
+# --- citations ------------------------------------------------------------------------------------------
+
+WEB_CITATION = {"type": "web_search_result_location", "url": "https://example.com/a", "title": "A",
+                "cited_text": "the sky is blue", "encrypted_index": "Eo8BCioIAhgBIiQ="}
+
+
+def test_web_citations_become_url_annotations() -> None:
+    upstream = anthropic_message([{"type": "text", "text": "The sky is blue.", "citations": [WEB_CITATION]}])
+    chat = response(upstream, "anthropic", "chat")
+    assert chat.body["choices"][0]["message"]["annotations"] == [{"type": "url_citation", "url_citation": {
+        "url": "https://example.com/a", "title": "A", "start_index": 0, "end_index": 16}}]
+    responses = response(upstream, "anthropic", "responses")
+    assert responses.body["output"][0]["content"][0]["annotations"] == [
+        {"type": "url_citation", "url": "https://example.com/a", "title": "A", "start_index": 0, "end_index": 16}]
+    assert response(upstream, "anthropic", "anthropic").body["content"][0]["citations"] == [WEB_CITATION]
+
+
+def test_url_annotations_cannot_become_anthropic_citations() -> None:
+    annotation = {"type": "url_citation", "url": "https://example.com/a", "title": "A", "start_index": 0,
+                  "end_index": 3}
+    upstream = responses_response([{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                                    "content": [{"type": "output_text", "text": "Sky", "annotations": [annotation]}]}])
+    out = response(upstream, "responses", "anthropic")
+    assert out.body["content"] == [{"type": "text", "text": "Sky"}]
+    assert losses_of(out) == {("output[0].content[0].citations", "dropped")}
+    assert response(upstream, "responses", "responses").body["output"][0]["content"][0]["annotations"] == [annotation]
