@@ -14,6 +14,8 @@ from dataclasses import dataclass
 class _State:
     consecutive_failures: int = 0
     open_until: float = 0.0
+    # Set by a 429's Retry-After: unlike an open breaker, the provider is not even probed until then.
+    limited_until: float = 0.0
     last_error: str | None = None
 
 
@@ -27,6 +29,11 @@ class CircuitBreaker:
     def is_open(self, provider: str) -> bool:
         state = self._states.get(provider)
         return state is not None and state.open_until > self.clock()
+
+    def rate_limited_for(self, provider: str) -> float:
+        """Seconds until a provider that answered 429 with Retry-After may be asked again (0: now)."""
+        state = self._states.get(provider)
+        return max(0.0, state.limited_until - self.clock()) if state is not None else 0.0
 
     def record_success(self, provider: str) -> None:
         state = self._states.get(provider)
@@ -42,10 +49,12 @@ class CircuitBreaker:
             state.open_until = self.clock() + self.cooldown_seconds
 
     def cool_down(self, provider: str, seconds: float, error: str) -> None:
-        """Open the breaker for a given time, as a 429's Retry-After asks."""
+        """Leave a provider alone for a given time, as a 429's Retry-After asks."""
         state = self._states.setdefault(provider, _State())
         state.last_error = error
-        state.open_until = max(state.open_until, self.clock() + seconds)
+        until = self.clock() + seconds
+        state.open_until = max(state.open_until, until)
+        state.limited_until = max(state.limited_until, until)
 
     def snapshot(self) -> dict[str, dict]:
         now = self.clock()
@@ -53,6 +62,7 @@ class CircuitBreaker:
             name: {
                 "open": state.open_until > now,
                 "retry_in_seconds": round(max(0.0, state.open_until - now), 1),
+                "rate_limited": state.limited_until > now,
                 "consecutive_failures": state.consecutive_failures,
                 "last_error": state.last_error,
             }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -91,15 +92,27 @@ class Forwarder:
         self.redactor = redactor
 
     def ordered(self, candidates: tuple[Candidate, ...]) -> list[Candidate]:
-        """Candidates with a closed breaker first; cooled-down ones only as a last resort, in order."""
-        ready = [c for c in candidates if not self.breaker.is_open(c.provider.name)]
-        cooling = [c for c in candidates if c not in ready]
-        return ready + cooling
+        """Candidates with a closed breaker first, then open ones as a last resort (a probe beats certain
+        failure); providers inside a 429's Retry-After are not asked at all."""
+        allowed = [c for c in candidates if not self.breaker.rate_limited_for(c.provider.name)]
+        ready = [c for c in allowed if not self.breaker.is_open(c.provider.name)]
+        return ready + [c for c in allowed if c not in ready]
+
+    def all_rate_limited(self, candidates: tuple[Candidate, ...]) -> ProxyError:
+        wait = min(self.breaker.rate_limited_for(c.provider.name) for c in candidates)
+        seconds = max(1, math.ceil(wait))
+        names = ", ".join(dict.fromkeys(c.provider.name for c in candidates))
+        return ProxyError(429, f"rate limited: {names} asked to wait (Retry-After); retry in {seconds}s",
+                          headers={"retry-after": str(seconds)})
 
     async def run(self, ex: Exchange) -> None:
         failures: list[str] = []
         last: AttemptFailed | None = None
-        for attempt, candidate in enumerate(self.ordered(ex.decision.candidates)):
+        candidates = self.ordered(ex.decision.candidates)
+        if not candidates:
+            ex.row["error"] = "every candidate is inside its Retry-After"
+            raise self.all_rate_limited(ex.decision.candidates)
+        for attempt, candidate in enumerate(candidates):
             ex.row.update(provider=candidate.provider.name, upstream_model=candidate.model, attempts=attempt + 1)
             # Classification and the first attempt can share the parsed body; later attempts start from the
             # original bytes, so nothing a translator changed in place can leak into the next one.

@@ -177,3 +177,15 @@ def test_non_streaming_malformed_body_fails_over(proxy, scripted_upstream):
                           json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
     assert response.status_code == 200
     assert response.json()["choices"][0]["message"]["content"] == "fine"
+
+
+def test_a_sole_rate_limited_provider_is_left_alone_until_retry_after(proxy, scripted_upstream):
+    only = scripted_upstream("anthropic", ErrorReply(429, "slow down", retry_after=30), default=Reply.text("ok"))
+    running = proxy(provider_toml("only", "anthropic", only.base_url) + '[routes]\n"*" = "only"\n')
+    first = httpx.post(running.url + "/v1/messages", json=REQUEST)
+    assert first.status_code == 429 and first.headers["retry-after"] == "30"
+    client = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
+    with pytest.raises(anthropic.RateLimitError) as caught:
+        client.messages.create(**REQUEST)
+    assert 0 < int(caught.value.response.headers["retry-after"]) <= 30
+    assert len(only.calls) == 1  # the second request never reached the provider
