@@ -248,6 +248,16 @@ def build_app(config: Config, request_log: RequestLog | None = None) -> Starlett
         finally:
             await state.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Unknown paths and wrong methods still answer in an API's error shape, so that an SDK shows the
+        # message instead of failing to parse a plain-text body.
+        status = getattr(exc, "status_code", 500)
+        fmt = "anthropic" if request.url.path.startswith("/v1/messages") or "anthropic-version" in request.headers \
+            else "chat"
+        message = f"{request.method} {request.url.path} is not an apiswitch endpoint" if status == 404 else \
+            f"{request.method} is not allowed on {request.url.path}"
+        return Response(error_body(fmt, status, message), status, media_type="application/json")
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: http_error, 405: http_error})
     app.state.proxy = state
     return app

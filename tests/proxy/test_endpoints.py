@@ -80,3 +80,12 @@ def test_a_locked_log_database_does_not_hold_up_requests(proxy, scripted_upstrea
         locker.close()
     rows = running.log_rows(3, timeout=15)
     assert len(rows) == 3  # written once the lock was gone, none dropped
+
+
+def test_unknown_paths_and_methods_answer_in_an_api_error_shape(proxy):
+    running = proxy("")
+    missing = httpx.post(running.url + "/v1/embeddings", json={})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "POST /v1/embeddings is not an apiswitch endpoint"
+    wrong = httpx.get(running.url + "/v1/messages")
+    assert wrong.status_code == 405 and wrong.json()["type"] == "error"
