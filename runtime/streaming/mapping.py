@@ -34,43 +34,50 @@ def chat_stop(stop_reason: str | None) -> str:
     return STOP_TO_CHAT.get(stop_reason or "", "stop")
 
 
+def count(value: Any) -> int:
+    """A token count as an int; an upstream's null, string or negative number counts as 0."""
+    return value if type(value) is int and value > 0 else 0
+
+
 def usage_from_anthropic(raw: dict[str, Any], into: Usage | None = None) -> Usage:
     """Anthropic usage counts are cumulative: later values replace earlier ones, absent ones survive."""
     usage = into if into is not None else Usage()
     if raw.get("input_tokens") is not None:
-        usage.input_tokens = raw["input_tokens"]
+        usage.input_tokens = count(raw["input_tokens"])
     if raw.get("output_tokens") is not None:
-        usage.output_tokens = raw["output_tokens"]
+        usage.output_tokens = count(raw["output_tokens"])
     if raw.get("cache_read_input_tokens") is not None:
-        usage.cache_read_tokens = raw["cache_read_input_tokens"]
+        usage.cache_read_tokens = count(raw["cache_read_input_tokens"])
     if raw.get("cache_creation_input_tokens") is not None:
-        usage.cache_write_tokens = raw["cache_creation_input_tokens"]
+        usage.cache_write_tokens = count(raw["cache_creation_input_tokens"])
     return usage
 
 
 def usage_from_chat(raw: dict[str, Any]) -> Usage:
-    prompt = raw.get("prompt_tokens") or 0
-    details = raw.get("prompt_tokens_details") or {}
+    prompt = count(raw.get("prompt_tokens"))
+    details = _object(raw.get("prompt_tokens_details"))
     # DeepSeek reports cache hits in its own field.
-    cached = details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or 0
-    completion_details = raw.get("completion_tokens_details") or {}
+    cached = count(details.get("cached_tokens")) or count(raw.get("prompt_cache_hit_tokens"))
     return Usage(
         input_tokens=max(prompt - cached, 0),
-        output_tokens=raw.get("completion_tokens") or 0,
+        output_tokens=count(raw.get("completion_tokens")),
         cache_read_tokens=cached,
-        reasoning_tokens=completion_details.get("reasoning_tokens") or 0,
+        reasoning_tokens=count(_object(raw.get("completion_tokens_details")).get("reasoning_tokens")),
     )
 
 
 def usage_from_responses(raw: dict[str, Any]) -> Usage:
-    details = raw.get("input_tokens_details") or {}
-    cached = details.get("cached_tokens") or 0
-    written = details.get("cache_write_tokens") or 0
-    output_details = raw.get("output_tokens_details") or {}
+    details = _object(raw.get("input_tokens_details"))
+    cached = count(details.get("cached_tokens"))
+    written = count(details.get("cache_write_tokens"))
     return Usage(
-        input_tokens=max((raw.get("input_tokens") or 0) - cached - written, 0),
-        output_tokens=raw.get("output_tokens") or 0,
+        input_tokens=max(count(raw.get("input_tokens")) - cached - written, 0),
+        output_tokens=count(raw.get("output_tokens")),
         cache_read_tokens=cached,
         cache_write_tokens=written,
-        reasoning_tokens=output_details.get("reasoning_tokens") or 0,
+        reasoning_tokens=count(_object(raw.get("output_tokens_details")).get("reasoning_tokens")),
     )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -12,7 +12,7 @@ is never silently zero.
 from __future__ import annotations
 
 from apiswitch.runtime.context import TranslationContext
-from apiswitch.runtime.hub import Usage
+from apiswitch.runtime.hub import STOP_REASONS, Usage
 from apiswitch.runtime.losses import Loss, LossCollector
 from apiswitch.runtime.sse import SSEDecoder
 
@@ -75,11 +75,14 @@ class StreamTranslator:
             return b""
         out: list[bytes] = []
         decoder = self._decoder
-        for sse in self._sse.feed(data):
-            for event in decoder.event(sse):
-                self._emit(event, out)
-            if self._closed:
-                break
+        try:
+            for sse in self._sse.feed(data):
+                for event in decoder.event(sse):
+                    self._emit(event, out)
+                if self._closed:
+                    break
+        except Exception as exc:  # noqa: BLE001 - whatever the upstream sent, the client gets a clean end
+            self._internal_error(exc, out)
         return b"".join(out)
 
     def finish(self) -> bytes:
@@ -87,12 +90,15 @@ class StreamTranslator:
         if self._closed:
             return b""
         out: list[bytes] = []
-        for sse in self._sse.finish():
-            for event in self._decoder.event(sse):
-                self._emit(event, out)
-        if not self._closed:
-            for event in self._decoder.finish():
-                self._emit(event, out)
+        try:
+            for sse in self._sse.finish():
+                for event in self._decoder.event(sse):
+                    self._emit(event, out)
+            if not self._closed:
+                for event in self._decoder.finish():
+                    self._emit(event, out)
+        except Exception as exc:  # noqa: BLE001 - see feed()
+            self._internal_error(exc, out)
         return b"".join(out)
 
     def fail(self, error: BaseException | str) -> bytes:
@@ -103,6 +109,20 @@ class StreamTranslator:
         out: list[bytes] = []
         self._emit(ResponseFailed("api_error", f"upstream stream failed: {message}", "upstream_error"), out)
         return b"".join(out)
+
+    def _internal_error(self, exc: Exception, out: list[bytes]) -> None:
+        """An event this translator could not handle: end the client stream with its own error event
+        rather than an exception halfway through a frame (frames already in ``out`` are complete)."""
+        self._losses.dropped("", f"stream translation stopped: {type(exc).__name__}: {exc}")
+        if not self._closed:
+            self._closed = True
+            error = ResponseFailed(
+                "api_error", f"apiswitch could not translate the upstream stream: {exc}", "translation_error"
+            )
+            try:
+                self._encoder.encode(error, out)
+            except Exception:  # noqa: BLE001 - the encoder itself is broken; the stream just ends
+                pass
 
     def keepalive(self) -> bytes:
         """A frame to send during long upstream silences (Anthropic ``ping``, an SSE comment otherwise)."""
@@ -119,13 +139,14 @@ class StreamTranslator:
                 self._tool_calls += 1
         elif kind is ResponseFinished:
             event = self._settle(event)
-            self._closed = True
-        elif kind is ResponseFailed:
-            self._closed = True
         self._encoder.encode(event, out)
+        if kind is ResponseFinished or kind is ResponseFailed:
+            # Closed only once the terminal frames are written: if writing them fails, the error path
+            # still owes the client its terminal event.
+            self._closed = True
 
     def _settle(self, event: ResponseFinished) -> ResponseFinished:
-        stop = event.stop_reason
+        stop = event.stop_reason if event.stop_reason in STOP_REASONS else None
         # `tool_use` only with a tool call, and a tool call always reported as `tool_use`.
         if stop == "tool_use" and not self._tool_calls:
             stop = "end_turn"

@@ -118,6 +118,7 @@ def check_anthropic(stream: bytes, json_arguments: bool = True) -> dict[str, Any
                 payload["index"] == len(blocks), f"block index {payload['index']}, expected {len(blocks)}"
             )
             _require(stop_reason is None, "content_block_start after message_delta")
+            _require(isinstance(payload["content_block"].get("type"), str), "content_block without a type")
             blocks.append(dict(payload["content_block"]))
             open_index = payload["index"]
             partial[open_index] = []
@@ -137,6 +138,7 @@ def check_anthropic(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             elif dtype == "signature_delta":
                 block["signature"] = block.get("signature", "") + payload["delta"]["signature"]
             elif dtype == "input_json_delta":
+                _require(isinstance(payload["delta"]["partial_json"], str), "partial_json is not a string")
                 partial[index].append(payload["delta"]["partial_json"])
         elif name == "content_block_stop":
             _require(
@@ -268,7 +270,9 @@ def check_chat(
                         "id" not in call and "name" not in call.get("function", {}),
                         f"tool call {index} repeats its id or name",
                     )
-                    calls[index]["arguments"] += call["function"].get("arguments") or ""
+                    fragment = call["function"].get("arguments") or ""
+                    _require(isinstance(fragment, str), "tool call arguments are not a string")
+                    calls[index]["arguments"] += fragment
             if choice.get("finish_reason") is not None:
                 finish_reason = choice["finish_reason"]
                 _require(finish_reason in CHAT_FINISH, f"finish_reason {finish_reason!r}")

@@ -3,6 +3,8 @@ checker accepts: the full answer, or the client format's own error."""
 
 from __future__ import annotations
 
+import json
+
 from apiswitch.runtime.streaming import StreamTranslator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,4 +52,55 @@ def test_damaged_upstreams_give_valid_client_streams(damaged, target):
     out = translator.feed(data) + translator.finish()
     # A dropped or corrupted argument fragment is the upstream's content, passed on as sent; the protocol
     # around it must still be exact.
+    CHECKERS[target](out, json_arguments=False)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 5) | st.text(max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths(item, (*prefix, i))
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    value[path[0]] = _replace(value[path[0]], path[1:], new)
+    return value
+
+
+@st.composite
+def mutated_events(draw):
+    """A real fixture with one field somewhere in one event replaced by an arbitrary JSON value."""
+    name, source = draw(st.sampled_from(FIXTURES))
+    frames = frames_of(fixture_bytes(name, source))
+    i = draw(st.integers(0, len(frames) - 1))
+    head, _, data = frames[i].rstrip(b"\n").rpartition(b"data: ")
+    if data == b"[DONE]":
+        return source, b"".join(frames)
+    payload = json.loads(data)
+    path = draw(st.sampled_from(list(_paths(payload))))
+    payload = _replace(payload, path, draw(JSON_VALUES))
+    frames[i] = head + b"data: " + json.dumps(payload).encode() + b"\n\n"
+    return source, b"".join(frames)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated=mutated_events(), target=st.sampled_from(FORMATS))
+def test_events_with_fields_of_the_wrong_shape_never_raise_and_end_in_a_valid_stream(mutated, target):
+    source, data = mutated
+    translator = StreamTranslator(source, target, context=make_context(source, target))
+    out = translator.feed(data) + translator.finish()
     CHECKERS[target](out, json_arguments=False)

@@ -20,7 +20,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import usage_from_anthropic
-from .base import StreamDecoder
+from .base import StreamDecoder, optional_text, text
 
 # Which delta types may go to which hub part type; anything else is a protocol violation.
 DELTA_PART_TYPES = {
@@ -71,8 +71,8 @@ class AnthropicDecoder(StreamDecoder):
                 return self._message_start(data)
             if kind == "message_delta":
                 delta = data.get("delta") or {}
-                self._stop_reason = delta.get("stop_reason") or self._stop_reason
-                self._stop_sequence = delta.get("stop_sequence") or self._stop_sequence
+                self._stop_reason = optional_text(delta.get("stop_reason")) or self._stop_reason
+                self._stop_sequence = optional_text(delta.get("stop_sequence")) or self._stop_sequence
                 if data.get("usage"):
                     usage_from_anthropic(data["usage"], self._usage)
                     self._usage_seen = True
@@ -95,7 +95,7 @@ class AnthropicDecoder(StreamDecoder):
                 )
             if kind == "ping":
                 return [KEEPALIVE]
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             return self.malformed(f"{kind} without {exc}")
         # New event types are ignored, as the API asks clients to do.
         return []
@@ -112,8 +112,8 @@ class AnthropicDecoder(StreamDecoder):
             self._usage_seen = bool(usage.get("input_tokens") or usage.get("output_tokens"))
         return [
             ResponseStarted(
-                message.get("id"),
-                message.get("model"),
+                optional_text(message.get("id")),
+                optional_text(message.get("model")),
                 None,
                 Usage(**vars_of(self._usage)) if usage else None,
             )
@@ -123,12 +123,12 @@ class AnthropicDecoder(StreamDecoder):
         if not self._started or self._open is not None or data["index"] in self._blocks:
             return self.malformed("content_block_start out of order")
         block = data["content_block"]
-        btype = block.get("type")
+        btype = text(block.get("type"))
         if btype == "text":
             part: dict[str, Any] = {"type": "text", "text": ""}
             out: list[StreamEvent] = []
             if block.get("text"):
-                out.append(TextDelta(self._next, block["text"]))
+                out.append(TextDelta(self._next, text(block["text"])))
         elif btype == "thinking":
             part = {"type": "reasoning", "text": "", "summary": []}
             self._thinking = {
@@ -142,7 +142,12 @@ class AnthropicDecoder(StreamDecoder):
             self._thinking = dict(block)
             out = []
         elif btype == "tool_use":
-            part = {"type": "tool_call", "id": block["id"], "name": block["name"], "kind": "function"}
+            part = {
+                "type": "tool_call",
+                "id": text(block["id"]),
+                "name": text(block["name"]),
+                "kind": "function",
+            }
             out = []
             if block.get("input"):
                 out.append(ArgumentsDelta(self._next, orjson.dumps(block["input"]).decode()))
@@ -169,16 +174,18 @@ class AnthropicDecoder(StreamDecoder):
         if ptype not in allowed:
             return self.malformed(f"{dtype} sent to a {ptype} block")
         if dtype == "text_delta":
-            return [TextDelta(index, delta["text"])]
+            return [TextDelta(index, text(delta["text"]))]
         if dtype == "input_json_delta":
-            fragment = delta["partial_json"]
+            fragment = text(delta["partial_json"])
             return [ArgumentsDelta(index, fragment)] if fragment else []
         if dtype == "thinking_delta":
-            self._thinking["thinking"] += delta["thinking"]
-            return [ReasoningDelta(index, delta["thinking"])]
+            thinking = text(delta["thinking"])
+            self._thinking["thinking"] += thinking
+            return [ReasoningDelta(index, thinking)]
         if dtype == "signature_delta":
-            self._thinking["signature"] += delta["signature"]
-            return [SignatureDelta(index, delta["signature"])]
+            signature = text(delta["signature"])
+            self._thinking["signature"] += signature
+            return [SignatureDelta(index, signature)]
         self.losses.dropped(
             f"content[{data['index']}].citations", "citations are not streamed to other formats"
         )

@@ -9,6 +9,17 @@ from apiswitch.runtime.sse import ServerSentEvent
 from ..events import ResponseFailed, StreamEvent
 
 
+def text(value: object) -> str:
+    """A field that must be a string; anything else makes the event malformed (decoders catch TypeError)."""
+    if type(value) is not str:
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def optional_text(value: object) -> str | None:
+    return None if value is None else text(value)
+
+
 class StreamDecoder:
     """Turns one upstream's SSE events into hub stream events. One instance per stream."""
 

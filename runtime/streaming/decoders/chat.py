@@ -24,7 +24,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import stop_from_chat, usage_from_chat
-from .base import StreamDecoder
+from .base import StreamDecoder, optional_text, text
 
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
@@ -76,7 +76,13 @@ class ChatDecoder(StreamDecoder):
             self._started = True
             extra = {key: chunk[key] for key in SAME_FORMAT_KEYS if chunk.get(key) is not None}
             out.append(
-                ResponseStarted(chunk.get("id"), chunk.get("model"), chunk.get("created"), None, extra)
+                ResponseStarted(
+                    optional_text(chunk.get("id")),
+                    optional_text(chunk.get("model")),
+                    chunk.get("created"),
+                    None,
+                    extra,
+                )
             )
         if chunk.get("usage"):
             self._usage = usage_from_chat(chunk["usage"])
@@ -90,7 +96,7 @@ class ChatDecoder(StreamDecoder):
                 delta = choice.get("delta")
                 if delta:
                     self._delta(delta, out)
-                reason = choice.get("finish_reason")
+                reason = optional_text(choice.get("finish_reason"))
                 if reason:
                     self._finish_reason = reason
                     self._close(out)
@@ -124,11 +130,11 @@ class ChatDecoder(StreamDecoder):
         content = delta.get("content")
         if content:
             index = self._ensure("text", out)
-            out.append(TextDelta(index, content))
+            out.append(TextDelta(index, text(content)))
         refusal = delta.get("refusal")
         if refusal:
             index = self._ensure("refusal", out)
-            out.append(TextDelta(index, refusal))
+            out.append(TextDelta(index, text(refusal)))
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for position, call in enumerate(tool_calls):
@@ -175,7 +181,7 @@ class ChatDecoder(StreamDecoder):
             else:
                 number = last if last is not None else position
         function = call.get("function") or {}
-        arguments = function.get("arguments") or ""
+        arguments = optional_text(function.get("arguments")) or ""
         if number in self._tools:
             if self._open_key != ("tool", number):
                 # An upstream that interleaves calls: the earlier call was already closed for the client.
@@ -191,7 +197,7 @@ class ChatDecoder(StreamDecoder):
             self._order.append(number)
             self._tool_ids[number] = ""
             self._unnamed[number] = []
-        self._tool_ids[number] = self._tool_ids[number] or call.get("id") or ""
+        self._tool_ids[number] = self._tool_ids[number] or optional_text(call.get("id")) or ""
         if arguments:
             self._unnamed[number].append(arguments)
         if not function.get("name"):
@@ -207,7 +213,7 @@ class ChatDecoder(StreamDecoder):
         part = {
             "type": "tool_call",
             "id": self._tool_ids[number],
-            "name": function["name"],
+            "name": text(function["name"]),
             "kind": "function",
         }
         self._tools[number] = index = self._open_part(("tool", number), out, part)

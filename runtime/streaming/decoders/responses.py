@@ -22,7 +22,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import stop_from_responses_incomplete, usage_from_responses
-from .base import StreamDecoder
+from .base import StreamDecoder, optional_text, text
 
 # Response fields the stream rebuilds itself; the others go back unchanged to a Responses client.
 OWN_KEYS = frozenset(
@@ -76,7 +76,11 @@ class ResponsesDecoder(StreamDecoder):
         extra = {k: v for k, v in response.items() if k not in OWN_KEYS}
         return [
             ResponseStarted(
-                response.get("id"), response.get("model"), response.get("created_at"), None, extra
+                optional_text(response.get("id")),
+                optional_text(response.get("model")),
+                response.get("created_at"),
+                None,
+                extra,
             )
         ]
 
@@ -99,15 +103,15 @@ class ResponsesDecoder(StreamDecoder):
             state["index"] = self._next
             part = {
                 "type": "tool_call",
-                "id": item["call_id"],
-                "name": item["name"],
+                "id": text(item["call_id"]),
+                "name": text(item["name"]),
                 "kind": TOOL_ITEMS[itype],
                 "item_id": item.get("id"),
             }
             if item.get("namespace"):
                 part["namespace"] = item["namespace"]
             out: list[StreamEvent] = [self._new_part(part)]
-            initial = item.get("arguments") if itype == "function_call" else item.get("input")
+            initial = optional_text(item.get("arguments") if itype == "function_call" else item.get("input"))
             state["streamed"] = bool(initial)
             if initial:
                 out.append(ArgumentsDelta(state["index"], initial))
@@ -137,7 +141,7 @@ class ResponsesDecoder(StreamDecoder):
         index = self._contents.get((data["output_index"], data["content_index"]))
         if index is None or index != self._open:
             return self.malformed("text delta for a content part that is not open")
-        return [TextDelta(index, data["delta"])] if data["delta"] else []
+        return [TextDelta(index, text(data["delta"]))] if data["delta"] else []
 
     def _content_done(self, data):
         item = self._items.get(data["output_index"])
@@ -158,7 +162,9 @@ class ResponsesDecoder(StreamDecoder):
         if not data["delta"]:
             return []
         return [
-            ReasoningDelta(item["index"], data["delta"], data.get("summary_index", 0) if summary else None)
+            ReasoningDelta(
+                item["index"], text(data["delta"]), data.get("summary_index", 0) if summary else None
+            )
         ]
 
     def _arguments_delta(self, data):
@@ -166,7 +172,7 @@ class ResponsesDecoder(StreamDecoder):
         if item is None or item["type"] not in TOOL_ITEMS or item["index"] != self._open:
             return self.malformed("arguments delta outside an open tool call")
         item["streamed"] = True
-        return [ArgumentsDelta(item["index"], data["delta"])] if data["delta"] else []
+        return [ArgumentsDelta(item["index"], text(data["delta"]))] if data["delta"] else []
 
     def _item_done(self, data):
         item = self._items.get(data["output_index"])
@@ -178,7 +184,8 @@ class ResponsesDecoder(StreamDecoder):
             self._open = None
             out: list[StreamEvent] = []
             if done.get("encrypted_content"):
-                out.append(SignatureDelta(item["index"], done["encrypted_content"], "encrypted_content"))
+                encrypted = text(done["encrypted_content"])
+                out.append(SignatureDelta(item["index"], encrypted, "encrypted_content"))
             out.append(PartStopped(item["index"], done, "responses"))
             return out
         if itype in TOOL_ITEMS:
@@ -186,7 +193,7 @@ class ResponsesDecoder(StreamDecoder):
             out = []
             if not item.get("streamed"):
                 # Upstreams that send the arguments only in the done item.
-                full = done.get("arguments") if itype == "function_call" else done.get("input")
+                full = optional_text(done.get("arguments") if itype == "function_call" else done.get("input"))
                 if full:
                     out.append(ArgumentsDelta(item["index"], full))
             out.append(PartStopped(item["index"], done, "responses"))
@@ -212,8 +219,8 @@ class ResponsesDecoder(StreamDecoder):
             stop = "refusal"
         else:
             stop = "end_turn"
-        if self._open is not None:
-            return self.malformed("response ended with an item still open")
+        if self._open is not None or not self._started:
+            return self.malformed("response ended before response.created or with an item still open")
         usage = usage_from_responses(response["usage"]) if response.get("usage") else None
         self.closed = True
         return [ResponseFinished(stop, None, usage)]
