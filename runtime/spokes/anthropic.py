@@ -346,6 +346,8 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _sampling(req, emit, body)
     _tools(req, emit, body)
     _reasoning_and_output(req, emit, body)
+    if not emit.same_format:
+        fit_sampling_to_thinking(body, emit, req.reasoning.path if req.reasoning else "thinking")
     if req.user is not None:
         body["metadata"] = {"user_id": req.user}
     if req.metadata:
@@ -444,6 +446,33 @@ def _server_tool(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
         return out
     emit.losses.dropped(tool.path, f"anthropic has no server tool like {tool.raw_format} {raw.get('type')!r}")
     return None
+
+
+# With thinking on, Anthropic accepts only the default temperature, no top_k, a top_p of at least this,
+# and no forced tool use.
+THINKING_MIN_TOP_P = 0.95
+
+
+def fit_sampling_to_thinking(body: dict[str, Any], emit: Emit, reasoning_path: str) -> None:
+    """Make a request that turned thinking on acceptable to Anthropic (each change reported).
+
+    A forced tool choice matters more to the client than thinking, so thinking gives way to it; sampling
+    settings give way to thinking."""
+    if body.get("thinking", {}).get("type") not in ("enabled", "adaptive"):
+        return
+    if body.get("tool_choice", {}).get("type") in ("any", "tool"):
+        del body["thinking"]
+        emit.losses.dropped(reasoning_path, "anthropic cannot think while a tool call is forced; thinking is off")
+        return
+    if body.get("temperature", 1) != 1:
+        emit.losses.dropped("temperature", "anthropic allows no temperature but 1 while thinking")
+        del body["temperature"]
+    if "top_k" in body:
+        emit.losses.dropped("top_k", "anthropic allows no top_k while thinking")
+        del body["top_k"]
+    if body.get("top_p", 1) < THINKING_MIN_TOP_P:
+        emit.losses.coerced("top_p", f"anthropic needs top_p of at least {THINKING_MIN_TOP_P} while thinking")
+        body["top_p"] = THINKING_MIN_TOP_P
 
 
 def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:

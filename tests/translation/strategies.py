@@ -79,6 +79,20 @@ anthropic_requests = _with_optional(
                                           "format": st.fixed_dictionaries({"type": st.just("json_schema"),
                                                                            "schema": schemas})})})
 
+def _valid_with_thinking(body: dict) -> dict:
+    """Anthropic refuses sampling changes and forced tool use while thinking: keep generated bodies valid."""
+    if body.get("thinking", {}).get("type") not in ("enabled", "adaptive"):
+        return body
+    body = {k: v for k, v in body.items() if k not in ("temperature", "top_k", "top_p")}
+    if body.get("tool_choice", {}).get("type") in ("any", "tool"):
+        body["tool_choice"] = {"type": "auto"}
+    if body["thinking"].get("budget_tokens", 0) >= body["max_tokens"]:
+        body["max_tokens"] = body["thinking"]["budget_tokens"] + 1
+    return body
+
+
+anthropic_requests = anthropic_requests.map(_valid_with_thinking)
+
 anthropic_responses = st.fixed_dictionaries({
     "id": ids.map(lambda s: "msg_" + s), "type": st.just("message"), "role": st.just("assistant"), "model": texts,
     "content": st.lists(st.one_of(a_thinking, a_redacted, a_text.map(lambda b: {k: v for k, v in b.items()

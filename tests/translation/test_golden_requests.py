@@ -538,3 +538,16 @@ def test_chat_custom_tools_stay_custom_for_chat_and_responses() -> None:
     bridged = request(body, "chat", "anthropic")
     assert bridged.body["tools"][0]["input_schema"]["required"] == ["input"]
     assert bridged.context.custom_tools == ["patch"]
+
+
+def test_thinking_requests_are_made_acceptable_to_anthropic() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 20000,
+            "reasoning_effort": "high", "temperature": 0.2, "top_p": 0.5,
+            "tools": [{"type": "function", "function": {"name": "t", "parameters": {"type": "object"}}}]}
+    out = request(body, "chat", "anthropic")
+    assert out.body["thinking"] == {"type": "enabled", "budget_tokens": 19999}
+    assert "temperature" not in out.body and out.body["top_p"] == 0.95
+    assert losses_of(out) == {("reasoning_effort", "coerced"), ("temperature", "dropped"), ("top_p", "coerced")}
+    forced = request(body | {"tool_choice": "required"}, "chat", "anthropic")
+    assert "thinking" not in forced.body and forced.body["temperature"] == 0.2
+    assert ("reasoning_effort", "dropped") in losses_of(forced)
