@@ -448,3 +448,14 @@ def test_a_tool_call_whose_name_arrives_after_its_first_arguments_is_opened_once
     assert [(c["id"], c["name"], c["input"]) for c in calls] == [("call_late", "late", {"a": 1})]
     nameless = chat_stream({"tool_calls": [call(0, "{}")]}, finish="tool_calls")
     assert check_anthropic(translate(nameless, "chat", "anthropic"))["terminal"] == "error"
+
+
+def test_what_a_client_format_cannot_hold_is_reported_as_a_loss():
+    thinking = StreamTranslator("anthropic", "chat", context=make_context("anthropic", "chat"))
+    thinking.feed(fixture_bytes("thinking", "anthropic"))
+    thinking.finish()
+    assert [(loss.path, loss.action) for loss in thinking.losses] == [("content[0]", "dropped")]
+    refusal = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    refusal.feed(fixture_bytes("refusal", "chat"))
+    refusal.finish()
+    assert [loss.action for loss in refusal.losses] == ["coerced"]

@@ -90,6 +90,11 @@ class AnthropicEncoder(StreamEncoder):
         if ptype in ("text", "refusal"):
             block: dict[str, Any] = {"type": "text", "text": ""}
             kind = "text"
+            if ptype == "refusal":
+                self.losses.coerced(
+                    self.part_path(event.index),
+                    "anthropic has no refusal block; the refusal is given as text",
+                )
         elif ptype == "reasoning":
             if part.get("redacted"):
                 block = {"type": "redacted_thinking", "data": part["redacted"]}
@@ -112,7 +117,7 @@ class AnthropicEncoder(StreamEncoder):
             kind = "opaque"
         else:
             self.losses.dropped(
-                f"output[{event.index}]", f"a {part.get('format')} {ptype} item has no Anthropic block"
+                self.part_path(event.index), f"a {part.get('format')} {ptype} item has no Anthropic block"
             )
             return
         self._open_hub = event.index

@@ -36,6 +36,13 @@ class StreamEncoder:
         """Frames that keep an idle client connection open without changing the answer."""
         return b": keep-alive\n\n"
 
+    def part_path(self, index: int) -> str:
+        """Where a hub part came from in the upstream's answer, for loss reports (best effort for chat,
+        whose parts are fields of one message)."""
+        if self.source == "chat":
+            return "choices[0].message"
+        return f"{'content' if self.source == 'anthropic' else 'output'}[{index}]"
+
     def client_model(self, upstream_model: str | None) -> str:
         return self.context.client_model or upstream_model or "unknown"
 

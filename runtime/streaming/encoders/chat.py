@@ -100,7 +100,7 @@ class ChatEncoder(StreamEncoder):
             ptype = "custom" if part.get("kind") == "custom" else "tool"
         elif ptype not in ("text", "reasoning", "refusal"):
             self.losses.dropped(
-                f"output[{event.index}]", f"a {part.get('format')} {ptype} item has no chat equivalent"
+                self.part_path(event.index), f"a {part.get('format')} {ptype} item has no chat equivalent"
             )
             return
         self._open_hub = event.index
@@ -131,6 +131,11 @@ class ChatEncoder(StreamEncoder):
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
             return
+        if self._open_kind == "reasoning" and event.origin not in (None, "chat"):
+            self.losses.dropped(
+                self.part_path(event.index),
+                f"chat has no place for {event.origin} reasoning state; only its text is carried",
+            )
         if self._open_kind == "custom":
             closing = '"}' if self._custom_opened else '{"input":""}'
             out.append(self._head + self._tool_head + orjson.dumps(closing) + b"}}]}" + CHOICE_TAIL)

@@ -200,7 +200,7 @@ class ResponsesEncoder(StreamEncoder):
             self._open_item(out, dict(part["block"]), "opaque")
         else:
             self.losses.dropped(
-                f"content[{event.index}]", f"a {part.get('format')} {ptype} block has no Responses item"
+                self.part_path(event.index), f"a {part.get('format')} {ptype} block has no Responses item"
             )
             return
         self._open_hub = event.index
