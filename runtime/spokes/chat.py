@@ -424,14 +424,17 @@ def _reasoning_text(part: hub.Part, emit: Emit) -> str | None:
     return text or None
 
 
-def _assistant(message: hub.Message, emit: Emit) -> dict[str, Any]:
+def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"role": "assistant"}
     texts: list[hub.Part] = []
     reasoning_texts: list[str] = []
     calls: list[dict[str, Any]] = []
     for part in message.content:
         kind = part["type"]
-        if kind == "reasoning":
+        if kind == "reasoning" and not echo_reasoning:
+            emit.losses.dropped(part.get("path", message.path),
+                                "reasoning of an earlier turn is not sent back to chat providers")
+        elif kind == "reasoning":
             text = _reasoning_text(part, emit)
             if text is not None:
                 reasoning_texts.append(text)
@@ -480,15 +483,32 @@ def _arguments(part: hub.Part, emit: Emit) -> str:
     return hub.tool_call_arguments(part)
 
 
+def _current_turn_start(messages: list[hub.Message]) -> int:
+    """Index of the last user message that is not only tool results: where the current turn begins.
+
+    DeepSeek-style providers need the reasoning of the current turn's tool loop sent back (and Kimi that of
+    every tool-calling message), while some refuse reasoning of earlier plain answers; the
+    ``chat_reasoning_echo`` option (``tool_turns``, ``all``, ``none``) chooses."""
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if message.role == "user" and any(p["type"] != "tool_result" for p in message.content):
+            return index
+    return 0
+
+
 def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if req.system:
         content = _plain_text(req.system, emit, "system")
         if content:
             out.append({"role": "system", "content": content})
-    for message in req.messages:
+    current_turn = _current_turn_start(req.messages)
+    policy = emit.options.get("chat_reasoning_echo", "tool_turns")
+    for index, message in enumerate(req.messages):
         if message.role == "assistant":
-            converted = _assistant(message, emit)
+            echo = emit.same_format or policy == "all" or (policy == "tool_turns" and (
+                index >= current_turn or hub.has_tool_calls(message.content)))
+            converted = _assistant(message, emit, echo)
             previous = out[-1] if out else None
             if previous is not None and previous["role"] == "assistant" and not emit.same_format:
                 merge_assistant(previous, converted)

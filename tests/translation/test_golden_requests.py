@@ -551,3 +551,20 @@ def test_thinking_requests_are_made_acceptable_to_anthropic() -> None:
     forced = request(body | {"tool_choice": "required"}, "chat", "anthropic")
     assert "thinking" not in forced.body and forced.body["temperature"] == 0.2
     assert ("reasoning_effort", "dropped") in losses_of(forced)
+
+
+def test_reasoning_of_earlier_plain_answers_is_not_echoed_to_chat() -> None:
+    thinking = {"type": "thinking", "thinking": "t1", "signature": "apiswitch.v1.x"}
+    body = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": [thinking | {"thinking": "old"}, {"type": "text", "text": "answer"}]},
+        {"role": "user", "content": "second"},
+        {"role": "assistant", "content": [thinking | {"thinking": "now"},
+                                          {"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "r"}]}]}
+    out = request(body, "anthropic", "chat")
+    assert "reasoning_content" not in out.body["messages"][1]
+    assert out.body["messages"][3]["reasoning_content"] == "now"
+    assert ("messages[1].content[0]", "dropped") in losses_of(out)
+    everything = request(body, "anthropic", "chat", chat_reasoning_echo="all")
+    assert everything.body["messages"][1]["reasoning_content"] == "old"
