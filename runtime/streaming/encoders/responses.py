@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import orjson
+from apiswitch.runtime.fieldmaps import STOP_TO_RESPONSES
 from apiswitch.runtime.hub import Usage, tool_call_input
 from apiswitch.runtime.ids import derived_id, response_id
 from apiswitch.runtime.spokes import responses as responses_spoke
@@ -31,13 +32,6 @@ from ..events import (
     TextDelta,
 )
 from .base import StreamEncoder, foreign_signature
-
-INCOMPLETE_REASONS = {
-    "max_tokens": "max_output_tokens",
-    "context_window_exceeded": "max_output_tokens",
-    "content_filter": "content_filter",
-    "refusal": "content_filter",
-}
 
 
 class ResponsesEncoder(StreamEncoder):
@@ -116,15 +110,15 @@ class ResponsesEncoder(StreamEncoder):
 
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         self._close_message(out)
-        incomplete = INCOMPLETE_REASONS.get(event.stop_reason or "")
+        status, reason = STOP_TO_RESPONSES.get(event.stop_reason or "end_turn", ("completed", None))
         response = dict(
             self._response,
             output=self._output,
             usage=responses_spoke.usage_from_hub(event.usage or Usage(), self.emit),
         )
-        if incomplete and (event.stop_reason != "refusal"):
+        if status == "incomplete":
             response["status"] = "incomplete"
-            response["incomplete_details"] = {"reason": incomplete}
+            response["incomplete_details"] = {"reason": reason}
             self._emit(out, "response.incomplete", {"response": response})
         else:
             response["status"] = "completed"
