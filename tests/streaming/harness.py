@@ -4,6 +4,7 @@ the SDK accumulators used as oracles."""
 from __future__ import annotations
 
 import random
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +60,12 @@ def translate(
     out = [translator.feed(chunk) for chunk in (chunks if chunks is not None else [data])]
     out.append(translator.finish())
     return b"".join(out)
+
+
+def without_clock(stream: bytes) -> bytes:
+    """The stream with creation times blanked: an Anthropic upstream has none, so chat and Responses
+    clients get the current second, which two runs may not share."""
+    return re.sub(rb'"(created|created_at)":\d+', rb'"\1":0', stream)
 
 
 def random_chunks(data: bytes, seed: int, max_size: int = 40) -> list[bytes]:

@@ -14,7 +14,7 @@ from apiswitch.runtime.streaming.accumulate import HubAccumulator
 from apiswitch.runtime.streaming.decoders import DECODERS
 from apiswitch.runtime.translate import SPOKES, translate_request
 
-from .harness import all_fixtures, fixture_bytes, translate
+from .harness import all_fixtures, fixture_bytes, translate, without_clock
 from .test_directions import _non_streaming_body
 
 FIXTURES = [(n, f) for n, f in all_fixtures() if n != "repeated_tool_header"]
@@ -241,3 +241,14 @@ def test_anthropic_redacted_thinking_and_server_tool_blocks_pass_through_to_clau
     blocks = check_anthropic(translate(upstream, "anthropic", "anthropic"))["blocks"]
     assert blocks[0] == {"type": "redacted_thinking", "data": "EmwKAhgB"}
     assert (blocks[1]["type"], blocks[1]["input"]) == ("server_tool_use", {"query": "x"})
+
+
+def test_upstreams_without_event_lines_decode_the_same():
+    for name, source in (("thinking", "anthropic"), ("tool_use", "responses")):
+        data = fixture_bytes(name, source)
+        bare = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"event: "))
+        assert bare != data
+        for target in ("anthropic", "chat", "responses"):
+            assert without_clock(translate(bare, source, target)) == without_clock(
+                translate(data, source, target)
+            )
