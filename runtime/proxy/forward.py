@@ -126,6 +126,8 @@ class Forwarder:
                 self.note_failure(candidate, failure)
                 continue
             self.breaker.record_success(candidate.provider.name)
+            if failures and not ex.row.get("error"):
+                ex.row["error"] = "failed over after: " + "; ".join(failures)
             return
         ex.row["error"] = "; ".join(failures)
         raise self.final_error(ex, last, failures)

@@ -42,6 +42,7 @@ def test_connection_refused_fails_over(proxy, scripted_upstream):
     assert response.json()["content"][0]["text"] == "from second"
     row = running.log_rows(1)[-1]
     assert row["provider"] == "second" and row["attempts"] == 2
+    assert row["error"].startswith("failed over after: first: connection failed: ConnectError")
 
 
 @pytest.mark.parametrize("answer", [ErrorReply(503, "overloaded"), ErrorReply(500), ErrorReply(529),
@@ -189,3 +190,33 @@ def test_a_sole_rate_limited_provider_is_left_alone_until_retry_after(proxy, scr
         client.messages.create(**REQUEST)
     assert 0 < int(caught.value.response.headers["retry-after"]) <= 30
     assert len(only.calls) == 1  # the second request never reached the provider
+
+
+def test_connect_timeout_fails_over(proxy, scripted_upstream):
+    # A listener whose accept queue is full drops new SYNs: connecting to it hangs, as to a dead host.
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        second = scripted_upstream("anthropic", Reply.text("from second"))
+        running = two_providers(proxy, f"http://127.0.0.1:{port}", second.base_url,
+                                first_extra="[providers.first.timeouts]\nconnect = 0.3\nfirst_byte = 30\n")
+        response = httpx.post(running.url + "/v1/messages", json=REQUEST, timeout=20)
+        assert response.status_code == 200
+        assert response.json()["content"][0]["text"] == "from second"
+        row = running.log_rows(1)[-1]
+        assert row["provider"] == "second" and row["attempts"] == 2
+        assert row["error"].startswith("failed over after: first: timeout: ConnectTimeout")
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
