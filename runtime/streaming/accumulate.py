@@ -1,7 +1,7 @@
 """Fold hub stream events into the hub ``Response`` a non-streaming call would have produced.
 
-The Responses encoder needs it for the final ``response`` object, and tests use it to compare a stream
-with its non-streaming translation.
+For callers that need the whole answer of a stream as data (a request log, a cache, tests that compare a
+decoder with the spokes' non-streaming readers) without writing any client format.
 """
 
 from __future__ import annotations
