@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from apiswitch.runtime.context import TranslationContext
 from apiswitch.runtime.hub import STOP_REASONS, Usage
+from apiswitch.runtime.ids import valid_tool_id
 from apiswitch.runtime.losses import Loss, LossCollector
 from apiswitch.runtime.sse import SSEDecoder
 
@@ -45,6 +46,7 @@ class StreamTranslator:
         "_closed",
         "_chars",
         "_tool_calls",
+        "_tool_ids",
     )
 
     def __init__(self, source: str, target: str, context: TranslationContext | None = None) -> None:
@@ -60,6 +62,7 @@ class StreamTranslator:
         self._closed = False
         self._chars = 0
         self._tool_calls = 0
+        self._tool_ids: set[str] = set()
 
     @property
     def losses(self) -> list[Loss]:
@@ -137,6 +140,10 @@ class StreamTranslator:
         elif kind is PartStarted:
             if event.part["type"] == "tool_call":
                 self._tool_calls += 1
+                if self.source != self.target:
+                    # Ids of the shape every format accepts, unique in the answer, as translate_response does.
+                    event.part["id"] = valid_tool_id(event.part["id"], self._tool_ids)
+                    self._tool_ids.add(event.part["id"])
         elif kind is ResponseFinished:
             event = self._settle(event)
         self._encoder.encode(event, out)

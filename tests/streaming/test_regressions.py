@@ -345,18 +345,21 @@ def test_usage_chunk_only_when_the_chat_client_asked_for_it():
     check_chat(not_asked, expect_usage=False)
 
 
-def test_shortened_tool_names_and_changed_ids_are_restored_for_the_client():
+def test_shortened_tool_names_are_restored_and_odd_ids_made_valid_for_the_client():
+    # Kimi-style ids ("functions.bash:0") are not valid tool ids for Anthropic or Responses clients.
     context = make_context(
-        "chat",
-        "anthropic",
-        tool_names={"mcp__srv__very_long_a1b2c3d4": "mcp__srv__very_long_tool"},
-        tool_ids={"call_clean": "call.original"},
+        "chat", "anthropic", tool_names={"mcp__srv__very_long_a1b2c3d4": "mcp__srv__very_long_tool"}
     )
     upstream = chat_stream(
-        {"tool_calls": [call(0, "{}", "call_clean", "mcp__srv__very_long_a1b2c3d4")]}, finish="tool_calls"
+        {"tool_calls": [call(0, "{}", "functions.bash:0", "mcp__srv__very_long_a1b2c3d4")]},
+        {"tool_calls": [call(1, "{}", "functions.bash:0", "other")]},
+        finish="tool_calls",
     )
-    block = anthropic_blocks(translate(upstream, "chat", "anthropic", context))[0]
-    assert (block["name"], block["id"]) == ("mcp__srv__very_long_tool", "call.original")
+    blocks = anthropic_blocks(translate(upstream, "chat", "anthropic", context))
+    assert [(b["name"], b["id"]) for b in blocks] == [
+        ("mcp__srv__very_long_tool", "functions_bash_0"),
+        ("other", "functions_bash_0_2"),
+    ]
 
 
 def test_a_bridged_custom_tool_comes_back_to_codex_as_a_custom_tool_call(stream_server):

@@ -107,7 +107,7 @@ class AnthropicEncoder(StreamEncoder):
             name = self.context.client_tool_name(part["name"])
             block = {
                 "type": "tool_use",
-                "id": self.context.client_tool_id(part["id"]),
+                "id": part["id"],
                 "name": name,
                 "input": {},
             }

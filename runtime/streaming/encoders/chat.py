@@ -87,7 +87,7 @@ class ChatEncoder(StreamEncoder):
             name = self.context.client_tool_name(part["name"])
             call = {
                 "index": self._tool_count,
-                "id": self.context.client_tool_id(part["id"]),
+                "id": part["id"],
                 "type": "function",
                 "function": {"name": name, "arguments": ""},
             }

@@ -202,7 +202,7 @@ class ResponsesEncoder(StreamEncoder):
     def _open_tool(self, part: dict[str, Any], out: list[bytes]) -> None:
         upstream_name = part["name"]
         name = self.context.client_tool_name(upstream_name)
-        call_id = self.context.client_tool_id(part["id"])
+        call_id = part["id"]
         namespace = part.get("namespace")
         if upstream_name in self.context.namespaced_tools:
             namespace, name = self.context.namespaced_tools[upstream_name]
