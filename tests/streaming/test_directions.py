@@ -181,3 +181,25 @@ def test_stream_equals_the_non_streaming_translation(name, source, target, strea
     # non-streaming writer derives it from the whole reasoning block (see the closing note of issue 4).
     strip = {"tool_arguments": truncated, "usage": no_usage, "reasoning_ids": True}
     assert _canonical(_strip(streamed, target, **strip)) == _canonical(_strip(expected, target, **strip))
+
+
+RESPONSES_CASES = [(name, source) for name, source in all_fixtures()]
+
+
+@pytest.mark.parametrize(("name", "source"), RESPONSES_CASES, ids=[f"{n}-{s}" for n, s in RESPONSES_CASES])
+def test_the_final_responses_object_is_the_non_streaming_translation_as_sent(name, source, stream_server):
+    """The `response` of response.completed / incomplete, raw JSON as Codex receives it (no SDK in
+    between, nulls included), against the body translate_response writes for the same answer."""
+    final = CHECKERS["responses"](translate(fixture_bytes(name, source), source, "responses"))["response"]
+    upstream_body = _non_streaming_body(
+        stream_server.accumulate(_reference_stream(name, source), source), source
+    )
+    expected = translate_response(upstream_body, source, "responses", make_context(source, "responses")).body
+    strip = {
+        "tool_arguments": name == "max_tokens_in_tool",
+        "usage": name == "no_usage",
+        "reasoning_ids": True,
+    }
+    assert _canonical(_strip(final, "responses", **strip)) == _canonical(
+        _strip(expected, "responses", **strip)
+    )
