@@ -19,6 +19,9 @@ from typing import Any
 
 import orjson
 
+from .hub import Request
+from .losses import LossCollector
+
 ENVELOPE_PREFIX = "apiswitch.v1."
 
 # Thinking budget (Anthropic `budget_tokens`) <-> reasoning effort (OpenAI).  Budgets below the first
@@ -85,3 +88,22 @@ def opaque_state_of(part: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         if opened is not None:
             return opened
     return origin, raw
+
+
+def requested_effort(req: Request, target: str, losses: LossCollector) -> str | None:
+    """The OpenAI reasoning effort a hub request asks for: its effort, Anthropic's `output_config.effort`,
+    or the effort matching its thinking budget."""
+    settings = req.reasoning
+    if settings is not None and settings.effort is not None:
+        return settings.effort
+    if req.effort is not None:
+        return req.effort
+    if settings is None or settings.mode is None:
+        return None
+    if settings.mode == "enabled" and settings.budget_tokens is not None:
+        return budget_to_effort(settings.budget_tokens)
+    if settings.mode == "disabled":
+        losses.dropped(settings.path, f"{target} has no portable way to turn reasoning off")
+    elif settings.mode != "enabled":
+        losses.dropped(settings.path, f"{target} has no {settings.mode!r} thinking; provider default used")
+    return None

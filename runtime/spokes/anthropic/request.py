@@ -1,116 +1,35 @@
-"""The Anthropic Messages API (`POST /v1/messages`) <-> the hub."""
+"""Anthropic Messages requests (`POST /v1/messages`) <-> the hub."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import hub, reasoning
-from ..fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC, TEMPERATURE_MAX
-from ..ids import response_id
-from ..losses import LossCollector, join_path
-from ..tools import clean_schema
-from ._common import Emit, clamp_max_tokens, optional, split_extra
+from ... import hub, reasoning
+from ...fieldmaps import TEMPERATURE_MAX
+from ...losses import LossCollector, join_path
+from ...tools import clean_schema
+from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .content import FORMAT, content_to_parts, parts_to_blocks
 
-FORMAT = "anthropic"
 DEFAULT_MAX_TOKENS = 32000
+
 
 _REQUEST_KEYS = frozenset({
     "model", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences",
     "stream", "tools", "tool_choice", "thinking", "metadata", "output_config",
 })
+
+
 _TOOL_KEYS = frozenset({"name", "description", "input_schema", "strict", "cache_control", "defer_loading", "type"})
-_RESPONSE_KEYS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
-_USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"})
-
-
-# --- reading -------------------------------------------------------------------------------------------
-
-def _source_to_hub(source: dict[str, Any]) -> dict[str, Any]:
-    kind = source.get("type")
-    out: dict[str, Any] = {"kind": kind}
-    if kind in ("base64", "text"):
-        out["media_type"] = source.get("media_type")
-        out["data"] = source.get("data", "")
-    elif kind == "url":
-        out["url"] = source.get("url", "")
-    elif kind == "file":
-        out["file_id"] = source.get("file_id", "")
-    else:
-        out["raw"] = source
-    return out
-
-
-def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
-    """One Anthropic content block as a hub part."""
-    kind = block.get("type")
-    part: hub.Part
-    if kind == "text":
-        part = {"type": "text", "text": block.get("text", "")}
-        known = {"type", "text", "cache_control", "citations"}
-        if "citations" in block:
-            part["citations"] = block["citations"]
-            part["citations_format"] = FORMAT
-    elif kind in ("image", "document"):
-        part = {"type": kind, "source": _source_to_hub(block.get("source") or {})}
-        known = {"type", "source", "cache_control", "title", "context", "citations"}
-        for key in ("title", "context"):
-            if key in block:
-                part[key] = block[key]
-        if "citations" in block:
-            part["citations_config"] = block["citations"]
-    elif kind in ("thinking", "redacted_thinking"):
-        part = {
-            "type": "reasoning",
-            "text": block.get("thinking", ""),
-            "summary": [],
-            "origin": FORMAT,
-            "raw": block,
-        }
-        known = set(block)
-    elif kind == "tool_use":
-        part = {"type": "tool_call", "id": block.get("id", ""), "name": block.get("name", ""),
-                "input": block.get("input") if isinstance(block.get("input"), dict) else {},
-                "kind": "function"}
-        known = {"type", "id", "name", "input", "cache_control"}
-    elif kind == "tool_result":
-        content = block.get("content")
-        part = {"type": "tool_result", "tool_call_id": block.get("tool_use_id", ""), "kind": "function"}
-        if isinstance(content, list):
-            part["content"] = [block_to_part(b, join_path(join_path(path, "content"), i))
-                               for i, b in enumerate(content)]
-        else:
-            part["content"] = content if content is not None else ""
-            part["content_is_string"] = content is not None
-        if "is_error" in block:
-            part["is_error"] = block["is_error"]
-        known = {"type", "tool_use_id", "content", "is_error", "cache_control"}
-    else:
-        # Server tool blocks and anything newer: only Anthropic understands them.
-        return {"type": "opaque", "format": FORMAT, "block": block, "path": path}
-    if "cache_control" in block:
-        part["cache_control"] = block["cache_control"]
-    extra = split_extra(block, known)
-    if extra:
-        part["extra"] = extra
-    part["path"] = path
-    return part
-
-
-def _content_to_parts(content: Any, path: str) -> tuple[list[hub.Part], bool]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content, "path": path}], True
-    if isinstance(content, list):
-        return [block_to_part(b, join_path(path, i)) for i, b in enumerate(content) if isinstance(b, dict)], False
-    return [], False
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req = hub.Request(source=FORMAT, model=body.get("model"))
     if "system" in body:
-        req.system, req.system_is_string = _content_to_parts(body["system"], "system")
+        req.system, req.system_is_string = content_to_parts(body["system"], "system")
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
-        parts, is_string = _content_to_parts(msg.get("content"), join_path(path, "content"))
+        parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
         req.messages.append(hub.Message(role=msg.get("role", "user"), content=parts, content_is_string=is_string,
                                         path=path, extra=split_extra(msg, {"role", "content"})))
     if "tools" in body:
@@ -166,123 +85,10 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     )
 
 
-def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
-    content = [block_to_part(b, f"content[{i}]") for i, b in enumerate(body.get("content") or [])]
-    usage_body = body.get("usage") or {}
-    usage = hub.Usage(
-        input_tokens=usage_body.get("input_tokens") or 0,
-        output_tokens=usage_body.get("output_tokens") or 0,
-        cache_read_tokens=usage_body.get("cache_read_input_tokens") or 0,
-        cache_write_tokens=usage_body.get("cache_creation_input_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS),
-    )
-    stop = body.get("stop_reason")
-    return hub.Response(
-        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-        stop_reason=ANTHROPIC_TO_STOP.get(stop, stop) if stop else None,
-        stop_sequence=body.get("stop_sequence"), usage=usage, extra=split_extra(body, _RESPONSE_KEYS),
-    )
-
-
-# --- writing -------------------------------------------------------------------------------------------
-
-def _source_from_hub(source: dict[str, Any], emit: Emit, path: str) -> dict[str, Any] | None:
-    kind = source.get("kind")
-    if kind in ("base64", "text"):
-        return {"type": kind, "media_type": source.get("media_type"), "data": source.get("data", "")}
-    if kind == "url":
-        return {"type": "url", "url": source.get("url", "")}
-    if kind == "file":
-        return {"type": "file", "file_id": source.get("file_id", "")}
-    if isinstance(source.get("raw"), dict) and emit.same_format:
-        return source["raw"]
-    emit.losses.dropped(path, f"anthropic has no source of kind {kind!r}")
-    return None
-
-
-def _reasoning_block(part: hub.Part, emit: Emit, path: str) -> dict[str, Any] | None:
-    state = reasoning.opaque_state_of(part)
-    if state is not None and state[0] == FORMAT:
-        return state[1]
-    if emit.same_format and isinstance(part.get("raw"), dict):
-        return part["raw"]
-    text = part.get("text") or "\n\n".join(part.get("summary") or [])
-    if emit.direction == "response":
-        # The client only has to hand this back; the envelope lets us restore the original next turn.
-        raw = part.get("raw") or {"reasoning_content": text}
-        return {"type": "thinking", "thinking": text, "signature": reasoning.wrap(part.get("origin", "chat"), raw)}
-    emit.losses.dropped(path, f"reasoning from {part.get('origin')} carries no signature anthropic can verify")
-    return None
-
-
-def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
-    """One hub part as an Anthropic content block, or None when anthropic cannot take it (reported)."""
-    path = part.get("path", "")
-    kind = part["type"]
-    block: dict[str, Any]
-    if kind == "text":
-        if not part["text"] and not emit.same_format:
-            return None  # anthropic rejects empty text blocks, and nothing is lost by leaving one out
-        block = {"type": "text", "text": part["text"]}
-        if "citations" in part:
-            if part.get("citations_format") == FORMAT:
-                block["citations"] = part["citations"]
-            elif part["citations"]:
-                emit.losses.dropped(join_path(path, "citations"), "anthropic citations need source locations")
-    elif kind in ("image", "document"):
-        source = _source_from_hub(part["source"], emit, join_path(path, "source"))
-        if source is None:
-            return None
-        block = {"type": kind, "source": source}
-        for key in ("title", "context"):
-            optional(block, key, part.get(key))
-        if kind == "document" and "filename" in part and "title" not in part:
-            block["title"] = part["filename"]
-        if "citations_config" in part:
-            block["citations"] = part["citations_config"]
-        if part.get("detail") not in (None, "auto"):
-            emit.losses.dropped(join_path(path, "detail"), "anthropic has no image detail setting")
-    elif kind == "reasoning":
-        return _reasoning_block(part, emit, path)
-    elif kind == "tool_call":
-        tool_input = hub.tool_call_input(part)
-        if "_raw_arguments" in tool_input:
-            emit.losses.coerced(join_path(path, "arguments"), "arguments were not a JSON object")
-        block = {"type": "tool_use", "id": part["id"], "name": part["name"], "input": tool_input}
-    elif kind == "tool_result":
-        block = {"type": "tool_result", "tool_use_id": part["tool_call_id"]}
-        content = part.get("content")
-        if isinstance(content, list):
-            blocks = [b for b in (part_to_block(p, emit) for p in content) if b is not None]
-            block["content"] = blocks
-        elif content or part.get("content_is_string"):
-            block["content"] = content or ""
-        optional(block, "is_error", part.get("is_error"))
-    elif kind == "refusal":
-        emit.losses.coerced(path, "anthropic has no refusal block; the refusal is given as text")
-        block = {"type": "text", "text": part.get("text") or "(refused)"}
-    elif kind == "opaque":
-        if part.get("format") == FORMAT:
-            return part["block"]
-        emit.losses.dropped(path, f"a {part.get('format')} block of type {part['block'].get('type')!r} "
-                                  "has no anthropic equivalent")
-        return None
-    else:
-        emit.losses.dropped(path, f"unknown hub part {kind!r}")
-        return None
-    emit.cache_control(block, part, path)
-    emit.restore_extra(block, part.get("extra"), path, part.get("quiet"))
-    return block
-
-
-def _blocks(parts: list[hub.Part], emit: Emit) -> list[dict[str, Any]]:
-    return [b for b in (part_to_block(p, emit) for p in parts) if b is not None]
-
-
 def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:
     if message.content_is_string and len(message.content) == 1 and message.content[0]["type"] == "text":
         return message.content[0]["text"]
-    return _blocks(message.content, emit)
+    return parts_to_blocks(message.content, emit)
 
 
 def merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
@@ -325,9 +131,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         if system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
             body["system"] = system_parts[0]["text"]
         else:
-            blocks = _blocks(system_parts, emit)
-            if blocks:
-                body["system"] = blocks
+            system_blocks = parts_to_blocks(system_parts, emit)
+            if system_blocks:
+                body["system"] = system_blocks
     out_messages = []
     for message in messages:
         role = message.role
@@ -513,37 +319,3 @@ def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) ->
             emit.losses.coerced(fmt.path, "anthropic has no JSON mode; an object schema was used")
     if output_config:
         body["output_config"] = output_config
-
-
-def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
-    content = _blocks(resp.content, emit)
-    stop = resp.stop_reason
-    has_calls = any(b.get("type") == "tool_use" for b in content)
-    if stop == "tool_use" and not has_calls:
-        emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
-        stop = "end_turn"
-    elif has_calls and stop in ("end_turn", "stop_sequence", None):
-        stop = "tool_use"
-    body: dict[str, Any] = {
-        "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
-        "type": "message",
-        "role": "assistant",
-        "model": emit.context.client_model or resp.model or "",
-        "content": content,
-        "stop_reason": STOP_TO_ANTHROPIC.get(stop, stop) if stop else None,
-        "stop_sequence": resp.stop_sequence,
-        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
-    }
-    emit.restore_extra(body, resp.extra, "")
-    return body
-
-
-def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
-    out = {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cache_creation_input_tokens": usage.cache_write_tokens,
-        "cache_read_input_tokens": usage.cache_read_tokens,
-    }
-    emit.restore_extra(out, usage.extra, "usage")
-    return out

@@ -1,0 +1,69 @@
+"""Anthropic `Message` answers <-> the hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import hub
+from ...fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC
+from ...ids import response_id
+from ...losses import LossCollector
+from .._common import Emit, split_extra
+from .content import FORMAT, block_to_part, parts_to_blocks
+
+_RESPONSE_KEYS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
+
+
+_USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"})
+
+
+def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
+    content = [block_to_part(b, f"content[{i}]") for i, b in enumerate(body.get("content") or [])]
+    usage_body = body.get("usage") or {}
+    usage = hub.Usage(
+        input_tokens=usage_body.get("input_tokens") or 0,
+        output_tokens=usage_body.get("output_tokens") or 0,
+        cache_read_tokens=usage_body.get("cache_read_input_tokens") or 0,
+        cache_write_tokens=usage_body.get("cache_creation_input_tokens") or 0,
+        extra=split_extra(usage_body, _USAGE_KEYS),
+    )
+    stop = body.get("stop_reason")
+    return hub.Response(
+        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
+        stop_reason=ANTHROPIC_TO_STOP.get(stop, stop) if stop else None,
+        stop_sequence=body.get("stop_sequence"), usage=usage, extra=split_extra(body, _RESPONSE_KEYS),
+    )
+
+
+def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
+    content = parts_to_blocks(resp.content, emit)
+    stop = resp.stop_reason
+    has_calls = any(b.get("type") == "tool_use" for b in content)
+    if stop == "tool_use" and not has_calls:
+        emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
+        stop = "end_turn"
+    elif has_calls and stop in ("end_turn", "stop_sequence", None):
+        stop = "tool_use"
+    body: dict[str, Any] = {
+        "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
+        "type": "message",
+        "role": "assistant",
+        "model": emit.context.client_model or resp.model or "",
+        "content": content,
+        "stop_reason": STOP_TO_ANTHROPIC.get(stop, stop) if stop else None,
+        "stop_sequence": resp.stop_sequence,
+        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
+    }
+    emit.restore_extra(body, resp.extra, "")
+    return body
+
+
+def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    out = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
+        "cache_read_input_tokens": usage.cache_read_tokens,
+    }
+    emit.restore_extra(out, usage.extra, "usage")
+    return out

@@ -1,0 +1,209 @@
+"""Chat message content and assistant messages <-> hub parts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import hub, reasoning
+from ...losses import join_path
+from .._common import Emit, data_url, optional, parse_data_url, split_extra
+
+FORMAT = "chat"
+
+
+# Where providers put reasoning text on an assistant message; the first is the common one.
+REASONING_KEYS = ("reasoning_content", "reasoning")
+
+
+def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
+    kind = part.get("type")
+    out: hub.Part
+    if kind == "text":
+        out = {"type": "text", "text": part.get("text", "")}
+        known = {"type", "text", "cache_control"}
+        if "cache_control" in part:
+            out["cache_control"] = part["cache_control"]
+    elif kind == "image_url":
+        image = part.get("image_url") or {}
+        url = image.get("url", "")
+        parsed = parse_data_url(url)
+        source = ({"kind": "base64", "media_type": parsed[0], "data": parsed[1]} if parsed
+                  else {"kind": "url", "url": url})
+        out = {"type": "image", "source": source}
+        if "detail" in image:
+            out["detail"] = image["detail"]
+        known = {"type", "image_url"}
+    elif kind == "file":
+        file = part.get("file") or {}
+        parsed = parse_data_url(file.get("file_data", "")) if "file_data" in file else None
+        if parsed:
+            source = {"kind": "base64", "media_type": parsed[0], "data": parsed[1]}
+        elif "file_id" in file:
+            source = {"kind": "file", "file_id": file["file_id"]}
+        else:
+            source = {"kind": "base64", "media_type": None, "data": file.get("file_data", "")}
+        out = {"type": "document", "source": source}
+        if "filename" in file:
+            out["filename"] = file["filename"]
+        known = {"type", "file"}
+    elif kind == "refusal":
+        out = {"type": "refusal", "text": part.get("refusal", "")}
+        known = {"type", "refusal"}
+    else:
+        return {"type": "opaque", "format": FORMAT, "block": part, "path": path}
+    extra = split_extra(part, known)
+    if extra:
+        out["extra"] = extra
+    out["path"] = path
+    return out
+
+
+def content_to_parts(content: Any, path: str) -> tuple[list[hub.Part], bool]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content, "path": path}], True
+    if isinstance(content, list):
+        return [content_part_to_hub(p, join_path(path, i)) for i, p in enumerate(content)
+                if isinstance(p, dict)], False
+    return [], False
+
+
+def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
+    if call.get("type") == "custom":
+        custom = call.get("custom") or {}
+        part: hub.Part = {"type": "tool_call", "id": call.get("id", ""), "name": custom.get("name", ""),
+                          "custom_input": custom.get("input", ""), "kind": "custom"}
+        known = {"id", "type", "custom"}
+    else:
+        function = call.get("function") or {}
+        part = {"type": "tool_call", "id": call.get("id", ""), "name": function.get("name", ""),
+                "arguments": function.get("arguments") or "", "kind": "function"}
+        known = {"id", "type", "function"}
+    extra = split_extra(call, known)
+    if extra:
+        part["quiet"] = extra  # streaming leftovers such as `index`
+    part["path"] = path
+    return part
+
+
+def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
+    parts: list[hub.Part] = []
+    known = {"role", "content", "tool_calls", "refusal", *REASONING_KEYS}
+    for key in REASONING_KEYS:
+        if isinstance(msg.get(key), str):
+            text = msg[key]
+            parts.append({"type": "reasoning", "text": text, "summary": [], "origin": FORMAT,
+                          "raw": {"reasoning_content": text}, "key": key, "path": join_path(path, key)})
+            break
+    content = msg.get("content")
+    text_parts, is_string = content_to_parts(content, join_path(path, "content"))
+    parts.extend(text_parts)
+    if isinstance(msg.get("refusal"), str):
+        parts.append({"type": "refusal", "text": msg["refusal"], "path": join_path(path, "refusal")})
+    for i, call in enumerate(msg.get("tool_calls") or []):
+        parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
+    quiet = {k: msg[k] for k in ("refusal",) if k in msg and msg[k] is None}
+    return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
+                       extra=split_extra(msg, known), quiet=quiet, null_content=content is None)
+
+
+def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
+    path = part.get("path", "")
+    kind = part["type"]
+    out: dict[str, Any]
+    if kind == "text":
+        out = {"type": "text", "text": part["text"]}
+        if part.get("citations") and not emit.same_format:
+            emit.losses.dropped(join_path(path, "citations"), "chat requests carry no citations")
+    elif kind == "image":
+        source = part["source"]
+        if source.get("kind") == "base64":
+            url = data_url(source.get("media_type"), source.get("data", ""))
+        elif source.get("kind") == "url":
+            url = source.get("url", "")
+        else:
+            emit.losses.dropped(path, f"chat images are URLs; a {source.get('kind')} source cannot be sent")
+            return None
+        image: dict[str, Any] = {"url": url}
+        optional(image, "detail", part.get("detail"))
+        out = {"type": "image_url", "image_url": image}
+    elif kind == "document":
+        source = part["source"]
+        file: dict[str, Any] = {}
+        if source.get("kind") == "base64":
+            file["file_data"] = data_url(source.get("media_type"), source.get("data", ""))
+        elif source.get("kind") == "file":
+            file["file_id"] = source.get("file_id", "")
+        elif source.get("kind") == "text":
+            emit.losses.coerced(path, "chat has no text documents; the document is given as text")
+            return {"type": "text", "text": source.get("data", "")}
+        else:
+            emit.losses.dropped(path, f"chat file parts cannot carry a {source.get('kind')} document")
+            return None
+        filename = part.get("filename") or part.get("title")
+        optional(file, "filename", filename)
+        if not filename:
+            file["filename"] = "document.pdf"
+        for key in ("title", "context"):
+            if key == "title" and "filename" not in part:
+                continue  # the title became the filename
+            if key in part and not emit.same_format:
+                emit.losses.dropped(join_path(path, key), f"chat file parts have no {key}")
+        out = {"type": "file", "file": file}
+    elif kind == "refusal":
+        out = {"type": "refusal", "refusal": part.get("text", "")}
+    elif kind == "opaque" and part.get("format") == FORMAT:
+        return part["block"]
+    else:
+        label = part["block"].get("type") if kind == "opaque" else kind
+        emit.losses.dropped(path, f"chat message content cannot hold {label!r}")
+        return None
+    emit.cache_control(out, part, path)
+    emit.restore_extra(out, part.get("extra"), path, part.get("quiet"))
+    return out
+
+
+def parts_to_content(parts: list[hub.Part], emit: Emit) -> list[dict[str, Any]]:
+    return [c for c in (part_to_content(p, emit) for p in parts) if c is not None]
+
+
+def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
+    """Text parts as one string for roles many providers accept only strings for; other parts reported."""
+    texts = []
+    for part in parts:
+        if part["type"] == "text":
+            texts.append(part["text"])
+            emit.cache_control({}, part, part.get("path", path))
+        else:
+            emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
+    return "\n\n".join(t for t in texts if t)
+
+
+def reasoning_text_of(part: hub.Part, emit: Emit) -> str | None:
+    state = reasoning.opaque_state_of(part)
+    if state is not None and state[0] == FORMAT:
+        return state[1].get("reasoning_content", "")
+    text = part.get("text") or "\n\n".join(part.get("summary") or [])
+    if part.get("origin") != FORMAT:
+        emit.losses.dropped(part.get("path", ""), f"the {part.get('origin')} reasoning signature has no place "
+                                                  "in chat; only the reasoning text is carried")
+    return text or None
+
+
+def tool_call_to_chat(part: hub.Part, emit: Emit) -> dict[str, Any]:
+    call: dict[str, Any]
+    if part.get("kind") == "custom":
+        call = {"id": part["id"], "type": "custom", "custom": {"name": part["name"],
+                                                               "input": part.get("custom_input", "")}}
+    else:
+        call = {"id": part["id"], "type": "function",
+                "function": {"name": part["name"], "arguments": _arguments(part, emit)}}
+    emit.cache_control({}, part, part.get("path", ""))
+    emit.restore_extra(call, part.get("extra"), part.get("path", ""), part.get("quiet"))
+    return call
+
+
+def _arguments(part: hub.Part, emit: Emit) -> str:
+    """Arguments as JSON text; the client's own text when it gets its own format back."""
+    if emit.same_format and isinstance(part.get("arguments"), str):
+        return part["arguments"]
+    return hub.tool_call_arguments(part)

@@ -1,0 +1,149 @@
+"""Chat `ChatCompletion` answers <-> the hub."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ... import hub
+from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
+from ...ids import response_id
+from ...losses import LossCollector, join_path
+from .._common import Emit, split_extra
+from .content import FORMAT, assistant_to_hub, tool_call_to_chat
+
+_RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
+
+
+# Response keys that describe the serving side, not the answer: kept for chat clients only.
+_RESPONSE_QUIET_KEYS = frozenset({"system_fingerprint", "service_tier"})
+
+
+_USAGE_KEYS = frozenset({"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
+                         "completion_tokens_details"})
+
+
+def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
+    choices = body.get("choices") or []
+    for i in range(1, len(choices)):
+        losses.dropped(f"choices[{i}]", "only the first choice is translated")
+    choice = choices[0] if choices else {}
+    message = choice.get("message") or {}
+    answer = assistant_to_hub(message, "choices[0].message")
+    content = answer.content
+    annotations = message.get("annotations")
+    if annotations:
+        text_parts = [p for p in content if p["type"] == "text"]
+        if text_parts:
+            text_parts[-1]["citations"] = [a.get("url_citation", a) for a in annotations]
+            text_parts[-1]["citations_format"] = "url"
+    usage_body = body.get("usage") or {}
+    cached = (usage_body.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is None:
+        cached = usage_body.get("prompt_cache_hit_tokens")  # DeepSeek
+    cached = cached or 0
+    usage = hub.Usage(
+        input_tokens=max((usage_body.get("prompt_tokens") or 0) - cached, 0),
+        output_tokens=usage_body.get("completion_tokens") or 0,
+        cache_read_tokens=cached,
+        reasoning_tokens=(usage_body.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        extra=split_extra(usage_body, _USAGE_KEYS),
+    )
+    finish = choice.get("finish_reason")
+    return hub.Response(
+        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
+        stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage, created=body.get("created"),
+        extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
+        quiet={k: body[k] for k in _RESPONSE_QUIET_KEYS if k in body},
+        message_quiet=answer.quiet | {"__present__": sorted(k for k in ("refusal",) if k in message)},
+    )
+
+
+def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
+    out = _response_message(resp, emit)
+    stop = resp.stop_reason
+    has_calls = "tool_calls" in out
+    if stop == "tool_use" and not has_calls:
+        stop = "end_turn"
+    elif has_calls and stop in ("end_turn", "stop_sequence", "pause_turn", None):
+        stop = "tool_use"
+    body: dict[str, Any] = {
+        "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
+        "object": "chat.completion",
+        "created": resp.created if resp.created is not None else int(time.time()),
+        "model": emit.context.client_model or resp.model or "",
+        "choices": [{"index": 0, "message": out,
+                     "finish_reason": STOP_TO_CHAT.get(stop, stop) if stop else None, "logprobs": None}],
+        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
+    }
+    emit.restore_extra(body, resp.extra, "", resp.quiet)
+    return body
+
+
+def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": "assistant"}
+    texts: list[str] = []
+    reasoning_texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for part in resp.content:
+        kind = part["type"]
+        path = part.get("path", "")
+        if kind == "text":
+            texts.append(part["text"])
+            annotations.extend(_annotations(part, emit))
+        elif kind == "reasoning":
+            text = part.get("text") or "\n\n".join(part.get("summary") or [])
+            if part.get("origin") != FORMAT:
+                emit.losses.dropped(path, f"chat has no place for {part.get('origin')} reasoning state; "
+                                          "only its text is carried")
+            if text:
+                reasoning_texts.append(text)
+        elif kind == "tool_call":
+            calls.append(tool_call_to_chat(part, emit))
+        elif kind == "refusal":
+            out["refusal"] = part.get("text", "")
+        else:
+            label = part["block"].get("type") if kind == "opaque" else kind
+            emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
+    out["content"] = "".join(texts) if texts or not calls else None
+    keep_absent = emit.same_format and "refusal" not in resp.message_quiet.get("__present__", ["refusal"])
+    if "refusal" not in out and not keep_absent:
+        out["refusal"] = None
+    if reasoning_texts:
+        out["reasoning_content"] = "\n\n".join(reasoning_texts)
+    if calls:
+        out["tool_calls"] = calls
+    if annotations:
+        out["annotations"] = annotations
+    return out
+
+
+def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
+    out = []
+    for citation in part.get("citations") or []:
+        url = citation.get("url")
+        if not url:
+            emit.losses.dropped(join_path(part.get("path", ""), "citations"), "chat cites only URLs")
+            continue
+        out.append({"type": "url_citation", "url_citation": {
+            "url": url, "title": citation.get("title") or "",
+            "start_index": citation.get("start_index", 0),
+            "end_index": citation.get("end_index", len(part["text"]))}})
+    return out
+
+
+def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    prompt = usage.prompt_tokens
+    out: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": prompt + usage.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cache_read_tokens},
+        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+    }
+    if usage.cache_write_tokens and not emit.same_format:
+        emit.losses.coerced("usage.cache_creation_input_tokens", "chat has no cache-write count; "
+                                                                 "counted in prompt_tokens")
+    emit.restore_extra(out, usage.extra, "usage")
+    return out

@@ -1,0 +1,146 @@
+"""Responses `Response` answers <-> the hub."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ... import hub
+from ...fieldmaps import (
+    RESPONSES_INCOMPLETE_TO_STOP,
+    STOP_TO_RESPONSES,
+)
+from ...ids import derived_id, response_id
+from ...losses import LossCollector, join_path
+from .._common import Emit, split_extra
+from .content import FORMAT, call_item, content_to_parts, item_to_part, part_to_content, reasoning_item
+
+_RESPONSE_KEYS = frozenset({"id", "object", "created_at", "model", "output", "status", "incomplete_details",
+                            "usage", "error"})
+
+
+_USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "total_tokens", "input_tokens_details",
+                         "output_tokens_details"})
+
+
+_OUTPUT_ITEMS = {"function_call", "custom_tool_call", "reasoning"}
+
+
+def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
+    content: list[hub.Part] = []
+    for i, item in enumerate(body.get("output") or []):
+        path = f"output[{i}]"
+        kind = item.get("type")
+        if kind == "message":
+            parts, _ = content_to_parts(item.get("content"), join_path(path, "content"))
+            for part in parts:
+                part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i}
+            content.extend(parts)
+        elif kind in _OUTPUT_ITEMS:
+            content.append(item_to_part(item, path))
+        else:
+            content.append({"type": "opaque", "format": FORMAT, "block": item, "path": path})
+    usage_body = body.get("usage") or {}
+    details = usage_body.get("input_tokens_details") or {}
+    cached = details.get("cached_tokens") or 0
+    written = details.get("cache_write_tokens") or 0
+    usage = hub.Usage(
+        input_tokens=max((usage_body.get("input_tokens") or 0) - cached - written, 0),
+        output_tokens=usage_body.get("output_tokens") or 0,
+        cache_read_tokens=cached,
+        cache_write_tokens=written,
+        reasoning_tokens=(usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
+        extra=split_extra(usage_body, _USAGE_KEYS),
+    )
+    status = body.get("status")
+    reason = (body.get("incomplete_details") or {}).get("reason")
+    if status == "incomplete":
+        stop = RESPONSES_INCOMPLETE_TO_STOP.get(reason, "max_tokens")
+    elif status == "failed":
+        stop = "error"
+    elif any(p["type"] == "tool_call" for p in content):
+        stop = "tool_use"
+    elif any(p["type"] == "refusal" for p in content):
+        stop = "refusal"
+    else:
+        stop = "end_turn" if status in ("completed", None) else status
+    quiet = split_extra(body, _RESPONSE_KEYS)
+    for key in ("status", "incomplete_details", "error", "object"):
+        if key in body:
+            quiet[key] = body[key]
+    return hub.Response(source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
+                        stop_reason=stop, usage=usage, created=body.get("created_at"), quiet=quiet)
+
+
+def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
+    output: list[dict[str, Any]] = []
+    message: dict[str, Any] | None = None
+    message_index = None
+    for part in resp.content:
+        kind = part["type"]
+        if kind == "text" and not part["text"] and not emit.same_format:
+            continue
+        if kind in ("text", "refusal"):
+            item_info = part.get("item", {}) if emit.same_format else {}
+            if message is None or item_info.get("index", message_index) != message_index:
+                message_index = item_info.get("index")
+                seed = f"{resp.id}:{len(output)}"
+                message = {"type": "message", "id": item_info.get("id") or derived_id("msg_", seed),
+                           "status": item_info.get("status", "completed"), "role": "assistant", "content": []}
+                output.append(message)
+            content = part_to_content(part, "assistant", emit)
+            if content is not None:
+                if content["type"] == "output_text" and "logprobs" not in content:
+                    content["logprobs"] = []
+                message["content"].append(content)
+            continue
+        message = None
+        if kind == "reasoning":
+            item = reasoning_item(part, emit)
+            if item is not None:
+                output.append(item)
+        elif kind == "tool_call":
+            item = call_item(part, emit)
+            quiet = part.get("quiet") or {}
+            item.setdefault("id", quiet.get("id") or derived_id("fc_" if part.get("kind") != "custom" else "ctc_",
+                                                                part["id"]))
+            item.setdefault("status", "completed")
+            output.append(item)
+        elif kind == "opaque" and part.get("format") == FORMAT:
+            output.append(part["block"])
+        else:
+            label = part["block"].get("type") if kind == "opaque" else kind
+            emit.losses.dropped(part.get("path", ""), f"responses output cannot hold {label!r}")
+    status, reason = STOP_TO_RESPONSES.get(resp.stop_reason or "end_turn", ("completed", None))
+    body: dict[str, Any] = {
+        "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
+        "object": "response",
+        "created_at": resp.created if resp.created is not None else int(time.time()),
+        "status": status,
+        "error": None,
+        "incomplete_details": {"reason": reason} if reason else None,
+        "model": emit.context.client_model or resp.model or "",
+        "output": output,
+        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+    }
+    if emit.same_format:
+        body.update(resp.quiet)
+    emit.restore_extra(body, resp.extra, "")
+    return body
+
+
+def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    prompt = usage.prompt_tokens
+    out = {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cached_tokens": usage.cache_read_tokens,
+                                 "cache_write_tokens": usage.cache_write_tokens},
+        "output_tokens": usage.output_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": prompt + usage.output_tokens,
+    }
+    emit.restore_extra(out, usage.extra, "usage")
+    return out
