@@ -10,16 +10,18 @@ can restore them while any other format reports them as losses.
 Content parts are plain dicts keyed by ``type`` (cheap to build, easy to
 compare in tests).  Their shapes:
 
-``{"type": "text", "text", "cache_control"?, "citations"?: [Citation]}``
+``{"type": "text", "text", "cache_control"?, "citations"?: [...], "citations_format"?}``
+   (citations as the source wrote them; ``citations_format`` says whose shape they have)
 ``{"type": "image", "source": {"kind": "base64"|"url"|"file", "media_type"?, "data"?, "url"?,
    "file_id"?}, "detail"?, "cache_control"?}``
 ``{"type": "document", "source": {"kind": "base64"|"url"|"text"|"file", "media_type"?, "data"?,
    "url"?, "file_id"?}, "filename"?, "title"?, "context"?, "citations_config"?, "cache_control"?}``
-``{"type": "reasoning", "text", "summary": [str], "signature"?, "redacted"?: str,
-   "encrypted_content"?, "item_id"?}``
-``{"type": "tool_call", "id", "name", "arguments"?: str, "input"?: dict, "kind": "function"|"custom",
-   "namespace"?, "item_id"?, "cache_control"?}``  (``arguments`` or ``input``, whichever the source had)
-``{"type": "tool_result", "tool_call_id", "content": str | [part], "is_error": bool,
+``{"type": "reasoning", "text", "summary": [str], "origin": format, "raw": original block}``
+   (the original block holds the opaque state: signature, redacted data or encrypted_content)
+``{"type": "tool_call", "id", "name", "kind": "function", "arguments"?: str, "input"?: dict,
+   "namespace"?, "cache_control"?}``  (``arguments`` or ``input``, whichever the source had)
+``{"type": "tool_call", "id", "name", "kind": "custom", "custom_input": str, "namespace"?}``
+``{"type": "tool_result", "tool_call_id", "content": str | [part], "content_is_string"?, "is_error"?,
    "kind": "function"|"custom", "cache_control"?}``
 ``{"type": "refusal", "text"}``
 ``{"type": "opaque", "format", "block"}``: a block only its own format understands (server tool
