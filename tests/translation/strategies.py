@@ -174,8 +174,8 @@ r_reasoning = st.fixed_dictionaries(
     {"type": st.just("reasoning"), "id": ids.map(lambda s: "rs_" + s),
      "summary": st.lists(st.fixed_dictionaries({"type": st.just("summary_text"), "text": texts}), max_size=2)},
     optional={"encrypted_content": ids})
-r_function_tool = _with_optional({"type": st.just("function"), "name": names},
-                                 {"description": texts, "parameters": schemas, "strict": st.booleans()})
+r_function_tool = _with_optional({"type": st.just("function"), "name": names, "parameters": schemas,
+                                  "strict": st.booleans()}, {"description": texts})
 r_custom_tool = _with_optional({"type": st.just("custom"), "name": names}, {"description": texts})
 
 responses_requests = _with_optional(
