@@ -151,7 +151,7 @@ def _check_request_shape(body: Any, source: str) -> None:
     if not isinstance(body, dict):
         raise TranslationError("the request body must be a JSON object", param="")
     key, types = _CONVERSATION_KEYS[source]
-    if key not in body and source == "responses":
+    if body.get(key) is None and source == "responses":
         return  # a Responses request may continue a stored conversation without new input
     if not isinstance(body.get(key), types):
         raise TranslationError(f"`{key}` must be {' or '.join(t.__name__ for t in types)}", param=key)

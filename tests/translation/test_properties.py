@@ -81,7 +81,9 @@ def test_request_translation_never_raises_and_gives_a_valid_body(source: str, ta
 def test_response_translation_never_raises_and_gives_a_valid_body(source: str, target: str,
                                                                    data: st.DataObject) -> None:
     body = data.draw(RESPONSES[source])
-    validate_response(target, translate_response(body, source, target).body)
+    out = translate_response(body, source, target).body
+    validate_response(target, out)
+    generated_model(target, GENERATED_RESPONSES[target]).model_validate(out)
 
 
 @pytest.mark.parametrize(("source", "middle"), PAIRS)
@@ -197,3 +199,19 @@ def settings_of(body: dict, fmt: str) -> dict:
     if fmt == "anthropic" and found["max_tokens"] is not None:
         found["max_tokens"] = None  # anthropic always sends one; the others may not
     return found
+
+
+REQUIRED_KEYS = {"anthropic": {"messages"}, "chat": {"messages"}, "responses": set()}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@FEW
+@given(data=st.data())
+def test_null_optional_fields_never_raise(fmt: str, data: st.DataObject) -> None:
+    """Clients send `null` for fields they do not set; that is no reason to fail."""
+    body = data.draw(REQUESTS[fmt])
+    optional_keys = sorted(set(body) - REQUIRED_KEYS[fmt])
+    nulled = data.draw(st.lists(st.sampled_from(optional_keys), unique=True)) if optional_keys else []
+    body = body | {key: None for key in nulled}
+    for target in FORMATS:
+        translate_request(body, fmt, target)
