@@ -83,7 +83,9 @@ def test_captures_are_present() -> None:
 @pytest.mark.parametrize("target", FORMATS)
 def test_capture_translates_with_only_expected_losses(path: Path, target: str) -> None:
     client, body = load(path)
+    original = json.dumps(body, sort_keys=True)
     out = translate_request(body, client, target)
+    assert json.dumps(body, sort_keys=True) == original, "the client's body was changed"
     if target == client:
         assert out.body == body and out.losses == []
         return

@@ -215,3 +215,14 @@ def test_null_optional_fields_never_raise(fmt: str, data: st.DataObject) -> None
     body = body | {key: None for key in nulled}
     for target in FORMATS:
         translate_request(body, fmt, target)
+
+
+@pytest.mark.parametrize(("source", "target"), PAIRS)
+@FEW
+@given(data=st.data())
+def test_translation_leaves_the_input_untouched(source: str, target: str, data: st.DataObject) -> None:
+    """The proxy logs and retries with the client's body: translating must not change it."""
+    body = data.draw(REQUESTS[source])
+    before = json.dumps(body, sort_keys=True)
+    translate_request(body, source, target)
+    assert json.dumps(body, sort_keys=True) == before
