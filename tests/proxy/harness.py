@@ -24,7 +24,9 @@ class RunningProxy:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.app = build_app(config)
-        sock = socket.socket()
+        # IPPROTO_TCP spelled out: asyncio only sets TCP_NODELAY on accepted sockets whose protocol says TCP,
+        # and without it small writes wait on delayed ACKs (40 ms a response).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         self._socket = sock
