@@ -53,6 +53,7 @@ EXPECTED = {
         (r"tools\[\d+\]\.tools\[\d+\]", "coerced"),  # namespace flattened
         (r"tools\[\d+\]", "coerced"),  # apply_patch bridged to a function tool
         (r"reasoning\.summary", "dropped"),
+        (r"text\.verbosity", "dropped"),
         (r"input\[\d+\]", "dropped"),  # encrypted OpenAI reasoning cannot go to anthropic
         (r"store|include|prompt_cache_key|client_metadata", "dropped"),
     ],
@@ -61,6 +62,7 @@ EXPECTED = {
         (r"tools\[\d+\]\.tools\[\d+\]", "coerced"),
         (r"tools\[\d+\]", "coerced"),
         (r"input\[\d+\]", "dropped"),  # the encrypted part of reasoning; its summary text is carried
+        (r"reasoning\.summary", "dropped"),
         (r"include|client_metadata", "dropped"),
     ],
 }

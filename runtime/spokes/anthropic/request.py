@@ -162,6 +162,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         else:
             emit.losses.dropped("metadata", "anthropic metadata holds only user_id")
     optional(body, "stream", req.stream)
+    if req.verbosity is not None:
+        emit.losses.dropped("text.verbosity" if req.source == "responses" else "verbosity",
+                            "anthropic has no verbosity setting")
     extra = dict(req.extra)
     extra_output_config = extra.pop("output_config", None)
     if extra_output_config is not None and emit.same_format:

@@ -397,6 +397,9 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
 def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     effort = requested_effort(req, emit.target, emit.losses)
     optional(body, "reasoning_effort", effort)
+    settings = req.reasoning
+    if settings is not None and settings.summary is not None:
+        emit.losses.dropped(join_path(settings.path, "summary"), "chat has no reasoning summaries")
 
 
 def _output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
