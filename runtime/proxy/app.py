@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hmac
 import logging
 import time
@@ -177,8 +178,8 @@ class ProxyEndpoint:
             await responder.complete(200, orjson.dumps({"input_tokens": estimate_tokens(len(raw))}))
             return
         if self.count_tokens:
-            decision = type(decision)(decision.route, decision.rule,
-                                      tuple(c for c in decision.candidates if c.provider.format == "anthropic"))
+            decision = dataclasses.replace(decision, candidates=tuple(
+                c for c in decision.candidates if c.provider.format == "anthropic"))
         exchange = Exchange(fmt, body, raw, decision, headers, responder, row, self.count_tokens)
         assert state.forwarder is not None
         await until_disconnect(state.forwarder.run(exchange), receive)
