@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from apiswitch.codegen.mappings import read_mappings
 from apiswitch.runtime import errors, reasoning
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apiswitch import translate_request
 
 from .helpers import response
+from .strategies import REQUESTS
 
 DOC = Path(__file__).resolve().parents[2] / "specs" / "mappings.md"
 
@@ -142,3 +145,48 @@ def _has_path(body: dict, path: str) -> bool:
             return False
         node = node[key]
     return True
+
+
+# Settings whose absence in the target changes nothing, so no loss is reported for them.
+HARMLESS = {
+    ("chat", "stream_options.include_usage"): "anthropic and responses streams always carry usage",
+    ("chat", "parallel_tool_calls"): "meaningless without tools, and true is everyone's default",
+    ("responses", "parallel_tool_calls"): "meaningless without tools, and true is everyone's default",
+}
+
+
+@pytest.mark.parametrize(("source", "target"), [(s, t) for s in ("anthropic", "chat", "responses")
+                                                for t in ("anthropic", "chat", "responses") if s != t])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_parameters_are_carried_or_reported(tables: dict, source: str, target: str, data: st.DataObject) -> None:
+    """Every parameter of the table that a request sets arrives at the target's path or is a reported loss."""
+    body = data.draw(REQUESTS[source])
+    out = translate_request(body, source, target)
+    lost = [loss.path for loss in out.losses]
+    # A source parameter may map to several target paths (an effort becomes a thinking budget or an
+    # effort); arriving at any of them is carrying it.
+    targets: dict[str, list[str]] = {}
+    for row in tables["PARAMETER_NAMES"]:
+        if row.values[source] is not None:
+            targets.setdefault(row.values[source], []).extend([row.values[target]] if row.values[target] else [])
+    for source_path, target_paths in targets.items():
+        if not _has_path(body, source_path) or (source, source_path) in HARMLESS:
+            continue
+        if _value(body, source_path) in (None, {"type": "text"}):
+            continue  # unset, or plain text output: the default everywhere
+        carried = any(_arrived(out.body, path) for path in target_paths)
+        reported = any(p == source_path or p.startswith(source_path.split(".")[0]) for p in lost)
+        assert carried or reported, (source_path, target_paths, lost)
+
+
+def _value(body: dict, path: str) -> object:
+    node: object = body
+    for key in path.split("."):
+        node = node[key]  # type: ignore[index]
+    return node
+
+
+def _arrived(body: dict, path: str) -> bool:
+    # An effort of `none` arrives as thinking disabled, which has no budget.
+    return _has_path(body, path) or (path == "thinking.budget_tokens" and _has_path(body, "thinking"))
