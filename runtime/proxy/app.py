@@ -61,7 +61,7 @@ class ProxyState:
     async def open(self) -> None:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
         # A bare transport reads no proxy variables: the user's shell settings cannot reroute provider traffic.
-        self.transport = upstream_transport(limits)
+        self.transport = upstream_transport(limits, self.config.server.upstream_proxy)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
         if self.config.server.validation == "full":
             for fmt in ("anthropic", "chat", "responses"):

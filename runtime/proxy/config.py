@@ -104,6 +104,8 @@ class ServerSettings:
     max_body_bytes: int = 32 * 1024 * 1024
     # "basic": the fields routing needs; "full": the whole body against the generated models.
     validation: str = "basic"
+    # An HTTP proxy for all upstream traffic (corporate networks); environment proxy variables are ignored.
+    upstream_proxy: str | None = None
 
     @property
     def is_loopback(self) -> bool:
@@ -259,7 +261,7 @@ class _Reader:
 
     def read_server(self) -> ServerSettings:
         allowed = {"host", "port", "access_token", "access_token_env", "keepalive_seconds", "max_body_bytes",
-                   "validation"}
+                   "validation", "upstream_proxy"}
         t = self.table(self.data, ("server",), allowed)
         host = self.get(t, ("server", "host"), str, "127.0.0.1")
         port = self.get(t, ("server", "port"), int, DEFAULT_PORT)
@@ -272,7 +274,11 @@ class _Reader:
         validation = self.get(t, ("server", "validation"), str, "basic")
         if validation not in ("basic", "full"):
             self.error(("server", "validation"), f'must be "basic" or "full", got {validation!r}')
+        upstream_proxy = self.get(t, ("server", "upstream_proxy"), str, None)
+        if upstream_proxy and not upstream_proxy.startswith(("http://", "https://")):
+            self.error(("server", "upstream_proxy"), "must start with http:// or https://")
         return ServerSettings(
+            upstream_proxy=upstream_proxy,
             validation=validation,
             host=host,
             port=port,

@@ -115,9 +115,10 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-def upstream_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's transport on the asyncio backend; the stock backend if this httpx is shaped differently."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
+def upstream_transport(limits: httpx.Limits, proxy: str | None = None) -> httpx.AsyncHTTPTransport:
+    """httpx's transport on the asyncio backend; the stock backend through a proxy, or if this httpx is
+    shaped differently."""
+    transport = httpx.AsyncHTTPTransport(limits=limits, retries=0, proxy=proxy)
     pool = getattr(transport, "_pool", None)
     if type(pool) is httpcore.AsyncConnectionPool:
         transport._pool = httpcore.AsyncConnectionPool(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 import anthropic
@@ -89,3 +90,52 @@ def test_unknown_paths_and_methods_answer_in_an_api_error_shape(proxy):
     assert missing.json()["error"]["message"] == "POST /v1/embeddings is not an apiswitch endpoint"
     wrong = httpx.get(running.url + "/v1/messages")
     assert wrong.status_code == 405 and wrong.json()["type"] == "error"
+
+
+class ForwardProxy:
+    """A plain HTTP forward proxy on 127.0.0.1 (absolute-URI requests), counting what passes through."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.seen: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                outer.seen.append(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+                reply = httpx.post(self.path, content=body, headers=headers)
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", reply.headers.get("content-type", "application/json"))
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_upstream_traffic_can_go_through_a_configured_proxy(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("via the proxy"))
+    forward = ForwardProxy()
+    try:
+        running = proxy(provider_toml("c", "chat", upstream.base_url) + '[routes]\n"*" = "c"\n'
+                        f'[server]\nupstream_proxy = "{forward.url}"\n')
+        response = httpx.post(running.url + "/v1/chat/completions",
+                              json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+        assert response.json()["choices"][0]["message"]["content"] == "via the proxy"
+        assert forward.seen == [upstream.base_url + "/chat/completions"]
+    finally:
+        forward.server.shutdown()
+        forward.server.server_close()
