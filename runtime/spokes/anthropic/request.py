@@ -211,7 +211,7 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
         if choice.mode == "tool":
             out["name"] = choice.name
         emit.restore_extra(out, choice.extra, choice.path)
-    if req.parallel_tool_calls is not None and (out is not None or not req.parallel_tool_calls):
+    if req.parallel_tool_calls is not None and (out is not None or body.get("tools")):
         out = out if out is not None else {"type": "auto"}
         if out["type"] != "none":
             out["disable_parallel_tool_use"] = not req.parallel_tool_calls
