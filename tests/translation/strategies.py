@@ -5,7 +5,17 @@ They cover the fields the translation maps; values are kept small so a run stays
 
 from __future__ import annotations
 
+import os
+
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+# Small runs by default (shared machines); APISWITCH_HYPOTHESIS_EXAMPLES asks for a longer search, and on
+# CI the examples are derandomized so a run fails for a reason in the code, not in the draw.
+FEW = settings(max_examples=int(os.environ.get("APISWITCH_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
+               derandomize=bool(os.environ.get("CI")),
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                      HealthCheck.function_scoped_fixture])
 
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 NAME_ALPHABET = ID_ALPHABET

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from apiswitch.codegen.mappings import read_mappings
 from apiswitch.runtime import errors, reasoning
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from apiswitch import translate_request
 
 from .helpers import response
-from .strategies import REQUESTS
+from .strategies import FEW, REQUESTS
 
 DOC = Path(__file__).resolve().parents[2] / "specs" / "mappings.md"
 
@@ -157,7 +157,7 @@ TOOL_SETTINGS = {"parallel_tool_calls", "tool_choice.disable_parallel_tool_use"}
 
 @pytest.mark.parametrize(("source", "target"), [(s, t) for s in ("anthropic", "chat", "responses")
                                                 for t in ("anthropic", "chat", "responses") if s != t])
-@settings(max_examples=40, deadline=None)
+@FEW
 @given(data=st.data())
 def test_parameters_are_carried_or_reported(tables: dict, source: str, target: str, data: st.DataObject) -> None:
     """Every parameter of the table that a request sets arrives at the target's path or is a reported loss."""

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from apiswitch import translate_request, translate_response
 
 from .helpers import FORMATS
 from .oracles import validate_request, validate_response
-from .strategies import REQUESTS, RESPONSES
+from .strategies import FEW, REQUESTS, RESPONSES
 
 GENERATED_REQUESTS = {"anthropic": "MessageCreateParams", "chat": "ChatCompletionCreateParams",
                       "responses": "ResponseCreateParams"}
@@ -28,9 +27,7 @@ def generated_model(fmt: str, name: str) -> Any:
     module = pytest.importorskip(f"apiswitch.generated.{fmt}", reason="generated models are missing")
     return getattr(module, name)
 
-# Small runs by default (shared machines); set APISWITCH_HYPOTHESIS_EXAMPLES for a longer search.
-FEW = settings(max_examples=int(os.environ.get("APISWITCH_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
 PAIRS = [p for p in itertools.permutations(FORMATS, 2)]
 
 
