@@ -63,7 +63,7 @@ def start_upstream() -> tuple[subprocess.Popen[str], int]:
     return process, int(process.stdout.readline())
 
 
-def start_proxy(upstream_port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_proxy(upstream_port: int, workdir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     config = workdir / "bench.toml"
     config.write_text(f"""[server]
@@ -79,7 +79,8 @@ base_url = "http://127.0.0.1:{upstream_port}/v1"
 [routes]
 "*" = "scripted"
 """)
-    process = subprocess.Popen([sys.executable, "-m", "apiswitch", "serve", "--quiet", "--config", str(config)],
+    process = subprocess.Popen([sys.executable, "-m", "apiswitch", "serve", "--quiet", "--config", str(config),
+                                "--workers", str(workers)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -162,6 +163,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300, help="requests per scenario (default 300)")
+    parser.add_argument("--workers", type=int, default=1, help="proxy worker processes (default 1)")
     args = parser.parse_args()
     try:
         import apiswitch.runtime.translate  # noqa: F401
@@ -171,14 +173,14 @@ def main() -> int:
         translated = False
     upstream, upstream_port = start_upstream()
     with tempfile.TemporaryDirectory(prefix="apiswitch-bench-") as scratch:
-        proxy, proxy_port = start_proxy(upstream_port, Path(scratch))
+        proxy, proxy_port = start_proxy(upstream_port, Path(scratch), args.workers)
         try:
             paths = [("direct", f"http://127.0.0.1:{upstream_port}/v1/chat/completions", CHAT_BODY),
                      ("passthrough", f"http://127.0.0.1:{proxy_port}/v1/chat/completions", CHAT_BODY)]
             if translated:
                 paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
             print(f"apiswitch proxy benchmark: {args.requests} requests per row, {os.cpu_count()} CPUs, "
-                  f"python {sys.version.split()[0]}")
+                  f"python {sys.version.split()[0]}, {args.workers} proxy worker(s)")
             header = (f"{'path':<12} {'mode':<7} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
                       f"{'ttfb p50':>9} {'ttfb p99':>9} {'+p50 ms':>8} {'+p99 ms':>8}")
             print(header)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,8 @@ def serve_main(argv: list[str]) -> int:
     parser.add_argument("--host", help="override server.host")
     parser.add_argument("--port", type=int, help="override server.port")
     parser.add_argument("--quiet", action="store_true", help="no line per request on the console")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes sharing the port (default 1); each keeps its own circuit breakers")
     args = parser.parse_args(argv)
     try:
         config = _load(args.config)
@@ -80,10 +83,46 @@ def serve_main(argv: list[str]) -> int:
           f"request log: {log_path if config.log.enabled else 'off'})", file=sys.stderr, flush=True)
     if not config.providers:
         print(no_provider_help(port), file=sys.stderr, flush=True)
-    uvicorn.run(build_app(config), host=host, port=port, log_level="warning", access_log=False,
-                lifespan="on", server_header=False, timeout_graceful_shutdown=5,
-                proxy_headers=False)
+    options = dict(host=host, port=port, log_level="warning", access_log=False, lifespan="on",
+                   server_header=False, timeout_graceful_shutdown=5, proxy_headers=False)
+    if args.workers <= 1:
+        uvicorn.run(build_app(config), **options)
+        return 0
+    # Worker processes build their own app from the same file (uvicorn needs an import string for them).
+    path = discover_config_path(args.config)
+    os.environ[_WORKER_CONFIG] = str(path.resolve()) if path else ""
+    os.environ[_WORKER_QUIET] = "1" if args.quiet else ""
+    from uvicorn.supervisors import Multiprocess
+
+    workers_config = uvicorn.Config("apiswitch.runtime.proxy.serve:worker_app", factory=True,
+                                    workers=args.workers, **options)
+    Multiprocess(workers_config, sockets=[_listening_socket(host, port)]).run()
     return 0
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The shared socket of `--workers`. Created as IPPROTO_TCP on purpose: asyncio sets TCP_NODELAY only on
+    connections accepted from such a socket, and without it every response waits on a delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+_WORKER_CONFIG = "APISWITCH_WORKER_CONFIG"
+_WORKER_QUIET = "APISWITCH_WORKER_QUIET"
+
+
+def worker_app():
+    """The app of one `--workers` process, from the config the parent validated."""
+    from apiswitch.runtime.proxy.app import build_app
+
+    path = os.environ.get(_WORKER_CONFIG)
+    config = load_config(path) if path else parse_config(DEFAULT_CONFIG, "<embedded default>")
+    _console_logging(Redactor(config.secrets()), bool(os.environ.get(_WORKER_QUIET)))
+    return build_app(config)
 
 
 def config_main(argv: list[str]) -> int:

@@ -161,3 +161,26 @@ def test_logs_follow_prints_new_requests(tmp_path):
     finally:
         follower.terminate()
         follower.wait(5)
+
+
+def test_serve_with_worker_processes(tmp_path, scripted_upstream):
+    upstream = scripted_upstream("anthropic", default=Reply.text("from a worker"))
+    port = free_port()
+    config = tmp_path / "workers.toml"
+    db = tmp_path / "w.db"
+    config.write_text(f"[server]\nport = {port}\n\n[log]\npath = \"{db.as_posix()}\"\n\n"
+                      + provider_toml("up", "anthropic", upstream.base_url) + '[routes]\n"*" = "up"\n')
+    served = Served(["--config", str(config), "--workers", "2", "--quiet"], scratch_env(tmp_path),
+                    tmp_path / "out.txt")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        served.wait_ready(url)
+        for _ in range(4):
+            response = httpx.post(url + "/v1/messages", json={
+                "model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]})
+            assert response.json()["content"][0]["text"] == "from a worker"
+    finally:
+        served.stop()
+    from apiswitch.runtime.proxy.requestlog import read_latest
+
+    assert [row["status"] for row in read_latest(db, 10)] == [200, 200, 200, 200]
