@@ -245,20 +245,27 @@ class Forwarder:
         chunks = response.aiter_raw()
         splitter = FrameSplitter()
         held: list[bytes] = []
+        started = False
+
+        def hold(frames: list[bytes]) -> bool:
+            """Keep frames back from the client; judge the first data event. True once it passed."""
+            nonlocal started
+            for frame in frames:
+                held.append(frame)
+                if not started and b"data:" in frame:
+                    problem = first_event_problem(provider.format, frame)
+                    if problem:
+                        raise AttemptFailed(problem, 502, b"")
+                    started = True
+            return started
+
         try:
             async with asyncio.timeout(provider.timeouts.first_byte):
                 async for chunk in chunks:
-                    frames = splitter.feed(chunk)
-                    held.extend(frames)
-                    problem = next((p for p in map(lambda f: first_event_problem(provider.format, f), frames)
-                                    if p), None)
-                    if problem:
-                        raise AttemptFailed(problem, 502, b"")
-                    if any(b"data:" in frame for frame in frames):
+                    if hold(splitter.feed(chunk)):
                         break
                 else:
-                    held.extend(splitter.finish())
-                    if not any(b"data:" in frame for frame in held):
+                    if not hold(splitter.finish()):
                         raise AttemptFailed("upstream stream ended without any event")
         except TimeoutError:
             raise AttemptFailed(f"no stream event within {provider.timeouts.first_byte:g}s") from None

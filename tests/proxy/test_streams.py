@@ -110,3 +110,35 @@ def test_a_stream_cut_short_cleanly_ends_with_an_error(proxy, fmt):
     last = orjson.loads(events[-1][1])
     assert last["error"]["message"] == "upstream stream ended before its final event"
     assert running.log_rows(1)[-1]["error"] == "upstream stream ended before its final event"
+
+
+WHOLE_CHAT_STREAM = (
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+    b'"delta":{"role":"assistant","content":"All at once"},"finish_reason":null}]}\n\n'
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+    b'"delta":{},"finish_reason":"stop"}]}\n\n'
+    b"data: [DONE]\n\n")
+
+
+def test_a_whole_stream_in_one_read_is_not_mistaken_for_an_empty_one(proxy):
+    with CannedUpstream(WHOLE_CHAT_STREAM) as upstream:
+        running = proxy(provider_toml("up", "chat", upstream.url + "/v1") + '[routes]\n"*" = "up"\n')
+        response = httpx.post(running.url + "/v1/chat/completions", timeout=10, json={
+            "model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+        assert upstream.calls == 1
+    assert response.status_code == 200
+    assert "All at once" in response.text and response.text.rstrip().endswith("data: [DONE]")
+    assert running.log_rows(1)[-1]["error"] is None
+
+
+def test_a_stream_that_is_only_done_fails_over(proxy, scripted_upstream):
+    second = scripted_upstream("chat", Reply.text("from second"))
+    with CannedUpstream(b"data: [DONE]\n\n") as first:
+        running = proxy(provider_toml("first", "chat", first.url + "/v1") + provider_toml("second", "chat",
+                        second.base_url) + '[routes]\n"*" = ["first", "second"]\n')
+        response = httpx.post(running.url + "/v1/chat/completions", timeout=10, json={
+            "model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    assert "from second" in "".join(
+        (orjson.loads(d)["choices"][0]["delta"].get("content") or "")
+        for _, d in sse_events(response.text) if d != "[DONE]" and orjson.loads(d)["choices"])
+    assert "upstream stream ended before any event" in running.log_rows(1)[-1]["error"]
