@@ -113,6 +113,9 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
         short = shorten_name(new, limit)
         if short != new:
             ctx.tool_names[short] = new
+            if namespace and target != "responses":
+                # Looked up by the name the upstream calls too, so readers need not unshorten first.
+                ctx.namespaced_tools[short] = [namespace, name]
         renames[key] = short
         return short
 

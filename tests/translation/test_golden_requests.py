@@ -568,3 +568,23 @@ def test_reasoning_of_earlier_plain_answers_is_not_echoed_to_chat() -> None:
     assert ("messages[1].content[0]", "dropped") in losses_of(out)
     everything = request(body, "anthropic", "chat", chat_reasoning_echo="all")
     assert everything.body["messages"][1]["reasoning_content"] == "old"
+
+
+def test_a_long_namespaced_tool_name_is_flattened_shortened_and_restored() -> None:
+    inner = "a_tool_with_a_rather_long_name_that_goes_on_and_on_for_a_while"
+    body = {"model": "m", "input": "go", "max_output_tokens": 5, "tools": [
+        {"type": "namespace", "name": "server", "description": "", "tools": [
+            {"type": "function", "name": inner, "parameters": {"type": "object"}, "strict": False}]}]}
+    out = request(body, "responses", "anthropic")
+    upstream_name = out.body["tools"][0]["name"]
+    assert len(upstream_name) <= 64 or upstream_name == f"server__{inner}"
+    from .helpers import response
+    reply = {"id": "msg_1", "type": "message", "role": "assistant", "model": "c", "stop_reason": "tool_use",
+             "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1},
+             "content": [{"type": "tool_use", "id": "toolu_1", "name": upstream_name, "input": {}}]}
+    call = response(reply, "anthropic", "responses", out.context).body["output"][0]
+    assert (call["namespace"], call["name"]) == ("server", inner)
+    chat = request(body, "responses", "chat")
+    short = chat.body["tools"][0]["function"]["name"]
+    assert len(short) == 64
+    assert chat.context.namespaced_tools[short] == ["server", inner]
