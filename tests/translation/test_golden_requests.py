@@ -588,3 +588,14 @@ def test_a_long_namespaced_tool_name_is_flattened_shortened_and_restored() -> No
     short = chat.body["tools"][0]["function"]["name"]
     assert len(short) == 64
     assert chat.context.namespaced_tools[short] == ["server", inner]
+
+
+def test_developer_messages_go_to_chat_providers_as_system_messages() -> None:
+    body = {"model": "m", "input": [
+        {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "Rules."}]},
+        {"role": "user", "content": "Go"}]}
+    out = request(body, "responses", "chat")
+    assert out.body["messages"] == [{"role": "system", "content": "Rules."}, {"role": "user", "content": "Go"}]
+    assert out.losses == []
+    own = {"model": "m", "messages": [{"role": "developer", "content": "Rules."}, {"role": "user", "content": "Go"}]}
+    assert request(own, "chat", "chat").body == own

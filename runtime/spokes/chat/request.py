@@ -160,7 +160,11 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
         content = parts_to_content(message.content, emit)
         if not content:
             return None
-    out = {"role": message.role, "content": content}
+    role = message.role
+    if role == "developer" and not emit.same_format:
+        # OpenAI treats the two alike, while many other chat providers' templates know only `system`.
+        role = "system"
+    out = {"role": role, "content": content}
     emit.restore_extra(out, message.extra, message.path, message.quiet)
     return out
 
