@@ -68,16 +68,18 @@ _TERMINAL = {
 }
 
 
+_MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
+
+
 class PassthroughStream:
     """Forwards upstream frames unchanged except for the model name, which becomes the client's."""
 
-    def __init__(self, client_format: str, upstream_model: str, client_model: str) -> None:
+    def __init__(self, client_format: str, client_model: str) -> None:
         self.client_format = client_format
         self.terminal = _TERMINAL[client_format]
         self.complete = False
         self.error: str | None = None
-        self.rewrite = upstream_model != client_model
-        self.pattern = re.compile(rb'"model"\s*:\s*' + re.escape(orjson.dumps(upstream_model)))
+        # Any model value, not only the name asked for: providers answer with dated or aliased names.
         self.replacement = b'"model":' + orjson.dumps(client_model).replace(b"\\", b"\\\\")
         self.losses: list[dict[str, str]] = []
         self.sequence = 0
@@ -87,8 +89,9 @@ class PassthroughStream:
             self.sequence += 1
         if not self.complete and self.terminal.search(frame):
             self.complete = True
-        if self.rewrite and b'"model"' in frame:
-            return self.pattern.sub(self.replacement, frame)
+        if b'"model"' in frame:
+            # The first one is the response's own: it comes before any content in every format's events.
+            return _MODEL.sub(self.replacement, frame, count=1)
         return frame
 
     def finish(self) -> bytes:
@@ -131,5 +134,5 @@ class TranslatedStream:
 def stream_converter(prepared: Prepared, client_format: str, upstream_format: str, upstream_model: str,
                      client_model: str) -> PassthroughStream | TranslatedStream:
     if client_format == upstream_format:
-        return PassthroughStream(client_format, upstream_model, client_model)
+        return PassthroughStream(client_format, client_model)
     return TranslatedStream(client_format, upstream_format, prepared)

@@ -94,3 +94,19 @@ def test_responses_to_responses(proxy, scripted_upstream, stream):
     assert response.output_text == "hello codex"
     assert response.model == "gpt-5-codex"
     assert upstream.calls[0].model == "gpt-5-codex"  # a route without a model keeps the client's name
+
+
+@pytest.mark.parametrize("fmt", ["anthropic", "chat", "responses"])
+def test_a_dated_upstream_model_name_never_reaches_the_client(proxy, scripted_upstream, fmt):
+    upstream = scripted_upstream(fmt, default=Reply.text('the "model": "x" is quoted', model="upstream-2025-01-01",
+                                                                     chunk_size=1000))
+    running = proxy(provider_toml("up", fmt, upstream.base_url) + '[routes]\n"*" = "up:upstream"\n')
+    path = {"anthropic": "/v1/messages", "chat": "/v1/chat/completions", "responses": "/v1/responses"}[fmt]
+    body = {"model": "client-name", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
+    if fmt == "responses":
+        body = {"model": "client-name", "input": "hi"}
+    for stream in (False, True):
+        response = httpx.post(running.url + path, json=dict(body, stream=stream))
+        assert "upstream-2025-01-01" not in response.text
+        assert "client-name" in response.text
+        assert 'the \\"model\\": \\"x\\" is quoted' in response.text  # content is left alone
