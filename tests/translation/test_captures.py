@@ -29,6 +29,7 @@ EXPECTED = {
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
         (r"tools\[\d+\]\.defer_loading", "dropped"),
         (r"messages\[\d+\]", "dropped"),  # the empty system message Claude Code sends
+        (r"messages\[\d+\]", "coerced"),  # its early system message joins the leading one
         (r"messages\[\d+\]\.content\[\d+\]", "dropped"),  # thinking signature: text is carried
         (r"thinking", "dropped"),  # adaptive thinking has no chat equivalent
         (r"context_management", "dropped"),

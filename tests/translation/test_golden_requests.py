@@ -66,19 +66,24 @@ def test_system_blocks_with_cache_control_lose_only_the_hint() -> None:
     assert losses_of(responses) == {("system[1].cache_control", "dropped")}
 
 
-def test_system_messages_inside_anthropic_messages_are_kept_in_place() -> None:
+def test_system_messages_inside_anthropic_messages() -> None:
     body = {"model": "m", "max_tokens": 8, "messages": [
         {"role": "user", "content": "hi"},
         {"role": "system", "content": [{"type": "text", "text": "Use tools sparingly."}]},
-        {"role": "system", "content": []}]}
+        {"role": "system", "content": []},
+        {"role": "assistant", "content": "ok"},
+        {"role": "system", "content": "Later note."},
+        {"role": "user", "content": "go"}]}
+    # Chat templates want the system message first: early ones join it, later ones stay in place.
     chat = request(body, "anthropic", "chat")
-    assert chat.body["messages"] == [{"role": "user", "content": "hi"},
-                                     {"role": "system", "content": "Use tools sparingly."}]
-    assert losses_of(chat) == {("messages[2]", "dropped")}
+    assert chat.body["messages"] == [{"role": "system", "content": "Use tools sparingly."},
+                                     {"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"},
+                                     {"role": "system", "content": "Later note."}, {"role": "user", "content": "go"}]
+    assert losses_of(chat) == {("messages[1]", "coerced"), ("messages[2]", "dropped")}
     responses = request(body, "anthropic", "responses")
     assert responses.body["input"][1] == {"type": "message", "role": "system", "content": [
         {"type": "input_text", "text": "Use tools sparingly."}]}
-    assert len(responses.body["input"]) == 2
+    assert [i["role"] for i in responses.body["input"]] == ["user", "system", "assistant", "system", "user"]
     assert losses_of(responses) == {("messages[2]", "dropped")}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .content import FORMAT, REASONING_KEYS, content_part_to_hub, part_to_content
 from .request import (
     PLACEHOLDER_FOR_HOISTED,
+    gather_system_prompt,
     merge_assistant,
     request_from_hub,
     request_to_hub,
@@ -20,6 +21,7 @@ from .request import (
 from .response import response_from_hub, response_to_hub, usage_from_hub
 
 __all__ = [
+    "gather_system_prompt",
     "FORMAT",
     "PLACEHOLDER_FOR_HOISTED",
     "REASONING_KEYS",

@@ -264,15 +264,52 @@ def _current_turn_start(messages: list[hub.Message]) -> int:
     return 0
 
 
+def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str, set[int]]:
+    """One system prompt from the top-level system and every system or developer message before the first
+    answer, with the indexes of the messages taken.
+
+    Many chat templates (Qwen, Llama and others behind vLLM or Ollama) refuse a system message anywhere but
+    first, and Claude Code puts one after its first user message; before any answer its place hardly
+    matters, so it joins the leading system message (reported when it moves)."""
+    texts = [plain_text(req.system, emit, "system")] if req.system else []
+    taken: set[int] = set()
+    seen_other = False
+    for index, message in enumerate(req.messages):
+        if message.role == "assistant":
+            break
+        if message.role not in ("system", "developer"):
+            seen_other = True
+            continue
+        taken.add(index)
+        if message.content_is_string and len(message.content) == 1:
+            text = message.content[0]["text"]
+        else:
+            text = plain_text(message.content, emit, message.path)
+        if not text:
+            emit.losses.dropped(message.path, "empty system message")
+            continue
+        if seen_other:
+            emit.losses.coerced(message.path, "moved into the leading system message, which chat templates "
+                                              "require to come first")
+        texts.append(text)
+        emit.restore_extra({}, message.extra, message.path, message.quiet)
+    return "\n\n".join(t for t in texts if t), taken
+
+
 def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    if req.system:
-        content = plain_text(req.system, emit, "system")
-        if content:
-            out.append({"role": "system", "content": content})
+    taken: set[int] = set()
+    if emit.same_format:
+        system = plain_text(req.system, emit, "system") if req.system else ""
+    else:
+        system, taken = gather_system_prompt(req, emit)
+    if system:
+        out.append({"role": "system", "content": system})
     current_turn = _current_turn_start(req.messages)
     policy = emit.options.get("chat_reasoning_echo", "tool_turns")
     for index, message in enumerate(req.messages):
+        if index in taken:
+            continue
         if message.role == "assistant":
             echo = emit.same_format or policy == "all" or (policy == "tool_turns" and (
                 index >= current_turn or hub.has_tool_calls(message.content)))
