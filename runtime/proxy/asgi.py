@@ -71,7 +71,7 @@ class Responder:
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
 
     async def complete(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON) -> None:
-        await self.start(status, headers)
+        await self.start(status, [*headers, (b"content-length", str(len(body)).encode())])
         await self.write(body, more=False)
 
 

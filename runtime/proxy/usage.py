@@ -41,6 +41,9 @@ def from_usage(fmt: str, usage: Any) -> dict[str, int]:
             "output_tokens": _int(usage.get("output_tokens")),
             "cache_read_tokens": _int(details.get("cached_tokens")) if isinstance(details, dict) else None,
         }
+    # The log counts input the Anthropic way: tokens read from the cache are not also counted as input.
+    if fmt != "anthropic" and found.get("input_tokens") is not None and found.get("cache_read_tokens"):
+        found["input_tokens"] = max(0, found["input_tokens"] - found["cache_read_tokens"])
     return {k: v for k, v in found.items() if v is not None}
 
 

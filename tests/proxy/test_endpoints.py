@@ -139,3 +139,17 @@ def test_upstream_traffic_can_go_through_a_configured_proxy(proxy, scripted_upst
     finally:
         forward.server.shutdown()
         forward.server.server_close()
+
+
+def test_cached_tokens_are_logged_apart_from_input(proxy, scripted_upstream):
+    from upstreams import Usage
+
+    upstream = scripted_upstream("chat", Reply.text("ok", usage=Usage(input_tokens=10, output_tokens=3,
+                                                                      cache_read_tokens=90)))
+    running = proxy(provider_toml("c", "chat", upstream.base_url) + '[routes]\n"*" = "c"\n')
+    response = httpx.post(running.url + "/v1/chat/completions",
+                          json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    assert response.headers["content-length"] == str(len(response.content))
+    assert response.json()["usage"]["prompt_tokens"] == 100  # the client sees its own format's numbers
+    row = running.log_rows(1)[-1]
+    assert (row["input_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (10, 90, 3)
