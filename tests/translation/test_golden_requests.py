@@ -180,7 +180,7 @@ def test_tools_anthropic_to_chat() -> None:
             {"id": "toolu_02", "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "toolu_01", "content": "18C"},
         {"role": "tool", "tool_call_id": "toolu_02", "content": "noon"},
-        {"role": "user", "content": [{"type": "text", "text": "and tomorrow?"}]}],
+        {"role": "user", "content": "and tomorrow?"}],
         "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather",
                                                     "parameters": WEATHER_SCHEMA}},
                   {"type": "function", "function": {"name": "now", "parameters": {"type": "object"}}}],

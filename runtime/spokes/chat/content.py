@@ -178,6 +178,13 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
     return "\n\n".join(t for t in texts if t)
 
 
+def text_content(parts: list[hub.Part], emit: Emit, path: str) -> str | list[dict[str, Any]]:
+    """Text parts as a string, or as text parts when they carry cache hints the options keep."""
+    if emit.options.get("keep_cache_control") and any("cache_control" in p for p in parts):
+        return [c for c in (part_to_content(p, emit) for p in parts if p.get("text") != "") if c is not None]
+    return plain_text(parts, emit, path)
+
+
 def reasoning_text_of(part: hub.Part, emit: Emit) -> str | None:
     state = reasoning.opaque_state_of(part)
     if state is not None and state[0] == FORMAT:

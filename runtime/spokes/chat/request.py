@@ -19,6 +19,7 @@ from .content import (
     parts_to_content,
     plain_text,
     reasoning_text_of,
+    text_content,
     tool_call_to_chat,
 )
 
@@ -152,9 +153,14 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
     elif emit.same_format:
         content = parts_to_content(message.content, emit)
     elif message.role in ("system", "developer"):
-        content = plain_text(message.content, emit, message.path)
+        content = text_content(message.content, emit, message.path)
         if not content:
             emit.losses.dropped(message.path, "empty system message")
+            return None
+    elif all(p["type"] == "text" for p in message.content):
+        # Text only: a plain string, which every chat provider takes (some take nothing else).
+        content = text_content(message.content, emit, message.path)
+        if not content:
             return None
     else:
         content = parts_to_content(message.content, emit)
@@ -205,10 +211,12 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
         tool_msg = {"role": "tool", "tool_call_id": part["tool_call_id"], "content": tool_content}
         emit.restore_extra(tool_msg, part.get("extra"), path, part.get("quiet"))
         out.append(tool_msg)
-    if hoisted or rest:
-        user = parts_to_content(rest, emit)
-        if hoisted or user:
-            out.append({"role": "user", "content": hoisted + user})
+    if hoisted:
+        out.append({"role": "user", "content": hoisted + parts_to_content(rest, emit)})
+    elif rest:
+        user = _user_like(hub.Message(role="user", content=rest, path=message.path), emit)
+        if user is not None:
+            out.append(user)
     return out
 
 
@@ -264,14 +272,14 @@ def _current_turn_start(messages: list[hub.Message]) -> int:
     return 0
 
 
-def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str, set[int]]:
+def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str | list[dict[str, Any]], set[int]]:
     """One system prompt from the top-level system and every system or developer message before the first
     answer, with the indexes of the messages taken.
 
     Many chat templates (Qwen, Llama and others behind vLLM or Ollama) refuse a system message anywhere but
     first, and Claude Code puts one after its first user message; before any answer its place hardly
     matters, so it joins the leading system message (reported when it moves)."""
-    texts = [plain_text(req.system, emit, "system")] if req.system else []
+    parts = list(req.system)
     taken: set[int] = set()
     seen_other = False
     for index, message in enumerate(req.messages):
@@ -281,24 +289,21 @@ def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str, set[int]]:
             seen_other = True
             continue
         taken.add(index)
-        if message.content_is_string and len(message.content) == 1:
-            text = message.content[0]["text"]
-        else:
-            text = plain_text(message.content, emit, message.path)
-        if not text:
+        if not any(p["type"] == "text" and p["text"] for p in message.content):
             emit.losses.dropped(message.path, "empty system message")
             continue
         if seen_other:
             emit.losses.coerced(message.path, "moved into the leading system message, which chat templates "
                                               "require to come first")
-        texts.append(text)
+        parts.extend(message.content)
         emit.restore_extra({}, message.extra, message.path, message.quiet)
-    return "\n\n".join(t for t in texts if t), taken
+    return text_content(parts, emit, "system"), taken
 
 
 def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     taken: set[int] = set()
+    system: str | list[dict[str, Any]] = ""
     if emit.same_format:
         system = plain_text(req.system, emit, "system") if req.system else ""
     else:
