@@ -154,7 +154,7 @@ class Forwarder:
         count_tokens = ex.count_tokens
         options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens}
         prepared = prepare_request(body, ex.client_format, provider.format, options)
-        adjust_body(prepared.body, provider, candidate.model)
+        adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format)
         ex.row["losses"] = prepared.losses
         try:
             headers = upstream_headers(provider, ex.headers, ex.client_format)

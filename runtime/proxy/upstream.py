@@ -48,8 +48,12 @@ def upstream_headers(provider: Provider, client_headers: dict[str, str], client_
     return headers
 
 
-def adjust_body(body: dict[str, Any], provider: Provider, model: str) -> dict[str, Any]:
-    """Set the upstream model, the output cap and the provider's quirks on an already-translated body."""
+def adjust_body(body: dict[str, Any], provider: Provider, model: str, translated: bool) -> dict[str, Any]:
+    """Set the upstream model, the output cap and the provider's quirks on a body ready for the provider.
+
+    `translated`: the body was written by the translators rather than by a client of the provider's own
+    format, whose fields are its own business and stay as sent.
+    """
     body["model"] = model
     cap = provider.max_output_tokens
     if cap:
@@ -62,12 +66,13 @@ def adjust_body(body: dict[str, Any], provider: Provider, model: str) -> dict[st
     quirks = provider.quirks
     if quirks.no_stream_usage:
         body.pop("stream_options", None)
+    strip_reasoning = translated and not quirks.reasoning_content_echo
     messages = body.get("messages")
-    if isinstance(messages, list) and (quirks.string_content or not quirks.reasoning_content_echo):
+    if isinstance(messages, list) and (quirks.string_content or strip_reasoning):
         for message in messages:
             if not isinstance(message, dict):
                 continue
-            if not quirks.reasoning_content_echo:
+            if strip_reasoning:
                 # Most chat providers reject an unknown message field; only echo it where it is wanted.
                 message.pop("reasoning_content", None)
             if quirks.string_content:

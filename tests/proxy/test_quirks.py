@@ -21,13 +21,30 @@ def chat_proxy(proxy, upstream, quirks: str = "", extra: str = ""):
     return proxy(provider_toml("up", "chat", upstream.base_url, extra=extra) + table + '[routes]\n"*" = "up:m"\n')
 
 
-def test_without_quirks_reasoning_content_is_not_echoed(proxy, scripted_upstream):
+def test_a_chat_client_s_own_fields_pass_through_untouched(proxy, scripted_upstream):
     upstream = scripted_upstream("chat", Reply.text("ok"))
     running = chat_proxy(proxy, upstream)
     httpx.post(running.url + "/v1/chat/completions", json={"model": "x", "messages": HISTORY})
     sent = upstream.calls[0].body["messages"]
-    assert "reasoning_content" not in sent[1]
+    assert sent[1]["reasoning_content"] == "I should call the tool."  # the client sent it on purpose
     assert sent[0]["content"] == HISTORY[0]["content"]  # lists stay lists
+
+
+def test_translated_reasoning_is_only_echoed_to_providers_that_want_it(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("ok"))
+    running = chat_proxy(proxy, upstream)
+    response = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
+        "messages": [{"role": "user", "content": "list"},
+                     {"role": "assistant", "content": [
+                         {"type": "thinking", "thinking": "list files first", "signature": "c2ln"},
+                         {"type": "tool_use", "id": "call_1", "name": "Bash", "input": {"command": "ls"}}]},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_1",
+                                                   "content": "a.txt"}]}]})
+    assert response.status_code == 200
+    assistant = [m for m in upstream.calls[0].body["messages"] if m["role"] == "assistant"][0]
+    assert "reasoning_content" not in assistant
+    assert assistant["tool_calls"][0]["id"] == "call_1"
 
 
 def test_quirks_echo_reasoning_and_flatten_content(proxy, scripted_upstream):
