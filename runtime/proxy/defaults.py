@@ -60,5 +60,5 @@ Add one: write {user_config_path()} (or pass --config FILE) with, for example:
 
 {EXAMPLE_PROVIDER}
 Check it with `apiswitch config check FILE`, then restart `apiswitch serve`.
-Point Claude Code at it:  ANTHROPIC_BASE_URL=http://127.0.0.1:{port} ANTHROPIC_API_KEY=unused claude
+Point Claude Code at it:  ANTHROPIC_BASE_URL=http://127.0.0.1:{port} ANTHROPIC_AUTH_TOKEN=unused claude
 """
