@@ -44,8 +44,8 @@ class Router:
         if rules.default:
             return Decision(None, "default", self._candidates(rules.default, model))
         if not self.config.providers:
-            raise NoRoute("no provider is configured; add a [providers.NAME] table and a route "
-                          "(see `apiswitch serve --help`)")
+            raise NoRoute("no provider is configured: add a [providers.NAME] table and a [routes] entry to the "
+                          "config file (`apiswitch serve` prints an example when it starts)")
         raise NoRoute(f"no route for model {model!r}: add a matching entry under [routes] or a "
                       "[rules] default")
 
