@@ -95,9 +95,12 @@ class ProxyState:
                 value = row.get(name)
                 if isinstance(value, bytes):
                     row[name] = self.redactor.text(value.decode("utf-8", "replace"))
+            context = row.get("context")
+            if context is not None and hasattr(context, "to_dict"):
+                row["context"] = self.redactor.text(orjson.dumps(context.to_dict(), default=str).decode())
         else:
-            row.pop("request_body", None)
-            row.pop("response_body", None)
+            for name in ("request_body", "response_body", "context"):
+                row.pop(name, None)
         losses = row.get("losses")
         row["losses"] = orjson.dumps(losses).decode() if losses else None
         if row.get("error"):

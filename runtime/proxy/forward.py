@@ -156,6 +156,7 @@ class Forwarder:
         prepared = prepare_request(body, ex.client_format, provider.format, options)
         adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format)
         ex.row["losses"] = prepared.losses
+        ex.row["context"] = prepared.context
         try:
             headers = upstream_headers(provider, ex.headers, ex.client_format)
         except MissingKey as exc:

@@ -38,6 +38,7 @@ COLUMNS = (
     ("error", "TEXT"),
     ("request_body", "TEXT"),  # only when [log] bodies = true, redacted
     ("response_body", "TEXT"),
+    ("context", "TEXT"),  # the TranslationContext as JSON, with the bodies
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 _INSERT = f"INSERT INTO requests ({', '.join(COLUMN_NAMES)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
@@ -67,6 +68,11 @@ def connect(path: Path) -> sqlite3.Connection:
     db.execute(f"CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY, "
                f"{', '.join(f'{n} {t}' for n, t in COLUMNS)})")
     db.execute("CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts)")
+    # A log written by an older version lacks newer columns: add them rather than fail every insert.
+    present = {row[1] for row in db.execute("PRAGMA table_info(requests)")}
+    for name, kind in COLUMNS:
+        if name not in present:
+            db.execute(f"ALTER TABLE requests ADD COLUMN {name} {kind.replace(' NOT NULL', '')}")
     for suffix in ("-wal", "-shm"):
         side = Path(f"{path}{suffix}")
         if side.exists():

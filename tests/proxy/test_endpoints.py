@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -153,3 +154,27 @@ def test_cached_tokens_are_logged_apart_from_input(proxy, scripted_upstream):
     assert response.json()["usage"]["prompt_tokens"] == 100  # the client sees its own format's numbers
     row = running.log_rows(1)[-1]
     assert (row["input_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (10, 90, 3)
+
+
+def test_an_older_log_database_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE requests (id INTEGER PRIMARY KEY, ts REAL NOT NULL, status INTEGER)")
+    old.execute("INSERT INTO requests (ts, status) VALUES (?, 200)", (time.time(),))
+    old.commit()
+    old.close()
+    log = RequestLog(path, retention_days=1)
+    log.record({"ts": time.time(), "status": 201, "provider": "p", "context": "{}"})
+    log.close()
+    assert [(r["status"], r["provider"]) for r in read_latest(path, 10)] == [(200, None), (201, "p")]
+
+
+def test_bodies_and_the_translation_context_are_logged_when_asked(proxy, scripted_upstream, tmp_path):
+    upstream = scripted_upstream("chat", Reply.text("ok"))
+    running = proxy(provider_toml("c", "chat", upstream.base_url) + '[routes]\n"*" = "c:up-model"\n'
+                    f'[log]\nbodies = true\npath = "{(tmp_path / "b.db").as_posix()}"\n')
+    httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 9, "messages": [{"role": "user", "content": "hi"}]})
+    row = running.log_rows(1)[-1]
+    assert '"claude-x"' in row["request_body"] and '"content"' in row["response_body"]
+    assert json.loads(row["context"])["client_model"] == "claude-x"
