@@ -13,6 +13,7 @@ from .context import TranslationContext
 from .errors import TranslationError
 from .ids import valid_tool_id
 from .losses import Loss, LossCollector
+from .pairing import pair_tool_calls
 from .spokes import anthropic, chat, responses
 from .spokes._common import Emit
 from .tools import CUSTOM_INPUT_KEY, adapt_tools
@@ -57,6 +58,7 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
         _coerce_unknown_roles(req.messages, target, losses)
         adapt_tools(req, target, ctx, losses)
         _make_tool_ids_valid(req.messages, ctx)
+        req.messages = pair_tool_calls(req.messages, losses)
     if options.get("model"):
         req.model = options["model"]
     emit = Emit(source=source, target=target, losses=losses, context=ctx, options=options, direction="request")

@@ -16,7 +16,7 @@ from apiswitch import translate_request
 
 from .helpers import FORMATS
 from .oracles import validate_request
-from .test_properties import calls, results, texts
+from .test_properties import calls, paired_results, results, texts
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
 FILES = sorted(CAPTURES.glob("*.json"))
@@ -102,7 +102,7 @@ def test_capture_translates_with_only_expected_losses(path: Path, target: str) -
     after = "\x00".join(texts(back, client))
     assert all(text in after for text in texts(body, client))
     assert calls(back, client) == calls(body, client)
-    assert results(back, client) == results(body, client)
+    assert results(back, client) == results(body, client) == paired_results(body, client)
 
 
 def test_claude_code_turn_two_keeps_the_reasoning_for_a_chat_upstream() -> None:

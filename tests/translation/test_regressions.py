@@ -228,3 +228,30 @@ def test_system_messages_inside_messages_lost() -> None:
     out = request(chat, "chat", "anthropic")
     assert [m["role"] for m in out.body["messages"]] == ["user", "system", "system"]
     assert [m["content"] for m in out.body["messages"][1:]] == ["mid", "dev"]
+
+
+def test_tool_calls_without_results_and_results_without_calls() -> None:
+    """Trimmed or compacted histories: every target refuses unpaired calls and results."""
+    chat = {"model": "m", "max_tokens": 9, "messages": [
+        {"role": "tool", "tool_call_id": "call_gone", "content": "stale output"},
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_a", "type": "function", "function": {"name": "t", "arguments": "{}"}},
+            {"id": "call_b", "type": "function", "function": {"name": "t", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_a", "content": "A"},
+        {"role": "user", "content": "and?"}]}
+    out = request(chat, "chat", "anthropic")
+    first, assistant, results = out.body["messages"]
+    assert first == {"role": "user", "content": [
+        {"type": "text", "text": "Result of tool call call_gone:\nstale output"}, {"type": "text", "text": "go"}]}
+    assert [b["id"] for b in assistant["content"]] == ["call_a", "call_b"]
+    assert results["content"] == [
+        {"type": "tool_result", "tool_use_id": "call_a", "content": "A"},
+        {"type": "tool_result", "tool_use_id": "call_b", "content": "(no result was recorded for this tool call)"},
+        {"type": "text", "text": "and?"}]
+    assert losses_of(out) == {("messages[0]", "coerced"), ("messages[2].tool_calls[1]", "synthesized")}
+    responses = request(chat, "chat", "responses")
+    outputs = [i["call_id"] for i in responses.body["input"] if i["type"] == "function_call_output"]
+    assert outputs == ["call_a", "call_b"]
+    # The client's own format is passed through as it is.
+    assert translate_request(chat, "chat", "chat").body == chat
