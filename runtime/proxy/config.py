@@ -106,6 +106,8 @@ class ServerSettings:
     validation: str = "basic"
     # An HTTP proxy for all upstream traffic (corporate networks); environment proxy variables are ignored.
     upstream_proxy: str | None = None
+    # Refuse a candidate whose translation would drop request fields (losses with action "dropped").
+    strict: bool = False
 
     @property
     def is_loopback(self) -> bool:
@@ -261,7 +263,7 @@ class _Reader:
 
     def read_server(self) -> ServerSettings:
         allowed = {"host", "port", "access_token", "access_token_env", "keepalive_seconds", "max_body_bytes",
-                   "validation", "upstream_proxy"}
+                   "validation", "upstream_proxy", "strict"}
         t = self.table(self.data, ("server",), allowed)
         host = self.get(t, ("server", "host"), str, "127.0.0.1")
         port = self.get(t, ("server", "port"), int, DEFAULT_PORT)
@@ -278,6 +280,7 @@ class _Reader:
         if upstream_proxy and not upstream_proxy.startswith(("http://", "https://")):
             self.error(("server", "upstream_proxy"), "must start with http:// or https://")
         return ServerSettings(
+            strict=self.get(t, ("server", "strict"), bool, False),
             upstream_proxy=upstream_proxy,
             validation=validation,
             host=host,

@@ -53,6 +53,10 @@ class AttemptFailed(Exception):
         self.headers = headers or {}
 
 
+class TooLossy(AttemptFailed):
+    """Strict mode: this candidate would need fields dropped. Not the provider's fault: no breaker count."""
+
+
 @dataclass
 class Exchange:
     """Everything about one client request, filled in as it goes; becomes the request-log row."""
@@ -133,6 +137,8 @@ class Forwarder:
         raise self.final_error(ex, last, failures)
 
     def note_failure(self, candidate: Candidate, failure: AttemptFailed) -> None:
+        if isinstance(failure, TooLossy):
+            return
         name = candidate.provider.name
         if failure.status == 429 and failure.retry_after:
             cap = self.config.failover.retry_after_cap_seconds
@@ -141,6 +147,9 @@ class Forwarder:
             self.breaker.record_failure(name, failure.message)
 
     def final_error(self, ex: Exchange, last: AttemptFailed | None, failures: list[str]) -> ProxyError:
+        if isinstance(last, TooLossy) and all("strict mode:" in f for f in failures):
+            # Every candidate would lose fields: the request itself is the problem, as a 400.
+            return ProxyError(400, last.message if len(failures) == 1 else "; ".join(failures))
         if last is not None and last.status is not None and last.body and last.upstream_format:
             # One upstream answered with an error: show the client that error, in its own format.
             return client_error_from_upstream(last.status, last.body, last.upstream_format, ex.client_format,
@@ -157,6 +166,11 @@ class Forwarder:
         adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format)
         ex.row["losses"] = prepared.losses
         ex.row["context"] = prepared.context
+        if self.config.server.strict:
+            dropped = [loss for loss in prepared.losses if loss.get("action") == "dropped"]
+            if dropped:
+                listed = "; ".join(f"{loss['path']} ({loss['reason']})" for loss in dropped[:10])
+                raise TooLossy(f"strict mode: a {provider.format} provider would drop: {listed}")
         try:
             headers = upstream_headers(provider, ex.headers, ex.client_format)
         except MissingKey as exc:

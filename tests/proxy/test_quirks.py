@@ -100,3 +100,29 @@ def test_translation_losses_are_logged(proxy, scripted_upstream):
     assert response.status_code == 200
     losses = orjson.loads(running.log_rows(1)[-1]["losses"])
     assert any(loss["path"] == "top_k" and loss["action"] == "dropped" for loss in losses), losses
+
+
+def test_strict_mode_refuses_a_lossy_translation(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", default=Reply.text("ok"))
+    running = proxy(provider_toml("up", "chat", upstream.base_url) + '[routes]\n"*" = "up"\n'
+                    "[server]\nstrict = true\n")
+    lossy = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "top_k": 5, "messages": [{"role": "user", "content": "hi"}]})
+    assert lossy.status_code == 400
+    assert lossy.json()["error"]["message"].startswith("strict mode: a chat provider would drop: top_k")
+    assert upstream.calls == []
+    clean = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]})
+    assert clean.status_code == 200
+
+
+def test_strict_mode_moves_on_to_a_candidate_that_loses_nothing(proxy, scripted_upstream):
+    chat = scripted_upstream("chat", default=Reply.text("from chat"))
+    native = scripted_upstream("anthropic", default=Reply.text("from anthropic"))
+    running = proxy(provider_toml("chat", "chat", chat.base_url) + provider_toml("native", "anthropic", native.base_url)
+                    + '[routes]\n"*" = ["chat", "native"]\n[server]\nstrict = true\n')
+    response = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "top_k": 5, "messages": [{"role": "user", "content": "hi"}]})
+    assert response.json()["content"][0]["text"] == "from anthropic"
+    assert chat.calls == []
+    assert httpx.get(running.url + "/health").json()["providers"] == {}  # no breaker was touched
