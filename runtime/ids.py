@@ -6,6 +6,9 @@ import hashlib
 import re
 import secrets
 
+from .context import TranslationContext
+from .hub import Message, Part
+
 VALID_TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 _INVALID_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
 
@@ -48,3 +51,31 @@ def valid_tool_id(raw: str | None, taken: set[str]) -> str:
         candidate = f"{base}_{n}"
         n += 1
     return candidate
+
+
+def make_tool_ids_valid(messages: list[Message], ctx: TranslationContext) -> None:
+    """Unique ids of the accepted shape; a tool result follows its call to the new id."""
+    taken: set[str] = set()
+    latest: dict[str, str] = {}
+    for message in messages:
+        for part in message.content:
+            if part["type"] == "tool_call":
+                original = part["id"]
+                new = valid_tool_id(original, taken)
+                taken.add(new)
+                latest[original] = new
+                if new != original:
+                    ctx.tool_ids[new] = original
+                    part["id"] = new
+            elif part["type"] == "tool_result":
+                original = part["tool_call_id"]
+                new = latest.get(original) or valid_tool_id(original, set())
+                part["tool_call_id"] = new
+
+
+def make_response_ids_valid(parts: list[Part]) -> None:
+    taken: set[str] = set()
+    for part in parts:
+        if part["type"] == "tool_call":
+            part["id"] = valid_tool_id(part.get("id"), taken)
+            taken.add(part["id"])

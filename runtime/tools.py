@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from .context import TranslationContext
-from .hub import Part, Request, Tool
+from .hub import Part, Request, Tool, tool_call_input
 from .losses import LossCollector, join_path
 
 # Longest tool name each format accepts (`^[a-zA-Z0-9_-]{1,N}$`).
@@ -168,3 +168,21 @@ def _bridge_custom_tool(tool: Tool) -> None:
 
 def copy_tools(tools: list[Tool] | None) -> list[Tool] | None:
     return copy.deepcopy(tools)
+
+
+def restore_client_tools(parts: list[Part], ctx: TranslationContext, client_format: str) -> None:
+    """Give tool calls the names (and namespace, custom kind) the client defined its tools with."""
+    for part in parts:
+        if part["type"] != "tool_call":
+            continue
+        name = ctx.client_tool_name(part["name"])
+        if name in ctx.namespaced_tools and client_format == "responses":
+            part["namespace"], name = ctx.namespaced_tools[name]
+        part["name"] = name
+        if name in ctx.custom_tools and part.get("kind") != "custom":
+            arguments = tool_call_input(part)
+            value = arguments.get(CUSTOM_INPUT_KEY, "")
+            part["kind"] = "custom"
+            part["custom_input"] = value if isinstance(value, str) else orjson.dumps(value).decode()
+            part.pop("arguments", None)
+            part.pop("input", None)
