@@ -1,0 +1,56 @@
+"""Where two JSON bodies differ, as loss-style paths, and whether reported losses account for it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from apiswitch.runtime.losses import join_path
+
+
+def differences(before: Any, after: Any, path: str = "") -> list[str]:
+    """The shallowest paths at which ``after`` differs from ``before``.
+
+    Objects are compared key by key and lists of the same length item by item; a list whose length changed
+    is one difference at the list itself (its items no longer line up).
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in sorted(before.keys() | after.keys()):
+            if key not in before or key not in after:
+                found.append(join_path(path, key))
+            else:
+                found += differences(before[key], after[key], join_path(path, key))
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            found += differences(old, new, join_path(path, index))
+        return found
+    if before == after and type(before) is type(after):
+        return []
+    return [path]
+
+
+def _segments(path: str) -> list[str]:
+    return re.findall(r"[^.\[\]]+|\[\d+\]", path)
+
+
+def related(a: str, b: str) -> bool:
+    """One path is the other or lies inside it (segment-wise: ``tools`` is not inside ``tool``)."""
+    left, right = _segments(a), _segments(b)
+    shorter = min(len(left), len(right))
+    return left[:shorter] == right[:shorter]
+
+
+def unexplained(before: Any, after: Any, reported: Iterable[str]) -> list[str]:
+    """Differences no reported loss path accounts for.
+
+    A loss explains a difference at its own path, inside it (a dropped block changes everything in it) and
+    around it (a list that lost an item has another length; a content whose only image was dropped became
+    a string).
+    """
+    reported = list(reported)
+    return [path for path in differences(before, after)
+            if not any(related(path, loss) for loss in reported)]
