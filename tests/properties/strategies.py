@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import strategies as st
-
 import apiswitch.generated.anthropic.models as anthropic_models
 import apiswitch.generated.chat.models as chat_models
 import apiswitch.generated.responses.models as responses_models
+from hypothesis import strategies as st
 
 from .walker import Focus, Walker, json_objects, words
 
@@ -91,6 +90,7 @@ anthropic = Walker(Focus(
         "ToolUseBlockParam.toolset_name", "ToolResultBlockParam.toolset_name",  # browser / computer toolsets
         "ToolUseBlock.toolset_name",
     }),
+    always=frozenset({"Usage.cache_creation_input_tokens", "Usage.cache_read_input_tokens"}),
 ))
 
 
@@ -257,6 +257,7 @@ chat = Walker(Focus(
         "ChatCompletionAssistantMessageParam.reasoning_details",  # free-form provider objects
         "ChatCompletionMessage.function_call", "ChatCompletionMessage.reasoning_details",
     }),
+    always=frozenset({"ChatCompletion.usage"}),
 ))
 
 
@@ -289,7 +290,7 @@ def _chat_conversation(draw: st.DrawFn, tools: list[dict]) -> list[dict]:
     taken: set[str] = set()
     turns = draw(st.integers(1, 3))
     for turn in range(turns):
-        messages.append(draw(chat.model("ChatCompletionUserMessageParam")))
+        messages.append(draw(chat.model("ChatCompletionUserMessageParam").map(_chat_file_sources)))
         if turn == turns - 1:
             break
         reply = draw(chat.model("ChatCompletionAssistantMessageParam"))
@@ -314,6 +315,17 @@ def _chat_conversation(draw: st.DrawFn, tools: list[dict]) -> list[dict]:
     return messages
 
 
+def _chat_file_sources(message: dict) -> dict:
+    """A file part carries its data or a file id, one of them (a filename goes with the data)."""
+    if isinstance(message["content"], list):
+        for part in message["content"]:
+            if part["type"] == "file":
+                part["file"] = _one_source(part["file"], ("file_data", "file_id"), {"file_id": "file-abc123"})
+                if "file_id" in part["file"]:
+                    part["file"].pop("filename", None)
+    return message
+
+
 def _chat_params_it_accepts(body: dict[str, Any]) -> dict[str, Any]:
     """One token limit per request; stream options only with a stream; parallel_tool_calls only with tools."""
     if "max_tokens" in body and "max_completion_tokens" in body:
@@ -328,7 +340,8 @@ def _chat_params_it_accepts(body: dict[str, Any]) -> dict[str, Any]:
 @st.composite
 def chat_responses(draw: st.DrawFn) -> dict[str, Any]:
     completion = draw(chat.model("ChatCompletion"))
-    choice = completion["choices"][0] | {"index": 0}  # one choice: the only kind other formats can hold
+    # One choice: the only kind other formats can hold. `logprobs` is null unless asked for, and sent.
+    choice = completion["choices"][0] | {"index": 0, "logprobs": None}
     message = choice["message"]
     if "reasoning" in message and "reasoning_content" in message:
         del message["reasoning"]  # a provider sends one of the two spellings
@@ -427,15 +440,25 @@ responses = Walker(Focus(
         "FunctionTool.output_schema", "ResponseOutputTextParam.logprobs", "ResponseOutputText.logprobs",
         "Response.instructions",  # an echo of the request; its item list form is out of focus
     }),
+    always=frozenset({"Response.usage", "ResponseFunctionToolCall.id", "ResponseFunctionToolCall.status",
+                      "ResponseCustomToolCall.id", "ResponseReasoningItem.status"}),
 ))
 
 
+def _one_source(part: dict, keys: tuple[str, ...], default: dict) -> dict:
+    """Exactly one of ``keys``: the first one present, or ``default`` when none is."""
+    present = [key for key in keys if key in part]
+    if not present:
+        return part | default
+    return {k: v for k, v in part.items() if k not in present[1:]}
+
+
 def _with_image_source(part: dict) -> dict:
-    """An input image needs a URL or a file id; a file needs data, an id or a URL."""
-    if part.get("type") == "input_image" and not ({"image_url", "file_id"} & part.keys()):
-        return part | {"image_url": "https://example.com/cat.png"}
-    if part.get("type") == "input_file" and not ({"file_data", "file_id", "file_url"} & part.keys()):
-        return part | {"file_url": "https://example.com/paper.pdf"}
+    """An input image comes from a URL or a file id; a file from data, an id or a URL: one of them."""
+    if part.get("type") == "input_image":
+        return _one_source(part, ("image_url", "file_id"), {"image_url": "https://example.com/cat.png"})
+    if part.get("type") == "input_file":
+        return _one_source(part, ("file_data", "file_id", "file_url"), {"file_url": "https://example.com/paper.pdf"})
     return part
 
 
@@ -540,7 +563,7 @@ def responses_responses(draw: st.DrawFn) -> dict[str, Any]:
         response["incomplete_details"] = response.get("incomplete_details") or {"reason": "max_output_tokens"}
     else:
         response["incomplete_details"] = None
-    response.pop("error", None)
+    response["error"] = None  # sent as null by the API when nothing failed
     usage = response.get("usage")
     if usage:
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
+from apiswitch.generated._support import UnknownVariant
 from hypothesis import strategies as st
 from pydantic import BaseModel
-
-from apiswitch.generated._support import UnknownVariant
 
 Strategy = st.SearchStrategy[Any]
 
@@ -47,6 +46,7 @@ class Focus:
     whose every member is out of focus is never set). ``values``: ``"Model.field"`` -> a strategy used
     instead of the annotation. ``members``: ``"Model.field"`` -> the model names allowed in that field's
     unions (e.g. which blocks an assistant turn may hold). ``skip``: ``"Model.field"`` never set.
+    ``always``: optional ``"Model.field"`` the real API always sends (an answer's usage, an item's id).
     """
 
     module: types.ModuleType
@@ -54,6 +54,7 @@ class Focus:
     values: dict[str, Strategy] = field(default_factory=dict)
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     skip: frozenset[str] = frozenset()
+    always: frozenset[str] = frozenset()
 
 
 class NotGeneratable(Exception):
@@ -93,8 +94,9 @@ class Walker:
                     raise ValueError(f"{where} is required and cannot be skipped")
                 continue
             key = info.alias or name
-            if info.is_required():
-                required[key] = self._field_value(cls.__name__, name, info.annotation, depth)
+            if info.is_required() or where in self.focus.always:
+                annotation = info.annotation if info.is_required() else _without_none(info.annotation)
+                required[key] = self._field_value(cls.__name__, name, annotation, depth)
                 continue
             if depth >= MAX_DEPTH:
                 continue

@@ -1,0 +1,91 @@
+"""Spellings the APIs define as the same thing, reduced to one before bodies are compared.
+
+Each rule is one the API references state; nothing here hides a change of meaning:
+
+- a string content is one text block (`content: "x"` = `[{"type": "text", "text": "x"}]`), in messages, tool
+  results, system prompts and Responses items alike;
+- a Responses `input` string is one user message, and an input message's `type: "message"` is its default;
+- Anthropic has one system prompt, at the top: system messages leading `messages` are that prompt
+  (Claude Code sends them; a chat or Responses round trip gives them back as `system`);
+- the token limit, stop strings and system prompt have one name per format; a loss reported under one
+  name (e.g. "anthropic requires max_tokens", path `max_tokens`) is about the same field under the others.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_TEXT_TYPES = ("text", "input_text", "output_text")
+_CONTENT_KEYS = ("content", "output", "system")
+
+
+def _as_string(value: Any) -> Any:
+    if (isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict)
+            and value[0].keys() == {"type", "text"} and value[0]["type"] in _TEXT_TYPES):
+        return value[0]["text"]
+    return value
+
+
+def _strings_for_single_blocks(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _as_string(_strings_for_single_blocks(item)) if key in _CONTENT_KEYS
+                else _strings_for_single_blocks(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strings_for_single_blocks(item) for item in value]
+    return value
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def _anthropic_system_on_top(body: dict[str, Any]) -> None:
+    messages = body.get("messages") or []
+    leading = 0
+    while leading < len(messages) and messages[leading].get("role") == "system" \
+            and messages[leading].keys() == {"role", "content"}:
+        leading += 1
+    if not leading:
+        return
+    system = _blocks(body.get("system", []))
+    for message in messages[:leading]:
+        system += _blocks(message["content"])
+    body["system"] = system
+    body["messages"] = messages[leading:]
+
+
+def _responses_input_as_items(body: dict[str, Any]) -> None:
+    if isinstance(body.get("input"), str):
+        body["input"] = [{"role": "user", "content": body["input"]}]
+    for item in body.get("input") or []:
+        if item.get("type") == "message" and "id" not in item and "role" in item:
+            del item["type"]
+
+
+def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> dict[str, Any]:
+    """``body`` with each equivalent spelling above reduced to one."""
+    body = copy.deepcopy(body)
+    if kind == "request" and fmt == "anthropic":
+        _anthropic_system_on_top(body)
+    if kind == "request" and fmt == "responses":
+        _responses_input_as_items(body)
+    return _strings_for_single_blocks(body)
+
+
+_SAME_FIELD = [
+    {"max_tokens", "max_output_tokens", "max_completion_tokens"},
+    {"stop_sequences", "stop"},
+    {"system", "instructions"},
+]
+
+
+def loss_paths_with_synonyms(paths: list[str]) -> list[str]:
+    """Loss paths plus the same top-level field under its name in the other formats."""
+    out = list(paths)
+    for path in paths:
+        head_key = path.split(".", 1)[0].split("[", 1)[0]
+        for names in _SAME_FIELD:
+            if head_key in names:
+                out += [name + path[len(head_key):] for name in names - {head_key}]
+    return out
