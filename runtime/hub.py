@@ -27,9 +27,13 @@ compare in tests).  Their shapes:
 ``{"type": "opaque", "format", "block"}``: a block only its own format understands (server tool
    calls and results, new block types); passed through to that format, reported by the others.
 
-Any part may also carry ``extra`` (unmapped keys of the source block, reported when another format is
-written), ``quiet`` (bookkeeping such as item ids and statuses, restored for the same format and not
-missed by others) and ``path`` (where it came from in the source body, for loss reports).  Reasoning
+Any part may also carry ``original`` (the source block itself), ``extra`` (unmapped keys of the source
+block, reported when another format is written), ``quiet`` (bookkeeping such as item ids and statuses,
+not missed by other formats) and ``path`` (where it came from in the source body, for loss reports).
+
+Writing the format a body came from gives back the ``original`` blocks, messages, tools and usage: the
+same format loses nothing, not even a key order or an explicit null, while every other format is written
+from the mapped fields.  Reasoning
 parts keep their original block in ``raw`` with its format in ``origin``, see reasoning.py.
 """
 
@@ -68,6 +72,8 @@ class Message:
     quiet: dict[str, Any] = field(default_factory=dict)
     # Chat `content: null` on an assistant message with tool calls.
     null_content: bool = False
+    # The source's own message (or Responses item), given back as it is when writing the same format.
+    original: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -91,6 +97,7 @@ class Tool:
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     quiet: dict[str, Any] = field(default_factory=dict)
+    original: dict[str, Any] | None = None  # the source's definition, for the same format
 
 
 @dataclass(slots=True)
@@ -166,6 +173,7 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    original: dict[str, Any] | None = None  # the source's usage object, for the same format
 
     @property
     def prompt_tokens(self) -> int:
@@ -186,8 +194,8 @@ class Response:
     extra: dict[str, Any] = field(default_factory=dict)
     # Echoes of the request and other bookkeeping only the same format wants back.
     quiet: dict[str, Any] = field(default_factory=dict)
-    # The same for the message object inside a chat answer (`refusal: null` and the like).
-    message_quiet: dict[str, Any] = field(default_factory=dict)
+    # The source's own answer object (chat: the first choice), given back as it is to the same format.
+    answer_original: dict[str, Any] | None = None
 
 
 def tool_call_input(part: Part) -> dict[str, Any]:

@@ -78,6 +78,7 @@ def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
     extra = split_extra(block, known)
     if extra:
         part["extra"] = extra
+    part["original"] = block
     part["path"] = path
     return part
 
@@ -121,6 +122,8 @@ def _reasoning_block(part: hub.Part, emit: Emit, path: str) -> dict[str, Any] | 
 
 def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
     """One hub part as an Anthropic content block, or None when anthropic cannot take it (reported)."""
+    if emit.same_format and "original" in part:
+        return part["original"]
     path = part.get("path", "")
     kind = part["type"]
     block: dict[str, Any]

@@ -31,7 +31,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         path = f"messages[{i}]"
         parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
         req.messages.append(hub.Message(role=msg.get("role", "user"), content=parts, content_is_string=is_string,
-                                        path=path, extra=split_extra(msg, {"role", "content"})))
+                                        path=path, extra=split_extra(msg, {"role", "content"}), original=msg))
     if "tools" in body:
         req.tools = [_tool_to_hub(t, f"tools[{i}]") for i, t in enumerate(body["tools"] or [])]
     choice = body.get("tool_choice")
@@ -57,7 +57,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         if "user_id" in metadata:
             req.user, req.user_key = metadata["user_id"], "metadata.user_id"
         rest = split_extra(metadata, {"user_id"})
-        if rest:
+        if rest or "user_id" not in metadata:
             req.metadata = rest
     output_config = body.get("output_config")
     if isinstance(output_config, dict):
@@ -77,7 +77,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     if tool.get("type") not in (None, "custom"):
         return hub.Tool(kind="server", name=tool.get("name", ""), raw=tool, raw_format=FORMAT, path=path)
     return hub.Tool(
-        kind="function", name=tool.get("name", ""), description=tool.get("description"),
+        kind="function", name=tool.get("name", ""), description=tool.get("description"), original=tool,
         parameters=tool.get("input_schema"), parameters_path=join_path(path, "input_schema"),
         strict=tool.get("strict"), cache_control=tool.get("cache_control"),
         defer_loading=tool.get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
@@ -136,6 +136,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
                 body["system"] = system_blocks
     out_messages = []
     for message in messages:
+        if emit.same_format and message.original is not None:
+            out_messages.append(message.original)
+            continue
         role = message.role
         if role == "developer":
             role = "system"
@@ -156,10 +159,10 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         fit_sampling_to_thinking(body, emit, req.reasoning.path if req.reasoning else "thinking")
     if req.user is not None:
         body["metadata"] = {"user_id": req.user}
-    if req.metadata:
+    if req.metadata is not None:
         if emit.same_format:
             body.setdefault("metadata", {}).update(req.metadata)
-        else:
+        elif req.metadata:
             emit.losses.dropped("metadata", "anthropic metadata holds only user_id")
     optional(body, "stream", req.stream)
     if req.verbosity is not None:
@@ -220,6 +223,8 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 
 
 def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
+    if emit.same_format and tool.original is not None:
+        return tool.original
     if tool.kind == "server":
         return _server_tool(tool, emit)
     if tool.kind != "function":

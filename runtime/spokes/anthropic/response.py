@@ -25,7 +25,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         output_tokens=usage_body.get("output_tokens") or 0,
         cache_read_tokens=usage_body.get("cache_read_input_tokens") or 0,
         cache_write_tokens=usage_body.get("cache_creation_input_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS),
+        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
     )
     stop = body.get("stop_reason")
     return hub.Response(
@@ -59,6 +59,8 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
 
 
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    if emit.same_format and usage.original is not None:
+        return usage.original
     out = {
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,

@@ -54,6 +54,7 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
     extra = split_extra(part, known)
     if extra:
         out["extra"] = extra
+    out["original"] = part
     out["path"] = path
     return out
 
@@ -81,6 +82,7 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
     extra = split_extra(call, known)
     if extra:
         part["quiet"] = extra  # streaming leftovers such as `index`
+    part["original"] = call
     part["path"] = path
     return part
 
@@ -103,10 +105,12 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
     quiet = {k: msg[k] for k in ("refusal",) if k in msg and msg[k] is None}
     return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
-                       extra=split_extra(msg, known), quiet=quiet, null_content=content is None)
+                       extra=split_extra(msg, known), quiet=quiet, null_content=content is None, original=msg)
 
 
 def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
+    if emit.same_format and "original" in part:
+        return part["original"]
     path = part.get("path", "")
     kind = part["type"]
     out: dict[str, Any]
@@ -197,6 +201,8 @@ def reasoning_text_of(part: hub.Part, emit: Emit) -> str | None:
 
 
 def tool_call_to_chat(part: hub.Part, emit: Emit) -> dict[str, Any]:
+    if emit.same_format and "original" in part:
+        return part["original"]
     call: dict[str, Any]
     if part.get("kind") == "custom":
         call = {"id": part["id"], "type": "custom", "custom": {"name": part["name"],

@@ -46,6 +46,7 @@ def _tool_message_to_part(msg: dict[str, Any], path: str) -> hub.Part:
     extra = split_extra(msg, {"role", "tool_call_id", "content"})
     if extra:
         part["extra"] = extra
+    part["original"] = msg
     return part
 
 
@@ -68,7 +69,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         else:
             parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
             req.messages.append(hub.Message(role=role, content=parts, content_is_string=is_string, path=path,
-                                            extra=split_extra(msg, {"role", "content"})))
+                                            extra=split_extra(msg, {"role", "content"}), original=msg))
     for key in ("max_completion_tokens", "max_tokens"):
         if body.get(key) is not None:
             req.max_tokens, req.max_tokens_key = body[key], key
@@ -117,6 +118,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     if kind == "function":
         fn = tool.get("function") or {}
         return hub.Tool(kind="function", name=fn.get("name", ""), description=fn.get("description"),
+                        original=tool,
                         parameters=fn.get("parameters"), parameters_path=f"{path}.function.parameters",
                         strict=fn.get("strict"), path=path,
                         extra=split_extra(fn, {"name", "description", "parameters", "strict"}))
@@ -127,6 +129,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
             grammar = fmt.get("grammar") or {}
             fmt = {"type": "grammar", "syntax": grammar.get("syntax"), "definition": grammar.get("definition")}
         return hub.Tool(kind="custom", name=custom.get("name", ""), description=custom.get("description"),
+                        original=tool,
                         format=fmt, path=path, extra=split_extra(custom, {"name", "description", "format"}))
     return hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)
 
@@ -315,6 +318,13 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
     for index, message in enumerate(req.messages):
         if index in taken:
             continue
+        if emit.same_format:
+            # The client's own messages, as it sent them (tool messages are one hub message per turn).
+            originals = [p.get("original") for p in message.content] if message.original is None else [
+                message.original]
+            if all(o is not None for o in originals):
+                out.extend(originals)
+                continue
         if message.role == "assistant":
             echo = emit.same_format or policy == "all" or (policy == "tool_turns" and (
                 index >= current_turn or hub.has_tool_calls(message.content)))
@@ -411,6 +421,8 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 
 
 def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
+    if emit.same_format and tool.original is not None:
+        return tool.original
     if tool.kind == "server":
         if tool.raw_format == FORMAT:
             return tool.raw

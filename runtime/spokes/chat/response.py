@@ -38,6 +38,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             text_parts[-1]["citations"] = [a.get("url_citation", a) for a in annotations]
             text_parts[-1]["citations_format"] = "url"
     usage_body = body.get("usage") or {}
+    has_usage = isinstance(body.get("usage"), dict)
     cached = (usage_body.get("prompt_tokens_details") or {}).get("cached_tokens")
     if cached is None:
         cached = usage_body.get("prompt_cache_hit_tokens")  # DeepSeek
@@ -47,15 +48,15 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         output_tokens=usage_body.get("completion_tokens") or 0,
         cache_read_tokens=cached,
         reasoning_tokens=(usage_body.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS),
+        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
     )
     finish = choice.get("finish_reason")
     return hub.Response(
         source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-        stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage, created=body.get("created"),
-        extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
+        stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage if has_usage else None,
+        created=body.get("created"), extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
         quiet={k: body[k] for k in _RESPONSE_QUIET_KEYS if k in body},
-        message_quiet=answer.quiet | {"__present__": sorted(k for k in ("refusal",) if k in message)},
+        answer_original=choice if choices else None,
     )
 
 
@@ -74,8 +75,11 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "model": emit.context.client_model or resp.model or "",
         "choices": [{"index": 0, "message": out,
                      "finish_reason": STOP_TO_CHAT.get(stop, stop) if stop else None, "logprobs": None}],
-        "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
     }
+    if emit.same_format and resp.answer_original is not None:
+        body["choices"] = [resp.answer_original]
+    if resp.usage is not None or not emit.same_format:
+        body["usage"] = usage_from_hub(resp.usage or hub.Usage(), emit)
     emit.restore_extra(body, resp.extra, "", resp.quiet)
     return body
 
@@ -107,8 +111,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
     out["content"] = "".join(texts) if texts or not calls else None
-    keep_absent = emit.same_format and "refusal" not in resp.message_quiet.get("__present__", ["refusal"])
-    if "refusal" not in out and not keep_absent:
+    if "refusal" not in out:
         out["refusal"] = None
     if reasoning_texts:
         out["reasoning_content"] = "\n\n".join(reasoning_texts)
@@ -134,6 +137,8 @@ def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
 
 
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    if emit.same_format and usage.original is not None:
+        return usage.original
     prompt = usage.prompt_tokens
     out: dict[str, Any] = {
         "prompt_tokens": prompt,
