@@ -4,7 +4,9 @@ Each rule is one the API references state; nothing here hides a change of meanin
 
 - a string content is one text block (`content: "x"` = `[{"type": "text", "text": "x"}]`), in messages, tool
   results, system prompts and Responses items alike;
-- a Responses `input` string is one user message, and an input message's `type: "message"` is its default;
+- a Responses `input` string is one user message, an input message's `type: "message"` is its default, and
+  `instructions` is a system message ahead of the input (a chat round trip gives it back as one);
+- an empty object parameter (`metadata: {}`) sets nothing, like an absent one;
 - Anthropic has one system prompt, at the top: system messages leading `messages` are that prompt
   (Claude Code sends them; a chat or Responses round trip gives them back as `system`);
 - the token limit, stop strings and system prompt have one name per format; a loss reported under one
@@ -14,6 +16,7 @@ Each rule is one the API references state; nothing here hides a change of meanin
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 _TEXT_TYPES = ("text", "input_text", "output_text")
@@ -40,37 +43,69 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
-def _anthropic_system_on_top(body: dict[str, Any]) -> None:
+def _shifted(path: str, key: str, offset: int) -> str:
+    """``key[i]...`` as ``key[i + offset]...``."""
+    head = f"{key}["
+    if not path.startswith(head):
+        return path
+    index, _, rest = path[len(head):].partition("]")
+    return f"{key}[{int(index) + offset}]{rest}"
+
+
+def _anthropic_system_on_top(body: dict[str, Any]) -> Callable[[str], str]:
     messages = body.get("messages") or []
     leading = 0
     while leading < len(messages) and messages[leading].get("role") == "system" \
             and messages[leading].keys() == {"role", "content"}:
         leading += 1
     if not leading:
-        return
+        return lambda path: path
     system = _blocks(body.get("system", []))
     for message in messages[:leading]:
         system += _blocks(message["content"])
     body["system"] = system
     body["messages"] = messages[leading:]
 
+    def remap(path: str) -> str:
+        moved = _shifted(path, "messages", -leading)
+        return "system" if moved.startswith("messages[-") else moved
+    return remap
 
-def _responses_input_as_items(body: dict[str, Any]) -> None:
+
+def _responses_instructions_as_input(body: dict[str, Any]) -> Callable[[str], str]:
+    """A string input is one user message; `instructions` is a system message ahead of the input."""
     if isinstance(body.get("input"), str):
         body["input"] = [{"role": "user", "content": body["input"]}]
+    offset = 0
+    if isinstance(body.get("instructions"), str):
+        body["input"] = [{"role": "system", "content": body.pop("instructions")}] + list(body.get("input") or [])
+        offset = 1
     for item in body.get("input") or []:
         if item.get("type") == "message" and "id" not in item and "role" in item:
             del item["type"]
 
+    def remap(path: str) -> str:
+        if path == "instructions":
+            return "input[0]"
+        if path == "input":
+            return f"input[{offset}]"
+        return _shifted(path, "input", offset)
+    return remap
 
-def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> dict[str, Any]:
-    """``body`` with each equivalent spelling above reduced to one."""
+
+def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[dict[str, Any], Callable[[str], str]]:
+    """``body`` with each equivalent spelling above reduced to one, and how its paths moved."""
     body = copy.deepcopy(body)
+    remap: Callable[[str], str] = lambda path: path  # noqa: E731
+    if kind == "request":
+        # An empty object sets nothing (`metadata: {}`, `output_config: {}`): the same as leaving it out.
+        for key in [key for key, value in body.items() if value == {}]:
+            del body[key]
     if kind == "request" and fmt == "anthropic":
-        _anthropic_system_on_top(body)
+        remap = _anthropic_system_on_top(body)
     if kind == "request" and fmt == "responses":
-        _responses_input_as_items(body)
-    return _strings_for_single_blocks(body)
+        remap = _responses_instructions_as_input(body)
+    return _strings_for_single_blocks(body), remap
 
 
 _SAME_FIELD = [

@@ -418,6 +418,7 @@ responses = Walker(Focus(
             {"type": st.just("summary_text"), "text": words}), max_size=2),
         "ResponseOutputMessageParam.id": _prefixed("msg_"), "ResponseOutputMessage.id": _prefixed("msg_"),
         "ResponseOutputTextParam.annotations": st.just([]), "ResponseOutputText.annotations": st.just([]),
+        "ResponseOutputText.logprobs": st.just([]),
         "ResponseInputImageParam.image_url": image_urls | base64_data.map(lambda d: "data:image/png;base64," + d),
         "ResponseInputImageParam.file_id": _prefixed("file-"),
         "ResponseInputFileParam.file_data": base64_data.map(lambda d: "data:application/pdf;base64," + d),
@@ -437,11 +438,11 @@ responses = Walker(Focus(
         "ResponseFunctionToolCall.async_", "ResponseCustomToolCall.async_",
         "ResponseFunctionToolCall.namespace", "ResponseCustomToolCall.namespace",
         "FunctionTool.async_", "CustomTool.async_", "FunctionTool.allowed_callers", "CustomTool.allowed_callers",
-        "FunctionTool.output_schema", "ResponseOutputTextParam.logprobs", "ResponseOutputText.logprobs",
+        "FunctionTool.output_schema", "ResponseOutputTextParam.logprobs",
         "Response.instructions",  # an echo of the request; its item list form is out of focus
     }),
     always=frozenset({"Response.usage", "ResponseFunctionToolCall.id", "ResponseFunctionToolCall.status",
-                      "ResponseCustomToolCall.id", "ResponseReasoningItem.status"}),
+                      "ResponseCustomToolCall.id", "ResponseReasoningItem.status", "ResponseOutputText.logprobs"}),
 ))
 
 
