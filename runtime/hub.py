@@ -196,6 +196,8 @@ class Response:
     quiet: dict[str, Any] = field(default_factory=dict)
     # The source's own answer object (chat: the first choice), given back as it is to the same format.
     answer_original: dict[str, Any] | None = None
+    # The top-level keys of the source's answer, in order: the same format gets no defaults it did not have.
+    original_keys: tuple[str, ...] | None = None
 
 
 def tool_call_input(part: Part) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def responses_response(output: list, status: str = "completed", reason: str | No
     return {"id": "resp_abc", "object": "response", "created_at": 1700000000, "model": "gpt-up", "status": status,
             "error": None, "incomplete_details": {"reason": reason} if reason else None, "output": output,
             "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-            "usage": usage or {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
+            "usage": usage or {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
                                "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}}
 
 

@@ -72,7 +72,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "chat.completion",
         "created": resp.created if resp.created is not None else int(time.time()),
-        "model": emit.context.client_model or resp.model or "",
+        "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
         "choices": [{"index": 0, "message": out,
                      "finish_reason": STOP_TO_CHAT.get(stop, stop) if stop else None, "logprobs": None}],
     }

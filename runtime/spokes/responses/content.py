@@ -61,6 +61,7 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
         out["extra"] = extra
     if quiet:
         out["quiet"] = quiet
+    out["original"] = part
     out["path"] = path
     return out
 
@@ -98,6 +99,7 @@ def item_to_part(item: dict[str, Any], path: str) -> hub.Part:
     extra = split_extra(item, known)
     if extra:
         part["extra"] = extra
+    part["original"] = item
     part["path"] = path
     return part
 
@@ -122,22 +124,26 @@ def _output_item_to_part(item: dict[str, Any], path: str) -> hub.Part:
 
 
 def item_to_message(item: dict[str, Any], path: str) -> hub.Message:
+    """One input item as a hub message (which keeps the item itself for writing Responses again)."""
     kind = item.get("type", "message")
     if kind == "message":
         parts, is_string = content_to_parts(item.get("content"), join_path(path, "content"))
         quiet = {k: item[k] for k in _ITEM_QUIET_KEYS if k in item}
         return hub.Message(role=item.get("role", "user"), content=parts, content_is_string=is_string, path=path,
-                           extra=split_extra(item, {"role", "content", *_ITEM_QUIET_KEYS}), quiet=quiet)
+                           extra=split_extra(item, {"role", "content", *_ITEM_QUIET_KEYS}), quiet=quiet,
+                           original=item)
     if kind in ("function_call_output", "custom_tool_call_output"):
-        return hub.Message(role="user", content=[_output_item_to_part(item, path)], path=path)
+        return hub.Message(role="user", content=[_output_item_to_part(item, path)], path=path, original=item)
     if kind in ("function_call", "custom_tool_call", "reasoning"):
-        return hub.Message(role="assistant", content=[item_to_part(item, path)], path=path)
+        return hub.Message(role="assistant", content=[item_to_part(item, path)], path=path, original=item)
     role = "user" if kind.endswith("_output") else "assistant"
     return hub.Message(role=role, content=[{"type": "opaque", "format": FORMAT, "block": item, "path": path}],
-                       path=path)
+                       path=path, original=item)
 
 
 def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | None:
+    if emit.same_format and "original" in part:
+        return part["original"]
     path = part.get("path", "")
     kind = part["type"]
     out: dict[str, Any]
@@ -232,6 +238,8 @@ def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
 
 
 def call_item(part: hub.Part, emit: Emit) -> dict[str, Any]:
+    if emit.same_format and "original" in part:
+        return part["original"]
     item: dict[str, Any]
     if part.get("kind") == "custom":
         item = {"type": "custom_tool_call", "call_id": part["id"], "name": part["name"],

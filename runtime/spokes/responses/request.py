@@ -82,13 +82,14 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
     if kind == "function":
         return [hub.Tool(kind="function", name=tool.get("name", ""), description=tool.get("description"),
                          parameters=tool.get("parameters"), parameters_path=join_path(path, "parameters"),
-                         strict=tool.get("strict"),
+                         strict=tool.get("strict"), original=tool,
                          defer_loading=tool.get("defer_loading"), path=path,
                          extra=split_extra(tool, {"type", "name", "description", "parameters", "strict",
                                                   "defer_loading"}))]
     if kind == "custom":
         return [hub.Tool(kind="custom", name=tool.get("name", ""), description=tool.get("description"),
                          format=tool.get("format"), defer_loading=tool.get("defer_loading"), path=path,
+                         original=tool,
                          extra=split_extra(tool, {"type", "name", "description", "format", "defer_loading"}))]
     if kind == "namespace":
         inner: list[hub.Tool] = []
@@ -96,6 +97,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
             for converted in _tool_to_hub(sub, join_path(join_path(path, "tools"), i)):
                 converted.namespace = tool.get("name")
                 converted.namespace_description = tool.get("description")
+                converted.quiet["namespace"] = tool  # the wrapper as written, for Responses again
                 inner.append(converted)
         return inner
     return [hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)]
@@ -132,6 +134,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     else:
         items: list[dict[str, Any]] = []
         for message in req.messages:
+            if emit.same_format and message.original is not None:
+                items.append(message.original)
+                continue
             if message.role in ("system", "developer") and not message.content and not emit.same_format:
                 emit.losses.dropped(message.path, "empty system message")
                 continue
@@ -186,8 +191,10 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
                 continue
             if tool.namespace:
                 if namespace is None or namespace["name"] != tool.namespace:
-                    namespace = {"type": "namespace", "name": tool.namespace,
-                                 "description": tool.namespace_description or "", "tools": []}
+                    wrapper = tool.quiet.get("namespace") if emit.same_format else None
+                    namespace = {**wrapper, "tools": []} if wrapper else {
+                        "type": "namespace", "name": tool.namespace,
+                        "description": tool.namespace_description or "", "tools": []}
                     tools.append(namespace)
                 namespace["tools"].append(converted)
             else:
@@ -207,6 +214,8 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 
 
 def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
+    if emit.same_format and tool.original is not None:
+        return tool.original
     if tool.kind == "server":
         return _server_tool(tool, emit)
     if tool.cache_control is not None:

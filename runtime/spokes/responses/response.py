@@ -34,7 +34,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         if kind == "message":
             parts, _ = content_to_parts(item.get("content"), join_path(path, "content"))
             for part in parts:
-                part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i}
+                part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i, "original": item}
             content.extend(parts)
         elif kind in _OUTPUT_ITEMS:
             content.append(item_to_part(item, path))
@@ -50,7 +50,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         cache_read_tokens=cached,
         cache_write_tokens=written,
         reasoning_tokens=(usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS),
+        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
     )
     status = body.get("status")
     reason = (body.get("incomplete_details") or {}).get("reason")
@@ -69,7 +69,8 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         if key in body:
             quiet[key] = body[key]
     return hub.Response(source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-                        stop_reason=stop, usage=usage, created=body.get("created_at"), quiet=quiet)
+                        stop_reason=stop, usage=usage if isinstance(body.get("usage"), dict) else None,
+                        created=body.get("created_at"), quiet=quiet, original_keys=tuple(body))
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
@@ -82,6 +83,11 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             continue
         if kind in ("text", "refusal"):
             item_info = part.get("item", {}) if emit.same_format else {}
+            if "original" in item_info:
+                if item_info["index"] != message_index:
+                    message_index = item_info["index"]
+                    output.append(item_info["original"])
+                continue
             if message is None or item_info.get("index", message_index) != message_index:
                 message_index = item_info.get("index")
                 seed = f"{resp.id}:{len(output)}"
@@ -119,7 +125,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "status": status,
         "error": None,
         "incomplete_details": {"reason": reason} if reason else None,
-        "model": emit.context.client_model or resp.model or "",
+        "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
         "output": output,
         "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
         "parallel_tool_calls": True,
@@ -128,11 +134,16 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     }
     if emit.same_format:
         body.update(resp.quiet)
+        if resp.original_keys is not None:
+            # Required-by-the-SDK defaults are for other formats' answers; this one says what it has.
+            body = {key: body[key] for key in resp.original_keys if key in body}
     emit.restore_extra(body, resp.extra, "")
     return body
 
 
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    if emit.same_format and usage.original is not None:
+        return usage.original
     prompt = usage.prompt_tokens
     out = {
         "input_tokens": prompt,
