@@ -130,6 +130,7 @@ class OutputFormat:
     description: str | None = None
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    original: dict[str, Any] | None = None  # the source's format object, for the same format
 
 
 @dataclass(slots=True)

@@ -45,6 +45,8 @@ class Emit:
             if key in shared:
                 out.setdefault(key, extra[key])
                 continue
+            if extra[key] == {}:
+                continue  # an empty object says nothing that could be lost
             self.losses.dropped(join_path(path, key), f"no equivalent in {self.target}")
 
     def cache_control(self, out: dict[str, Any], part: dict[str, Any], path: str) -> None:

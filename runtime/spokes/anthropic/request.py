@@ -65,7 +65,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         fmt = output_config.get("format")
         if isinstance(fmt, dict):
             req.output_format = hub.OutputFormat(type=fmt.get("type", "json_schema"), schema=fmt.get("schema"),
-                                                 path="output_config.format",
+                                                 path="output_config.format", original=fmt,
                                                  extra=split_extra(fmt, {"type", "schema"}))
         # Kept even when empty, so the same format gets back exactly what it sent.
         req.extra["output_config"] = split_extra(output_config, {"effort", "format"})
@@ -315,7 +315,9 @@ def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) ->
     output_config: dict[str, Any] = {}
     optional(output_config, "effort", req.effort)
     fmt = req.output_format
-    if fmt is not None:
+    if fmt is not None and emit.same_format and fmt.original is not None:
+        output_config["format"] = fmt.original
+    elif fmt is not None:
         if fmt.type == "json_schema":
             output_config["format"] = {"type": "json_schema", "schema": fmt.schema or {}}
             emit.restore_extra(output_config["format"], fmt.extra, fmt.path)

@@ -85,9 +85,8 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     stream_options = body.get("stream_options")
     if isinstance(stream_options, dict):
         req.stream_include_usage = stream_options.get("include_usage")
-        rest = split_extra(stream_options, {"include_usage"})
-        if rest:
-            req.extra["stream_options"] = rest
+        # Kept even when empty, so the same format gets back exactly what it sent.
+        req.extra["stream_options"] = split_extra(stream_options, {"include_usage"})
     if "tools" in body:
         req.tools = [_tool_to_hub(t, f"tools[{i}]") for i, t in enumerate(body["tools"] or [])]
     req.tool_choice = _tool_choice_to_hub(body.get("tool_choice"))
@@ -100,6 +99,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         req.output_format = hub.OutputFormat(
             type=fmt.get("type", "text"), schema=schema.get("schema"), name=schema.get("name"),
             strict=schema.get("strict"), description=schema.get("description"), path="response_format",
+            original=fmt,
             extra=split_extra(schema, {"schema", "name", "strict", "description"}))
     for key in ("user", "safety_identifier"):
         if body.get(key) is not None:
@@ -389,7 +389,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         body["stream_options"] = {"include_usage": True}
     extra = dict(req.extra)
     stream_extra = extra.pop("stream_options", None)
-    if stream_extra and emit.same_format:
+    if stream_extra is not None and emit.same_format:
         body.setdefault("stream_options", {}).update(stream_extra)
     for key in extra.pop("output_config", None) or {}:
         emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
@@ -463,6 +463,9 @@ def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 def _output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     fmt = req.output_format
     if fmt is None:
+        return
+    if emit.same_format and fmt.original is not None:
+        body["response_format"] = fmt.original
         return
     if fmt.type != "json_schema":
         body["response_format"] = {"type": fmt.type}

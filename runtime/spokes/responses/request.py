@@ -61,11 +61,11 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
             req.output_format = hub.OutputFormat(
                 type=fmt.get("type", "text"), schema=fmt.get("schema"), name=fmt.get("name"),
                 strict=fmt.get("strict"), description=fmt.get("description"), path="text.format",
+                original=fmt,
                 extra=split_extra(fmt, {"type", "schema", "name", "strict", "description"}))
         req.verbosity = text.get("verbosity")
-        rest = split_extra(text, {"format", "verbosity"})
-        if rest:
-            req.extra["text"] = rest
+        # Kept even when empty, so the same format gets back exactly what it sent.
+        req.extra["text"] = split_extra(text, {"format", "verbosity"})
     for key in ("safety_identifier", "user"):
         if body.get(key) is not None:
             if req.user is None:
@@ -165,7 +165,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         emit.losses.dropped("stream_options.include_usage", "responses streams always report usage")
     extra = dict(req.extra)
     text_extra = extra.pop("text", None)
-    if text_extra and emit.same_format:
+    if text_extra is not None and emit.same_format:
         body.setdefault("text", {}).update(text_extra)
     for key in extra.pop("output_config", None) or {}:
         emit.losses.dropped(f"output_config.{key}", f"no equivalent in {emit.target}")
@@ -281,7 +281,9 @@ def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
 def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     text: dict[str, Any] = {}
     fmt = req.output_format
-    if fmt is not None:
+    if fmt is not None and emit.same_format and fmt.original is not None:
+        text["format"] = fmt.original
+    elif fmt is not None:
         out: dict[str, Any] = {"type": fmt.type}
         if fmt.type == "json_schema":
             if fmt.name is None:

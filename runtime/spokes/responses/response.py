@@ -107,10 +107,11 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
                 output.append(item)
         elif kind == "tool_call":
             item = call_item(part, emit)
-            quiet = part.get("quiet") or {}
-            item.setdefault("id", quiet.get("id") or derived_id("fc_" if part.get("kind") != "custom" else "ctc_",
-                                                                part["id"]))
-            item.setdefault("status", "completed")
+            if not (emit.same_format and "original" in part):
+                quiet = part.get("quiet") or {}
+                item.setdefault("id", quiet.get("id") or derived_id(
+                    "fc_" if part.get("kind") != "custom" else "ctc_", part["id"]))
+                item.setdefault("status", "completed")
             output.append(item)
         elif kind == "opaque" and part.get("format") == FORMAT:
             output.append(part["block"])
