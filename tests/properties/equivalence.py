@@ -6,7 +6,11 @@ Each rule is one the API references state; nothing here hides a change of meanin
   results, system prompts and Responses items alike;
 - a Responses `input` string is one user message, an input message's `type: "message"` is its default, and
   `instructions` is a system message ahead of the input (a chat round trip gives it back as one);
-- an empty object parameter (`metadata: {}`) sets nothing, like an absent one;
+- an empty object parameter (`metadata: {}`) sets nothing, like an absent one; `strict: false` is the
+  default of Anthropic and chat tools; a usage detail counter of 0 is an absent one;
+- an answer's server bookkeeping and request echoes (chat `created`; Responses `created_at`, `tools`,
+  `tool_choice`, `parallel_tool_calls`, message and reasoning item ids and statuses) cannot come from
+  another format and are not compared;
 - Anthropic has one system prompt, at the top: system messages leading `messages` are that prompt
   (Claude Code sends them; a chat or Responses round trip gives them back as `system`);
 - the token limit, stop strings and system prompt have one name per format; a loss reported under one
@@ -72,6 +76,15 @@ def _anthropic_system_on_top(body: dict[str, Any]) -> Callable[[str], str]:
     return remap
 
 
+def _system_messages_cover_the_system_prompt(body: dict[str, Any]) -> Callable[[str], list[str]]:
+    """A loss reported on a system message moved into the system prompt is a loss of that prompt too."""
+    system_paths = {f"messages[{i}]" for i, m in enumerate(body.get("messages") or []) if m.get("role") == "system"}
+
+    def also(path: str) -> list[str]:
+        return ["system"] if path.split(".", 1)[0] in system_paths else []
+    return also
+
+
 def _responses_instructions_as_input(body: dict[str, Any]) -> Callable[[str], str]:
     """A string input is one user message; `instructions` is a system message ahead of the input."""
     if isinstance(body.get("input"), str):
@@ -93,19 +106,77 @@ def _responses_instructions_as_input(body: dict[str, Any]) -> Callable[[str], st
     return remap
 
 
-def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[dict[str, Any], Callable[[str], str]]:
-    """``body`` with each equivalent spelling above reduced to one, and how its paths moved."""
+def _strict_false_is_the_default(body: dict[str, Any], fmt: str) -> None:
+    for tool in body.get("tools") or []:
+        holder = tool.get("function", tool) if fmt == "chat" else tool
+        if holder.get("strict") is False:
+            del holder["strict"]
+
+
+# Answer fields that are the server's bookkeeping or echoes of the request: an answer coming from another
+# format has none of them, and the spokes keep them for the same format only (the hub's `quiet`).
+_ANSWER_BOOKKEEPING = {"chat": ("created",), "anthropic": (),
+                       "responses": ("created_at", "parallel_tool_calls", "tool_choice", "tools")}
+_ITEM_BOOKKEEPING = ("id", "status")
+
+
+def _zero_counters_dropped(usage: Any) -> Any:
+    """A usage detail counter of 0 says what an absent one says."""
+    if not isinstance(usage, dict):
+        return usage
+    out = {}
+    for key, value in usage.items():
+        if isinstance(value, dict):
+            value = _zero_counters_dropped(value)
+            if value:
+                out[key] = value
+        elif not (value == 0 and key.endswith("_tokens") and key not in _MAIN_COUNTERS):
+            out[key] = value
+    return out
+
+
+_MAIN_COUNTERS = {"input_tokens", "output_tokens", "total_tokens", "prompt_tokens", "completion_tokens",
+                  "cache_creation_input_tokens", "cache_read_input_tokens"}
+
+
+def _answer_without_bookkeeping(body: dict[str, Any], fmt: str) -> None:
+    for key in _ANSWER_BOOKKEEPING[fmt]:
+        body.pop(key, None)
+    if "usage" in body:
+        body["usage"] = _zero_counters_dropped(body["usage"])
+    if fmt == "responses":
+        for item in body.get("output") or []:
+            if item.get("type") in ("message", "reasoning"):  # call items keep ids: clients answer them
+                for key in _ITEM_BOOKKEEPING:
+                    item.pop(key, None)
+    if fmt == "chat":
+        for choice in body.get("choices") or []:
+            if choice.get("message", {}).get("refusal", "") is None:
+                del choice["message"]["refusal"]  # nullable and optional: null is no refusal
+
+
+Remap = Callable[[str], list[str]]
+
+
+def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[dict[str, Any], Remap]:
+    """``body`` with each equivalent spelling above reduced to one, and where its loss paths went."""
     body = copy.deepcopy(body)
-    remap: Callable[[str], str] = lambda path: path  # noqa: E731
+    move: Callable[[str], str] = lambda path: path  # noqa: E731
+    also: Callable[[str], list[str]] = lambda path: []  # noqa: E731
     if kind == "request":
         # An empty object sets nothing (`metadata: {}`, `output_config: {}`): the same as leaving it out.
         for key in [key for key, value in body.items() if value == {}]:
             del body[key]
+        if fmt in ("anthropic", "chat"):
+            _strict_false_is_the_default(body, fmt)
+    else:
+        _answer_without_bookkeeping(body, fmt)
     if kind == "request" and fmt == "anthropic":
-        remap = _anthropic_system_on_top(body)
+        also = _system_messages_cover_the_system_prompt(body)
+        move = _anthropic_system_on_top(body)
     if kind == "request" and fmt == "responses":
-        remap = _responses_instructions_as_input(body)
-    return _strings_for_single_blocks(body), remap
+        move = _responses_instructions_as_input(body)
+    return _strings_for_single_blocks(body), lambda path: [move(path), *also(path)]
 
 
 _SAME_FIELD = [

@@ -51,7 +51,7 @@ def _assert_only_reported_changes(before: dict[str, Any], after: dict[str, Any],
     fields all formats share."""
     old, remap = canonical(before, fmt, kind)
     new, _ = canonical(after, fmt, kind)
-    reported = [remap(loss.path) for loss in there.losses] + [loss.path for loss in back.losses]
+    reported = [path for loss in there.losses for path in remap(loss.path)] + [loss.path for loss in back.losses]
     missing = unexplained(old, new, loss_paths_with_synonyms(reported))
     described = "; ".join(f"{loss.action} {loss.path}: {loss.reason}" for t in (there, back) for loss in t.losses)
     assert not missing, (f"changed without a reported loss: {missing}\nbefore: {json.dumps(before)}\n"

@@ -1,0 +1,105 @@
+"""Minimal inputs, shrunk from failing properties in test_roundtrip.py, kept as plain regression tests.
+
+Each test names its entry in FOUND.md. They pin behaviour the properties demand: the same format gives back
+exactly what it read, and a change across formats is reported as a loss.
+"""
+
+from __future__ import annotations
+
+from apiswitch.runtime.translate import translate_request, translate_response
+
+
+def _paths(translation) -> set[str]:
+    return {loss.path for loss in translation.losses}
+
+
+# FOUND 1
+def test_chat_json_schema_without_schema_comes_back_without_one() -> None:
+    """`json_schema.schema` is optional in chat; the same format must not add an empty one."""
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "answer"}}}
+    assert translate_request(body, "chat", "chat").body == body
+
+
+# FOUND 2
+def test_empty_option_objects_survive_the_same_format() -> None:
+    """`text: {}` and `stream_options: {}` set nothing, but X -> hub -> X gives back what X sent."""
+    responses_body = {"model": "m", "input": "hi", "text": {}}
+    assert translate_request(responses_body, "responses", "responses").body == responses_body
+    chat_body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True,
+                 "stream_options": {}}
+    assert translate_request(chat_body, "chat", "chat").body == chat_body
+
+
+# FOUND 3
+def test_chat_message_name_is_reported_when_anthropic_cannot_carry_it() -> None:
+    body = {"model": "m", "messages": [{"role": "system", "content": "be brief", "name": "ops"},
+                                       {"role": "user", "content": "hi"}]}
+    out = translate_request(body, "chat", "anthropic")
+    assert "ops" not in str(out.body)  # anthropic has no message names ...
+    assert "messages[0].name" in _paths(out)  # ... so the loss is reported
+
+
+# FOUND 4
+def test_text_parts_joined_into_one_chat_string_are_reported() -> None:
+    """Two text blocks become one string "a\\n\\nb" for chat: the block boundary is a coerced loss."""
+    body = {"model": "m", "max_tokens": 16,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]}
+    out = translate_request(body, "anthropic", "chat")
+    content = out.body["messages"][0]["content"]
+    if isinstance(content, str):
+        assert any(path.startswith("messages[0].content") for path in _paths(out)), content
+    else:
+        assert [part["text"] for part in content] == ["a", "b"]
+
+
+# FOUND 5
+def test_anthropic_pause_turn_is_reported_when_responses_cannot_say_it() -> None:
+    """`pause_turn` asks the client to send the turn back to continue; Responses has no such status, so
+    translating it to `completed` (which reads back as `end_turn`) must be reported."""
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+               "content": [{"type": "text", "text": "working"}], "stop_reason": "pause_turn", "stop_sequence": None,
+               "usage": {"input_tokens": 1, "output_tokens": 1, "cache_creation_input_tokens": 0,
+                         "cache_read_input_tokens": 0}}
+    there = translate_response(message, "anthropic", "responses")
+    back = translate_response(there.body, "responses", "anthropic")
+    assert back.body["stop_reason"] == "pause_turn" or "stop_reason" in _paths(there)
+
+
+# FOUND 6
+def test_developer_message_hoisted_into_the_anthropic_system_prompt_is_reported() -> None:
+    """A non-leading developer message is reported as coerced to system; a leading one must be too."""
+    body = {"model": "m", "messages": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}]}
+    out = translate_request(body, "chat", "anthropic")
+    assert out.body["system"] == "be brief"
+    assert "messages[0].role" in _paths(out) or "messages[0]" in _paths(out)
+
+
+# FOUND 7
+def test_consecutive_user_items_merged_for_anthropic_are_reported() -> None:
+    body = {"model": "m", "input": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]}
+    out = translate_request(body, "responses", "anthropic")
+    if len(out.body["messages"]) == 1:
+        assert _paths(out) & {"input[1]", "input[0]", "input"}, out.losses
+
+
+# FOUND 8
+def test_answer_text_blocks_joined_for_chat_are_reported() -> None:
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+               "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "stop_reason": "end_turn",
+               "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1,
+                                                "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+    out = translate_response(message, "anthropic", "chat")
+    assert out.body["choices"][0]["message"]["content"] == "ab"
+    assert any(path.startswith("content") for path in _paths(out)), out.losses
+
+
+# FOUND 9
+def test_chat_answer_without_text_keeps_null_content_through_anthropic() -> None:
+    completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+                  "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                               "message": {"role": "assistant", "content": None}}],
+                  "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    there = translate_response(completion, "chat", "anthropic")
+    back = translate_response(there.body, "anthropic", "chat")
+    assert back.body["choices"][0]["message"]["content"] is None
