@@ -6,6 +6,8 @@ exactly what it read, and a change across formats is reported as a loss.
 
 from __future__ import annotations
 
+import pytest
+
 from apiswitch.runtime.translate import translate_request, translate_response
 
 
@@ -103,3 +105,53 @@ def test_chat_answer_without_text_keeps_null_content_through_anthropic() -> None
     there = translate_response(completion, "chat", "anthropic")
     back = translate_response(there.body, "anthropic", "chat")
     assert back.body["choices"][0]["message"]["content"] is None
+
+
+# FOUND 10-17: a request whose round trip through another format changes a field, with no loss reported on
+# either leg. Each row: source format, middle format, minimal body, the source path that changes.
+USER = [{"role": "user", "content": "hi"}]
+UNREPORTED_ROUND_TRIP_CHANGES = [
+    ("10", "anthropic", "chat",
+     {"model": "m", "max_tokens": 4000, "thinking": {"type": "enabled", "budget_tokens": 1500, "display": "omitted"},
+      "messages": USER}, "thinking"),
+    ("11", "chat", "anthropic",
+     {"model": "m", "messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "file-1"}}]}]},
+     "messages[0].content[0].file"),
+    ("12", "chat", "responses", {"model": "m", "max_completion_tokens": 100, "messages": USER}, "max_completion_tokens"),
+    ("13", "responses", "anthropic",
+     {"model": "m", "input": "hi", "tools": [{"type": "custom", "name": "t"}],
+      "tool_choice": {"type": "custom", "name": "t"}}, "tool_choice"),
+    ("14", "responses", "chat",
+     {"model": "m", "input": "hi", "reasoning": {"effort": "low", "context": "auto", "generate_summary": "auto"}},
+     "reasoning"),
+    ("15", "chat", "anthropic", {"model": "m", "safety_identifier": "abc", "messages": USER}, "safety_identifier"),
+    ("16", "anthropic", "responses",
+     {"model": "m", "max_tokens": 4000, "output_config": {"effort": "low"}, "messages": USER}, "output_config"),
+    ("17", "responses", "anthropic",
+     {"model": "m", "input": "hi",
+      "tools": [{"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}, "strict": None}]},
+     "tools[0].strict"),
+]
+
+
+@pytest.mark.parametrize(("found", "source", "middle", "body", "path"), UNREPORTED_ROUND_TRIP_CHANGES,
+                         ids=[f"FOUND-{row[0]}" for row in UNREPORTED_ROUND_TRIP_CHANGES])
+def test_round_trip_changes_are_reported(found: str, source: str, middle: str, body: dict, path: str) -> None:
+    there = translate_request(body, source, middle)
+    back = translate_request(there.body, middle, source)
+    changed = _value_at(back.body, path) != _value_at(body, path)
+    reported = {p for t in (there, back) for p in _paths(t)}
+    assert not changed or any(p == path or p.startswith(path) or path.startswith(p) for p in reported), (
+        f"FOUND {found}: {path} went from {_value_at(body, path)!r} to {_value_at(back.body, path)!r} unreported")
+
+
+def _value_at(body: dict, path: str) -> object:
+    value: object = body
+    for key in path.replace("]", "").replace("[", ".").split("."):
+        if isinstance(value, list):
+            value = value[int(key)] if int(key) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(key)
+        else:
+            return None
+    return value
