@@ -7,7 +7,9 @@ Each rule is one the API references state; nothing here hides a change of meanin
 - a Responses `input` string is one user message, an input message's `type: "message"` is its default, and
   `instructions` is a system message ahead of the input (a chat round trip gives it back as one);
 - an empty object parameter (`metadata: {}`) sets nothing, like an absent one; `strict: false` is the
-  default of Anthropic and chat tools; a usage detail counter of 0 is an absent one;
+  default of Anthropic and chat tools, `type: "custom"` of Anthropic client tools, a `text` response format of
+  chat and Responses; a usage detail counter of 0 is an absent one;
+- a Responses input item's `id` and `status` are server bookkeeping (not compared), except a reasoning item's;
 - an answer's server bookkeeping and request echoes (chat `created`; Responses `created_at`, `tools`,
   `tool_choice`, `parallel_tool_calls`, message and reasoning item ids and statuses) cannot come from
   another format and are not compared;
@@ -94,7 +96,10 @@ def _responses_instructions_as_input(body: dict[str, Any]) -> Callable[[str], st
         body["input"] = [{"role": "system", "content": body.pop("instructions")}] + list(body.get("input") or [])
         offset = 1
     for item in body.get("input") or []:
-        if item.get("type") == "message" and "id" not in item and "role" in item:
+        if item.get("type", "message") in _BOOKKEEPING_ITEMS:
+            for key in _ITEM_BOOKKEEPING:
+                item.pop(key, None)
+        if item.get("type") == "message" and "role" in item:
             del item["type"]
 
     def remap(path: str) -> str:
@@ -106,11 +111,20 @@ def _responses_instructions_as_input(body: dict[str, Any]) -> Callable[[str], st
     return remap
 
 
-def _strict_false_is_the_default(body: dict[str, Any], fmt: str) -> None:
+def _defaults_left_out(body: dict[str, Any], fmt: str) -> None:
+    """Values the API reference gives as the default of an optional field, spelled out or not."""
     for tool in body.get("tools") or []:
         holder = tool.get("function", tool) if fmt == "chat" else tool
-        if holder.get("strict") is False:
+        if fmt in ("anthropic", "chat") and holder.get("strict") is False:
             del holder["strict"]
+        if fmt == "anthropic" and tool.get("type") == "custom":
+            del tool["type"]  # a client tool of anthropic is `custom` when no type is given
+    if fmt == "chat" and body.get("response_format") == {"type": "text"}:
+        del body["response_format"]
+    if fmt == "responses" and body.get("text", {}).get("format") == {"type": "text"}:
+        del body["text"]["format"]
+        if not body["text"]:
+            del body["text"]
 
 
 # Answer fields that are the server's bookkeeping or echoes of the request: an answer coming from another
@@ -118,6 +132,10 @@ def _strict_false_is_the_default(body: dict[str, Any], fmt: str) -> None:
 _ANSWER_BOOKKEEPING = {"chat": ("created",), "anthropic": (),
                        "responses": ("created_at", "parallel_tool_calls", "tool_choice", "tools")}
 _ITEM_BOOKKEEPING = ("id", "status")
+# Input items whose id and status are the server's bookkeeping (`call_id` links a call to its output); a
+# reasoning item's id is compared: its encrypted content is only valid with it.
+_BOOKKEEPING_ITEMS = ("message", "function_call", "function_call_output", "custom_tool_call",
+                      "custom_tool_call_output")
 
 
 def _zero_counters_dropped(usage: Any) -> Any:
@@ -167,8 +185,7 @@ def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[di
         # An empty object sets nothing (`metadata: {}`, `output_config: {}`): the same as leaving it out.
         for key in [key for key, value in body.items() if value == {}]:
             del body[key]
-        if fmt in ("anthropic", "chat"):
-            _strict_false_is_the_default(body, fmt)
+        _defaults_left_out(body, fmt)
     else:
         _answer_without_bookkeeping(body, fmt)
     if kind == "request" and fmt == "anthropic":
