@@ -439,6 +439,7 @@ responses = Walker(Focus(
         "ResponseFunctionToolCall.namespace", "ResponseCustomToolCall.namespace",
         "FunctionTool.async_", "CustomTool.async_", "FunctionTool.allowed_callers", "CustomTool.allowed_callers",
         "FunctionTool.output_schema", "ResponseOutputTextParam.logprobs",
+        "ReasoningParam.mode", "Reasoning.mode",  # a provider's own string; no fixed values to draw from
         "Response.instructions",  # an echo of the request; its item list form is out of focus
     }),
     always=frozenset({"Response.usage", "ResponseFunctionToolCall.id", "ResponseFunctionToolCall.status",

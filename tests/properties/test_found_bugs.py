@@ -132,6 +132,12 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      {"model": "m", "input": "hi",
       "tools": [{"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}, "strict": None}]},
      "tools[0].strict"),
+    ("18", "chat", "anthropic",
+     {"model": "m", "tools": [{"type": "custom", "custom": {"name": "t"}}],
+      "messages": USER + [{"role": "assistant", "content": None,
+                           "tool_calls": [{"id": "call_1", "type": "custom", "custom": {"name": "t", "input": "x"}}]},
+                          {"role": "tool", "tool_call_id": "call_1", "content": "done"}] + USER},
+     "messages[1].tool_calls[0]"),
 ]
 
 
