@@ -10,9 +10,10 @@ Each rule is one the API references state; nothing here hides a change of meanin
   default of Anthropic and chat tools, `type: "custom"` of Anthropic client tools, a `text` response format of
   chat and Responses; a usage detail counter of 0 is an absent one;
 - a Responses input item's `id` and `status` are server bookkeeping (not compared), except a reasoning item's;
-- an answer's server bookkeeping and request echoes (chat `created`; Responses `created_at`, `tools`,
-  `tool_choice`, `parallel_tool_calls`, message and reasoning item ids and statuses) cannot come from
-  another format and are not compared;
+- an answer's server bookkeeping and request echoes (chat `created`, `system_fingerprint`, `service_tier`,
+  `metadata`; every Responses field but id, object, model, output, status, incomplete_details, usage and
+  error; output item ids and statuses) cannot come from another format and are not compared;
+- tool-call `arguments` are JSON text: compared as the values they encode;
 - Anthropic has one system prompt, at the top: system messages leading `messages` are that prompt
   (Claude Code sends them; a chat or Responses round trip gives them back as `system`);
 - the token limit, stop strings and system prompt have one name per format; a loss reported under one
@@ -22,6 +23,7 @@ Each rule is one the API references state; nothing here hides a change of meanin
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -37,12 +39,22 @@ def _as_string(value: Any) -> Any:
 
 
 def _strings_for_single_blocks(value: Any) -> Any:
+    """Also: tool-call `arguments` strings compared as the JSON values they encode (spacing is not meaning)."""
     if isinstance(value, dict):
+        if isinstance(value.get("arguments"), str):
+            value = value | {"arguments": _json_value(value["arguments"])}
         return {key: _as_string(_strings_for_single_blocks(item)) if key in _CONTENT_KEYS
                 else _strings_for_single_blocks(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_strings_for_single_blocks(item) for item in value]
     return value
+
+
+def _json_value(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else {}
+    except ValueError:
+        return text
 
 
 def _blocks(content: Any) -> list[dict[str, Any]]:
@@ -129,8 +141,9 @@ def _defaults_left_out(body: dict[str, Any], fmt: str) -> None:
 
 # Answer fields that are the server's bookkeeping or echoes of the request: an answer coming from another
 # format has none of them, and the spokes keep them for the same format only (the hub's `quiet`).
-_ANSWER_BOOKKEEPING = {"chat": ("created",), "anthropic": (),
-                       "responses": ("created_at", "parallel_tool_calls", "tool_choice", "tools")}
+_ANSWER_BOOKKEEPING = {"chat": ("created", "system_fingerprint", "service_tier", "metadata"), "anthropic": ()}
+# A Responses object echoes every request parameter; only these fields are the answer itself.
+_RESPONSES_ANSWER = ("id", "object", "model", "output", "status", "incomplete_details", "usage", "error")
 _ITEM_BOOKKEEPING = ("id", "status")
 # Input items whose id and status are the server's bookkeeping (`call_id` links a call to its output); a
 # reasoning item's id is compared: its encrypted content is only valid with it.
@@ -158,14 +171,15 @@ _MAIN_COUNTERS = {"input_tokens", "output_tokens", "total_tokens", "prompt_token
 
 
 def _answer_without_bookkeeping(body: dict[str, Any], fmt: str) -> None:
-    for key in _ANSWER_BOOKKEEPING[fmt]:
-        body.pop(key, None)
+    for key in list(body):
+        if key in _ANSWER_BOOKKEEPING.get(fmt, ()) or (fmt == "responses" and key not in _RESPONSES_ANSWER):
+            del body[key]
     if "usage" in body:
         body["usage"] = _zero_counters_dropped(body["usage"])
     if fmt == "responses":
         for item in body.get("output") or []:
-            if item.get("type") in ("message", "reasoning"):  # call items keep ids: clients answer them
-                for key in _ITEM_BOOKKEEPING:
+            if item.get("type") in _BOOKKEEPING_ITEMS or item.get("type") == "reasoning":
+                for key in _ITEM_BOOKKEEPING:  # clients answer a call by its call_id, not its item id
                     item.pop(key, None)
     if fmt == "chat":
         for choice in body.get("choices") or []:
@@ -204,9 +218,13 @@ _SAME_FIELD = [
 
 
 def loss_paths_with_synonyms(paths: list[str]) -> list[str]:
-    """Loss paths plus the same top-level field under its name in the other formats."""
+    """Loss paths plus the same top-level field under its name in the other formats. A reported usage
+    coercion moves tokens between counters (cache writes chat cannot name count as input), so it covers
+    the whole usage object."""
     out = list(paths)
     for path in paths:
+        if path.startswith("usage."):
+            out.append("usage")
         head_key = path.split(".", 1)[0].split("[", 1)[0]
         for names in _SAME_FIELD:
             if head_key in names:
