@@ -97,3 +97,21 @@ def clamp_max_tokens(value: int, emit: Emit, path: str) -> int:
 # Top-level request keys chat and Responses share with one meaning; carried between the two.
 OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "service_tier", "store",
                                 "top_logprobs"})
+
+
+def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) -> None:
+    """Text parts written as one string lose their boundaries: report each part after the first."""
+    texts = [p for p in parts if p.get("type") == "text" and p.get("text")]
+    for part in texts[1:]:
+        emit.losses.coerced(part.get("path", default_path), "joined with the text before it into one string")
+
+
+# Where each format says why an answer ended, for loss reports on the answer.
+STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
+
+
+def report_stop(hub_stop: str | None, read_back: str | None, emit: Emit) -> None:
+    """Report a stop reason the target can only approximate (it would read back as another one)."""
+    if hub_stop is not None and read_back != hub_stop and not emit.same_format:
+        emit.losses.coerced(STOP_PATHS[emit.source], f"{emit.target} cannot say {hub_stop!r}; "
+                                                     f"it reads as {read_back!r}")

@@ -22,8 +22,12 @@ CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "captures"
 FILES = sorted(CAPTURES.glob("*.json"))
 
 # Every loss a capture may produce, per (client format, upstream format): (path pattern, action).
+# Text blocks chat or Responses take as one string: each joined block is a reported coercion.
+JOINED = [(r"system\[\d+\]", "coerced"), (r"(messages|input)\[\d+\]\.content\[\d+\]", "coerced"),
+          (r"messages\[\d+\]\.content\[\d+\]", "coerced")]
+
 EXPECTED = {
-    ("anthropic", "chat"): [
+    ("anthropic", "chat"): [*JOINED,
         (r"system\[\d+\]\.cache_control", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]\.cache_control", "dropped"),
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
@@ -35,7 +39,7 @@ EXPECTED = {
         (r"context_management", "dropped"),
         (r"messages\[\d+\]\.output_config", "dropped"),  # Claude Code puts one on a system message
     ],
-    ("anthropic", "responses"): [
+    ("anthropic", "responses"): [*JOINED,
         (r"system\[\d+\]\.cache_control", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]\.cache_control", "dropped"),
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
@@ -47,7 +51,7 @@ EXPECTED = {
         (r"context_management", "dropped"),
         (r"messages\[\d+\]\.output_config", "dropped"),
     ],
-    ("responses", "anthropic"): [
+    ("responses", "anthropic"): [*JOINED,
         (r"max_tokens", "synthesized"),
         (r"tools\[\d+\]\.(external_web_access|search_content_types)", "dropped"),
         (r"tools\[\d+\]", "dropped"),  # client-side tool_search has no anthropic equivalent
@@ -58,7 +62,7 @@ EXPECTED = {
         (r"input\[\d+\]", "dropped"),  # encrypted OpenAI reasoning cannot go to anthropic
         (r"store|include|prompt_cache_key|client_metadata", "dropped"),
     ],
-    ("responses", "chat"): [
+    ("responses", "chat"): [*JOINED,
         (r"tools\[\d+\]", "dropped"),  # web_search
         (r"tools\[\d+\]\.tools\[\d+\]", "coerced"),
         (r"tools\[\d+\]", "coerced"),

@@ -60,10 +60,10 @@ def test_system_blocks_with_cache_control_lose_only_the_hint() -> None:
             "system": [{"type": "text", "text": "A"}, {"type": "text", "text": "B", "cache_control": {"type": "ephemeral"}}]}
     chat = request(body, "anthropic", "chat")
     assert chat.body["messages"][0] == {"role": "system", "content": "A\n\nB"}
-    assert losses_of(chat) == {("system[1].cache_control", "dropped")}
+    assert losses_of(chat) == {("system[1].cache_control", "dropped"), ("system[1]", "coerced")}
     responses = request(body, "anthropic", "responses")
     assert responses.body["instructions"] == "A\n\nB"
-    assert losses_of(responses) == {("system[1].cache_control", "dropped")}
+    assert losses_of(responses) == {("system[1].cache_control", "dropped"), ("system[1]", "coerced")}
 
 
 def test_system_messages_inside_anthropic_messages() -> None:

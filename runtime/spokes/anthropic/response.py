@@ -8,7 +8,7 @@ from ... import hub
 from ...fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC
 from ...ids import response_id
 from ...losses import LossCollector
-from .._common import Emit, split_extra
+from .._common import Emit, report_stop, split_extra
 from .content import FORMAT, block_to_part, parts_to_blocks
 
 _RESPONSE_KEYS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
@@ -44,13 +44,15 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         stop = "end_turn"
     elif has_calls and stop in ("end_turn", "stop_sequence", None):
         stop = "tool_use"
+    written_stop = STOP_TO_ANTHROPIC.get(stop, stop) if stop else None
+    report_stop(stop, ANTHROPIC_TO_STOP.get(written_stop, written_stop), emit)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "type": "message",
         "role": "assistant",
         "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
         "content": content,
-        "stop_reason": STOP_TO_ANTHROPIC.get(stop, stop) if stop else None,
+        "stop_reason": written_stop,
         "stop_sequence": resp.stop_sequence,
         "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 from ... import hub, reasoning
 from ...losses import join_path
-from .._common import Emit, data_url, optional, parse_data_url, split_extra
+from .._common import Emit, data_url, optional, parse_data_url, report_joined, split_extra
 
 FORMAT = "chat"
 
@@ -179,6 +179,7 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
             emit.cache_control({}, part, part.get("path", path))
         else:
             emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
+    report_joined(parts, emit, path)
     return "\n\n".join(t for t in texts if t)
 
 

@@ -9,7 +9,7 @@ from ... import hub
 from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
-from .._common import Emit, split_extra
+from .._common import Emit, report_joined, report_stop, split_extra
 from .content import FORMAT, assistant_to_hub, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
@@ -68,13 +68,16 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         stop = "end_turn"
     elif has_calls and stop in ("end_turn", "stop_sequence", "pause_turn", None):
         stop = "tool_use"
+    finish = STOP_TO_CHAT.get(stop, stop) if stop else None
+    read_back = CHAT_TO_STOP.get(finish, finish)
+    report_stop(stop, "tool_use" if read_back == "tool_use" else read_back, emit)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "chat.completion",
         "created": resp.created if resp.created is not None else int(time.time()),
         "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
         "choices": [{"index": 0, "message": out,
-                     "finish_reason": STOP_TO_CHAT.get(stop, stop) if stop else None, "logprobs": None}],
+                     "finish_reason": finish, "logprobs": None}],
     }
     if emit.same_format and resp.answer_original is not None:
         body["choices"] = [resp.answer_original]
@@ -110,6 +113,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         else:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
+    report_joined([p for p in resp.content if p["type"] == "text"], emit, "content")
     out["content"] = "".join(texts) if texts or not calls else None
     if "refusal" not in out:
         out["refusal"] = None

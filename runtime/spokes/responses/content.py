@@ -7,7 +7,7 @@ from typing import Any
 from ... import hub, reasoning
 from ...ids import derived_id
 from ...losses import join_path
-from .._common import Emit, data_url, optional, parse_data_url, split_extra
+from .._common import Emit, data_url, optional, parse_data_url, report_joined, split_extra
 
 FORMAT = "responses"
 
@@ -284,6 +284,7 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
         if message.role == "assistant" and not emit.same_format and all(c["type"] == "output_text" for c in run):
             # An assistant message without an item id must use the short form, which takes a string.
             content = "".join(c["text"] for c in run)
+            report_joined([p for p in message.content if p["type"] == "text"], emit, message.path)
             for c in run:
                 if c["annotations"]:
                     emit.losses.dropped(message.path, "citations of earlier answers are not sent back")

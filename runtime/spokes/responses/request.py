@@ -13,7 +13,7 @@ from ...fieldmaps import (
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import Emit, clamp_max_tokens, optional, report_joined, split_extra
 from .content import FORMAT, item_to_message, message_items
 
 # OpenAI refuses user identifiers longer than this.
@@ -128,6 +128,7 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
                 emit.cache_control({}, part, part.get("path", "system"))
             else:
                 emit.losses.dropped(part.get("path", "system"), "responses instructions are text only")
+        report_joined(req.system, emit, "system")
         body["instructions"] = "\n\n".join(texts)
     if emit.same_format and len(req.messages) == 1 and req.messages[0].path == "input":
         body["input"] = req.messages[0].content[0]["text"]

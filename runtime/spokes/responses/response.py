@@ -12,7 +12,7 @@ from ...fieldmaps import (
 )
 from ...ids import derived_id, response_id
 from ...losses import LossCollector, join_path
-from .._common import Emit, split_extra
+from .._common import Emit, report_stop, split_extra
 from .content import FORMAT, call_item, content_to_parts, item_to_part, part_to_content, reasoning_item
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created_at", "model", "output", "status", "incomplete_details",
@@ -119,6 +119,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(part.get("path", ""), f"responses output cannot hold {label!r}")
     status, reason = STOP_TO_RESPONSES.get(resp.stop_reason or "end_turn", ("completed", None))
+    report_stop(resp.stop_reason, _read_back(status, reason, output), emit)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "response",
@@ -140,6 +141,19 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             body = {key: body[key] for key in resp.original_keys if key in body}
     emit.restore_extra(body, resp.extra, "")
     return body
+
+
+def _read_back(status: str, reason: str | None, output: list[dict[str, Any]]) -> str:
+    """The hub stop reason a Responses client would read from what we write (see response_to_hub)."""
+    if status == "incomplete":
+        return RESPONSES_INCOMPLETE_TO_STOP.get(reason or "", "max_tokens")
+    if status == "failed":
+        return "error"
+    if any(i.get("type") in ("function_call", "custom_tool_call") for i in output):
+        return "tool_use"
+    if any(c.get("type") == "refusal" for i in output if i.get("type") == "message" for c in i.get("content", [])):
+        return "refusal"
+    return "end_turn"
 
 
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
