@@ -52,6 +52,8 @@ EXPECTED = {
         (r"messages\[\d+\]\.output_config", "dropped"),
     ],
     ("responses", "anthropic"): [*JOINED,
+        (r"input\[\d+\]", "coerced"),  # Codex's separate user items form one anthropic turn
+        (r"input\[\d+\]\.role", "coerced"),  # developer messages join the system prompt
         (r"max_tokens", "synthesized"),
         (r"tools\[\d+\]\.(external_web_access|search_content_types)", "dropped"),
         (r"tools\[\d+\]", "dropped"),  # client-side tool_search has no anthropic equivalent

@@ -95,7 +95,7 @@ def test_developer_messages_become_the_anthropic_system_prompt() -> None:
     out = request(body, "responses", "anthropic")
     assert out.body == {"model": "m", "max_tokens": 10, "system": [{"type": "text", "text": "Rules."}],
                         "messages": [{"role": "user", "content": [{"type": "text", "text": "Go"}]}]}
-    assert out.losses == []
+    assert losses_of(out) == {("input[0].role", "coerced")}
 
 
 # --- content: images, documents ------------------------------------------------------------------------

@@ -249,7 +249,8 @@ def test_tool_calls_without_results_and_results_without_calls() -> None:
         {"type": "tool_result", "tool_use_id": "call_a", "content": "A"},
         {"type": "tool_result", "tool_use_id": "call_b", "content": "(no result was recorded for this tool call)"},
         {"type": "text", "text": "and?"}]
-    assert losses_of(out) == {("messages[0]", "coerced"), ("messages[2].tool_calls[1]", "synthesized")}
+    assert losses_of(out) == {("messages[0]", "coerced"), ("messages[1]", "coerced"),
+                              ("messages[2].tool_calls[1]", "synthesized")}
     responses = request(chat, "chat", "responses")
     outputs = [i["call_id"] for i in responses.body["input"] if i["type"] == "function_call_output"]
     assert outputs == ["call_a", "call_b"]

@@ -91,12 +91,14 @@ def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:
     return parts_to_blocks(message.content, emit)
 
 
-def merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
+def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None) -> list[hub.Message]:
     """Consecutive messages of one role as one message: Responses items arrive one per message, while
     Anthropic wants a tool_use next to its thinking and all tool_results of a turn in one user message."""
     merged: list[hub.Message] = []
     for message in messages:
         if merged and merged[-1].role == message.role and message.role in ("user", "assistant"):
+            if losses is not None and not _one_turn_of_items(merged[-1], message):
+                losses.coerced(message.path, f"joined to the {message.role} message before it")
             last = merged[-1]
             if last.content_is_string:
                 last.content_is_string = False
@@ -106,6 +108,14 @@ def merge_turns(messages: list[hub.Message]) -> list[hub.Message]:
                                   content_is_string=message.content_is_string, path=message.path,
                                   extra=message.extra, quiet=message.quiet))
     return merged
+
+
+def _one_turn_of_items(first: hub.Message, second: hub.Message) -> bool:
+    """Responses items that are parts of one turn (a call beside its reasoning, results of one turn):
+    putting them in one message is how Anthropic writes a turn, not a change."""
+    structural = {"tool_call", "tool_result", "reasoning"}
+    return all(p["type"] in structural for p in second.content) or all(
+        p["type"] in structural for p in first.content)
 
 
 def hoist_system_messages(system: list[hub.Part], is_string: bool, messages: list[hub.Message],
@@ -123,10 +133,16 @@ def hoist_system_messages(system: list[hub.Part], is_string: bool, messages: lis
 def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     body: dict[str, Any] = {}
     optional(body, "model", req.model)
-    messages = req.messages if emit.same_format else merge_turns(req.messages)
+    messages = req.messages if emit.same_format else merge_turns(req.messages, emit.losses)
     system_parts, system_is_string = list(req.system), req.system_is_string
     if not emit.same_format:
+        before = messages
         system_parts, system_is_string, messages = hoist_system_messages(system_parts, system_is_string, messages)
+        for hoisted in before[:len(before) - len(messages)]:
+            if hoisted.role == "developer":
+                emit.losses.coerced(join_path(hoisted.path, "role"), "anthropic has no developer role; "
+                                                                     "it joins the system prompt")
+            emit.restore_extra({}, hoisted.extra, hoisted.path, hoisted.quiet)
     if system_parts:
         if system_is_string and len(system_parts) == 1 and "cache_control" not in system_parts[0]:
             body["system"] = system_parts[0]["text"]
@@ -159,6 +175,8 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         fit_sampling_to_thinking(body, emit, req.reasoning.path if req.reasoning else "thinking")
     if req.user is not None:
         body["metadata"] = {"user_id": req.user}
+        if req.user_key not in (None, "metadata.user_id", "user"):
+            emit.losses.coerced(req.user_key, "anthropic keeps it as metadata.user_id, which chat calls user")
     if req.metadata is not None:
         if emit.same_format:
             body.setdefault("metadata", {}).update(req.metadata)
