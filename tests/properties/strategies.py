@@ -360,7 +360,16 @@ def chat_responses(draw: st.DrawFn) -> dict[str, Any]:
     usage = completion.get("usage")
     if usage:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        _parts_within(usage.get("prompt_tokens_details"), usage["prompt_tokens"])
+        _parts_within(usage.get("completion_tokens_details"), usage["completion_tokens"])
     return completion
+
+
+def _parts_within(details: dict | None, total: int) -> None:
+    """Detail counters (cached, reasoning, audio tokens ...) are parts of their total, never more."""
+    for key, value in (details or {}).items():
+        if isinstance(value, int):
+            details[key] = min(value, total)
 
 
 # --- responses --------------------------------------------------------------------------------------------
@@ -569,6 +578,8 @@ def responses_responses(draw: st.DrawFn) -> dict[str, Any]:
     usage = response.get("usage")
     if usage:
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        _parts_within(usage["input_tokens_details"], usage["input_tokens"])
+        _parts_within(usage["output_tokens_details"], usage["output_tokens"])
     choice = response["tool_choice"]
     if isinstance(choice, dict):  # the echo of a named choice names a tool of the echoed list
         named = [t["name"] for t in response["tools"] if t["type"] == choice["type"]]
@@ -578,3 +589,34 @@ def responses_responses(draw: st.DrawFn) -> dict[str, Any]:
 
 REQUESTS = {"anthropic": anthropic_requests(), "chat": chat_requests(), "responses": responses_requests()}
 RESPONSES = {"anthropic": anthropic_responses(), "chat": chat_responses(), "responses": responses_responses()}
+
+
+# --- the tools an answer calls, as a request declares them (for translation contexts) -----------------------
+
+def called_tools(answer: dict[str, Any]) -> dict[str, str]:
+    """Name -> "function" | "custom" for every tool call in an answer of any format."""
+    found: dict[str, str] = {}
+    for block in answer.get("content") or []:  # anthropic
+        if block.get("type") == "tool_use":
+            found[block["name"]] = "function"
+    for choice in answer.get("choices") or []:  # chat
+        for call in choice["message"].get("tool_calls") or []:
+            found[call[call["type"]]["name"]] = call["type"]
+    for item in answer.get("output") or []:  # responses
+        if item.get("type") in ("function_call", "custom_tool_call"):
+            found[item["name"]] = "function" if item["type"] == "function_call" else "custom"
+    return found
+
+
+def tools_in(fmt: str, calls: dict[str, str]) -> list[dict[str, Any]]:
+    """Declarations of ``calls`` in ``fmt`` (anthropic has no custom tools: a custom call stays a function there)."""
+    schema = {"type": "object", "properties": {}}
+    if fmt == "anthropic":
+        return [{"name": name, "input_schema": schema} for name in calls]
+    if fmt == "chat":
+        return [{"type": "custom", "custom": {"name": name}} if kind == "custom"
+                else {"type": "function", "function": {"name": name, "parameters": schema}}
+                for name, kind in calls.items()]
+    return [{"type": "custom", "name": name} if kind == "custom"
+            else {"type": "function", "name": name, "parameters": schema, "strict": False}
+            for name, kind in calls.items()]

@@ -10,6 +10,7 @@ import pytest
 from apiswitch.runtime.translate import translate_request, translate_response
 
 from .paths import related
+from .test_roundtrip import _client_context
 
 
 def _paths(translation) -> set[str]:
@@ -162,3 +163,73 @@ def _value_at(body: dict, path: str) -> object:
         else:
             return None
     return value
+
+
+# FOUND 19-26: the same for answers (contexts as the proxy holds them: the client's request declared the tools).
+USAGE_ANTHROPIC = {"input_tokens": 10, "output_tokens": 5, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+USAGE_RESPONSES = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
+                   "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
+
+
+def _anthropic_answer(content: list, stop: str = "end_turn", sequence: str | None = None) -> dict:
+    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "m", "content": content,
+            "stop_reason": stop, "stop_sequence": sequence, "usage": dict(USAGE_ANTHROPIC)}
+
+
+def _chat_answer(message: dict, finish: str = "stop", usage: dict | None = None) -> dict:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None, "message": {"role": "assistant"} | message}],
+            "usage": usage or {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+
+
+def _responses_answer(output: list, status: str = "completed", reason: str | None = None,
+                      usage: dict | None = None) -> dict:
+    return {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": status, "error": None,
+            "incomplete_details": {"reason": reason} if reason else None, "output": output,
+            "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "usage": usage or dict(USAGE_RESPONSES)}
+
+
+def _text_item(text: str, **fields: object) -> dict:
+    return {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]} | fields
+
+
+UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
+    ("19", "anthropic", "chat", _anthropic_answer([{"type": "text", "text": "x"}], "stop_sequence", "END"),
+     "stop_sequence"),
+    ("20", "responses", "chat", _responses_answer([_text_item("x", phase="final_answer")]), "output[0].phase"),
+    ("21", "responses", "chat", _responses_answer([_text_item("x")], "incomplete", "max_messages"),
+     "incomplete_details.reason"),
+    ("22", "responses", "anthropic",
+     _responses_answer([_text_item("x")], usage=USAGE_RESPONSES | {"output_tokens_details": {"reasoning_tokens": 3}}),
+     "usage.output_tokens_details.reasoning_tokens"),
+    ("23", "chat", "anthropic", _chat_answer({"content": "x", "reasoning": "because"}), "choices[0].message.reasoning"),
+    ("25", "chat", "responses",
+     _chat_answer({"content": "x"}, usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15,
+                                           "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 4}}),
+     "usage.prompt_tokens_details.audio_tokens"),
+    ("26", "chat", "anthropic",
+     _chat_answer({"content": None, "tool_calls": [{"id": "call_1", "type": "custom",
+                                                    "custom": {"name": "t", "input": "ab"}}]}, "tool_calls"),
+     "choices[0].message.tool_calls[0].custom.input"),
+]
+
+
+@pytest.mark.parametrize(("found", "source", "middle", "answer", "path"), UNREPORTED_ANSWER_ROUND_TRIP_CHANGES,
+                         ids=[f"FOUND-{row[0]}" for row in UNREPORTED_ANSWER_ROUND_TRIP_CHANGES])
+def test_answer_round_trip_changes_are_reported(found: str, source: str, middle: str, answer: dict, path: str) -> None:
+    there = translate_response(answer, source, middle, context=_client_context(answer, middle, source))
+    back = translate_response(there.body, middle, source, context=_client_context(answer, source, middle))
+    changed = _value_at(back.body, path) != _value_at(answer, path)
+    reported = {p for t in (there, back) for p in _paths(t)}
+    assert not changed or any(related(p, path) for p in reported), (
+        f"FOUND {found}: {path} went from {_value_at(answer, path)!r} to {_value_at(back.body, path)!r} unreported")
+
+
+# FOUND 24
+def test_loss_paths_of_a_responses_answer_are_paths_into_it() -> None:
+    """A loss path names a field of the *source* body; `usage.cache_creation_input_tokens` is anthropic's name."""
+    usage = USAGE_RESPONSES | {"input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 2}}
+    out = translate_response(_responses_answer([_text_item("x")], usage=usage), "responses", "chat")
+    assert "usage.cache_creation_input_tokens" not in _paths(out)
+    assert "usage.input_tokens_details.cache_write_tokens" in _paths(out)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from .equivalence import canonical, loss_paths_with_synonyms
 from .paths import unexplained
-from .strategies import REQUESTS, RESPONSES
+from .strategies import REQUESTS, RESPONSES, called_tools, tools_in
 
 FORMATS = ("anthropic", "chat", "responses")
 SPOKES = {"anthropic": anthropic, "chat": chat, "responses": responses}
@@ -129,6 +129,21 @@ def test_translating_to_the_same_format_is_the_identity(fmt: str, data: st.DataO
     assert (back.body, back.losses) == (answer, [])
 
 
+def _client_context(answer: dict[str, Any], client: str, upstream: str) -> Any:
+    """The context of a request that declared the tools ``answer`` calls, as the proxy would hold it: which
+    tools are custom (freeform) is request knowledge, not something an answer in another format can say."""
+    calls = called_tools(answer)
+    request = {"model": answer["model"], "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "input": "hi"}
+    request["tools"] = tools_in(client, calls)
+    if client != "responses":
+        del request["input"]
+    if client != "anthropic":
+        del request["max_tokens"]
+    if client == "responses":
+        del request["messages"]
+    return translate_request(request, client, upstream).context
+
+
 # --- X -> Y -> X ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("source", "middle"), PAIRS)
@@ -148,6 +163,6 @@ def test_request_round_trip_keeps_what_the_middle_format_can_express(source: str
 def test_response_round_trip_keeps_what_the_middle_format_can_express(source: str, middle: str,
                                                                       data: st.DataObject) -> None:
     answer = data.draw(RESPONSES[source], label="answer")
-    there = translate_response(answer, source, middle)
-    back = translate_response(there.body, middle, source)
+    there = translate_response(answer, source, middle, context=_client_context(answer, middle, source))
+    back = translate_response(there.body, middle, source, context=_client_context(answer, source, middle))
     _assert_only_reported_changes(answer, back.body, source, "response", there, back)
