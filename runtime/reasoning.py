@@ -92,16 +92,24 @@ def opaque_state_of(part: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 
 def requested_effort(req: Request, target: str, losses: LossCollector) -> str | None:
     """The OpenAI reasoning effort a hub request asks for: its effort, Anthropic's `output_config.effort`,
-    or the effort matching its thinking budget."""
+    or the effort nearest its thinking budget (each approximation reported)."""
     settings = req.reasoning
     if settings is not None and settings.effort is not None:
         return settings.effort
+    if settings is not None and settings.display is not None:
+        losses.dropped(f"{settings.path}.display", f"{target} has no setting for how thinking is shown")
     if req.effort is not None:
+        losses.coerced("output_config.effort", f"{target}'s reasoning effort also decides whether the model thinks")
+        if settings is not None and settings.budget_tokens is not None:
+            losses.dropped(f"{settings.path}.budget_tokens", "the effort is given instead of the budget")
         return req.effort
     if settings is None or settings.mode is None:
         return None
     if settings.mode == "enabled" and settings.budget_tokens is not None:
-        return budget_to_effort(settings.budget_tokens)
+        effort = budget_to_effort(settings.budget_tokens)
+        if EFFORT_BUDGETS.get(effort) != settings.budget_tokens:
+            losses.coerced(f"{settings.path}.budget_tokens", f"approximated by the effort {effort!r}")
+        return effort
     if settings.mode == "disabled":
         losses.dropped(settings.path, f"{target} has no portable way to turn reasoning off")
     elif settings.mode != "enabled":

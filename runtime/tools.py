@@ -148,6 +148,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
             if part.get("kind") == "custom" and bridge:
                 part.update(bridge_custom_call(part))
                 part.pop("custom_input", None)
+                losses.coerced(part.get("path", message.path), "a freeform call, sent as a call of its "
+                                                               "function stand-in")
             part["name"] = upstream_name(part.get("namespace"), part["name"])
             if target != "responses":
                 part.pop("namespace", None)
@@ -157,6 +159,7 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
         choice.name = upstream_name(None, choice.name)
         if choice.kind == "custom" and bridge:
             choice.kind = "function"
+            losses.coerced(choice.path, "names the function stand-in of a freeform tool")
 
 
 def _bridge_custom_tool(tool: Tool) -> None:

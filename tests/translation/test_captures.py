@@ -26,8 +26,12 @@ FILES = sorted(CAPTURES.glob("*.json"))
 JOINED = [(r"system\[\d+\]", "coerced"), (r"(messages|input)\[\d+\]\.content\[\d+\]", "coerced"),
           (r"messages\[\d+\]\.content\[\d+\]", "coerced")]
 
+# Claude Code's thinking settings: OpenAI has one effort where Anthropic has a budget, an effort and a display.
+THINKING = [(r"thinking\.display", "dropped"), (r"thinking\.budget_tokens", "coerced"),
+            (r"output_config\.effort", "coerced")]
+
 EXPECTED = {
-    ("anthropic", "chat"): [*JOINED,
+    ("anthropic", "chat"): [*JOINED, *THINKING,
         (r"system\[\d+\]\.cache_control", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]\.cache_control", "dropped"),
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
@@ -39,7 +43,7 @@ EXPECTED = {
         (r"context_management", "dropped"),
         (r"messages\[\d+\]\.output_config", "dropped"),  # Claude Code puts one on a system message
     ],
-    ("anthropic", "responses"): [*JOINED,
+    ("anthropic", "responses"): [*JOINED, *THINKING,
         (r"system\[\d+\]\.cache_control", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]\.cache_control", "dropped"),
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
@@ -65,6 +69,7 @@ EXPECTED = {
         (r"store|include|prompt_cache_key|client_metadata", "dropped"),
     ],
     ("responses", "chat"): [*JOINED,
+        (r"input\[\d+\]", "coerced"),  # apply_patch calls sent as calls of the function stand-in
         (r"tools\[\d+\]", "dropped"),  # web_search
         (r"tools\[\d+\]\.tools\[\d+\]", "coerced"),
         (r"tools\[\d+\]", "coerced"),

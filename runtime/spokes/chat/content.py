@@ -145,7 +145,8 @@ def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
             return None
         filename = part.get("filename") or part.get("title")
         optional(file, "filename", filename)
-        if not filename:
+        if not filename and "file_data" in file:
+            emit.losses.synthesized(path, "chat file data needs a filename; document.pdf was used")
             file["filename"] = "document.pdf"
         for key in ("title", "context"):
             if key == "title" and "filename" not in part:

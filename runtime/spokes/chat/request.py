@@ -458,6 +458,8 @@ def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     settings = req.reasoning
     if settings is not None and settings.summary is not None:
         emit.losses.dropped(join_path(settings.path, "summary"), "chat has no reasoning summaries")
+    if settings is not None:
+        emit.restore_extra({}, settings.extra, settings.path)
 
 
 def _output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:

@@ -114,7 +114,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
     report_joined([p for p in resp.content if p["type"] == "text"], emit, "content")
-    out["content"] = "".join(texts) if texts or not calls else None
+    out["content"] = "".join(texts) if texts else None
     if "refusal" not in out:
         out["refusal"] = None
     if reasoning_texts:
