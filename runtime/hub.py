@@ -199,10 +199,16 @@ class Response:
     answer_original: dict[str, Any] | None = None
     # The top-level keys of the source's answer, in order: the same format gets no defaults it did not have.
     original_keys: tuple[str, ...] | None = None
+    # Paths of source fields no mapping carries; reported as losses when another format is written.
+    unmapped: list[str] = field(default_factory=list)
 
 
 def tool_call_input(part: Part) -> dict[str, Any]:
-    """The arguments of a tool call as an object; empty or invalid JSON gives ``{}``."""
+    """The arguments of a tool call as an object; empty or invalid JSON gives ``{}``.
+
+    A freeform (custom) call's text becomes ``{"input": text}``, the shape of its function stand-in."""
+    if part.get("kind") == "custom" and "custom_input" in part:
+        return {"input": part["custom_input"]}
     if part.get("input") is not None:
         value = part["input"]
         return value if isinstance(value, dict) else {"input": value}
@@ -219,6 +225,8 @@ def tool_call_input(part: Part) -> dict[str, Any]:
 
 def tool_call_arguments(part: Part) -> str:
     """The arguments of a tool call as JSON text; a call without arguments gives ``"{}"``."""
+    if part.get("kind") == "custom" and "custom_input" in part:
+        return orjson.dumps({"input": part["custom_input"]}).decode()
     if part.get("arguments") is not None:
         text = part["arguments"]
         return text if text.strip() else "{}"

@@ -80,6 +80,8 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
     losses = LossCollector()
     resp: hub.Response = source_spoke.response_to_hub(body, losses)
     if source != target:
+        for path in resp.unmapped:
+            losses.dropped(path, f"no equivalent in {target}")
         restore_client_tools(resp.content, ctx, target)
         make_response_ids_valid(resp.content)
     emit = Emit(source=source, target=target, losses=losses, context=ctx, options=options or {},

@@ -110,8 +110,12 @@ def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) ->
 STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
 
 
-def report_stop(hub_stop: str | None, read_back: str | None, emit: Emit) -> None:
-    """Report a stop reason the target can only approximate (it would read back as another one)."""
+def report_stop(hub_stop: str | None, read_back: str | None, emit: Emit, stop_sequence: str | None = None,
+                ) -> None:
+    """Report a stop reason the target can only approximate (it would read back as another one), and a
+    matched stop sequence it has no field for."""
+    if stop_sequence is not None and emit.target != "anthropic" and not emit.same_format:
+        emit.losses.dropped("stop_sequence", f"{emit.target} does not say which stop sequence matched")
     if hub_stop is not None and read_back != hub_stop and not emit.same_format:
         emit.losses.coerced(STOP_PATHS[emit.source], f"{emit.target} cannot say {hub_stop!r}; "
                                                      f"it reads as {read_back!r}")

@@ -60,7 +60,15 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     return body
 
 
+# Where the OpenAI formats count reasoning tokens, for loss reports on the answer.
+REASONING_TOKEN_PATHS = {"chat": "usage.completion_tokens_details.reasoning_tokens",
+                         "responses": "usage.output_tokens_details.reasoning_tokens"}
+
+
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
+    if usage.reasoning_tokens and not emit.same_format:
+        emit.losses.coerced(REASONING_TOKEN_PATHS.get(emit.source, "usage"),
+                            "anthropic counts reasoning tokens in output_tokens without saying how many")
     if emit.same_format and usage.original is not None:
         return usage.original
     out = {

@@ -94,7 +94,7 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
         if isinstance(msg.get(key), str):
             text = msg[key]
             parts.append({"type": "reasoning", "text": text, "summary": [], "origin": FORMAT,
-                          "raw": {"reasoning_content": text}, "key": key, "path": join_path(path, key)})
+                          "raw": {key: text}, "key": key, "path": join_path(path, key)})
             break
     content = msg.get("content")
     text_parts, is_string = content_to_parts(content, join_path(path, "content"))
@@ -194,7 +194,7 @@ def text_content(parts: list[hub.Part], emit: Emit, path: str) -> str | list[dic
 def reasoning_text_of(part: hub.Part, emit: Emit) -> str | None:
     state = reasoning.opaque_state_of(part)
     if state is not None and state[0] == FORMAT:
-        return state[1].get("reasoning_content", "")
+        return next((v for k, v in state[1].items() if k in REASONING_KEYS and isinstance(v, str)), "")
     text = part.get("text") or "\n\n".join(part.get("summary") or [])
     if part.get("origin") != FORMAT:
         emit.losses.dropped(part.get("path", ""), f"the {part.get('origin')} reasoning signature has no place "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ... import hub
+from ... import hub, reasoning
 from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
@@ -50,8 +50,11 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         reasoning_tokens=(usage_body.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
         extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
     )
+    unmapped = [f"usage.{group}.{key}" for group, known in (
+        ("prompt_tokens_details", {"cached_tokens"}), ("completion_tokens_details", {"reasoning_tokens"}))
+        for key in (usage_body.get(group) or {}) if key not in known]
     finish = choice.get("finish_reason")
-    return hub.Response(
+    return hub.Response(unmapped=unmapped,
         source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
         stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage if has_usage else None,
         created=body.get("created"), extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
@@ -70,7 +73,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         stop = "tool_use"
     finish = STOP_TO_CHAT.get(stop, stop) if stop else None
     read_back = CHAT_TO_STOP.get(finish, finish)
-    report_stop(stop, "tool_use" if read_back == "tool_use" else read_back, emit)
+    report_stop(stop, read_back, emit, resp.stop_sequence)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "chat.completion",
@@ -91,6 +94,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     out: dict[str, Any] = {"role": "assistant"}
     texts: list[str] = []
     reasoning_texts: list[str] = []
+    reasoning_key = "reasoning_content"
     calls: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for part in resp.content:
@@ -100,6 +104,9 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             texts.append(part["text"])
             annotations.extend(_annotations(part, emit))
         elif kind == "reasoning":
+            state = reasoning.opaque_state_of(part)
+            if state is not None and state[0] == FORMAT:
+                reasoning_key = next(iter(state[1]), reasoning_key)  # the key this provider used
             text = part.get("text") or "\n\n".join(part.get("summary") or [])
             if part.get("origin") != FORMAT:
                 emit.losses.dropped(path, f"chat has no place for {part.get('origin')} reasoning state; "
@@ -118,7 +125,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     if "refusal" not in out:
         out["refusal"] = None
     if reasoning_texts:
-        out["reasoning_content"] = "\n\n".join(reasoning_texts)
+        out[reasoning_key] = "\n\n".join(reasoning_texts)
     if calls:
         out["tool_calls"] = calls
     if annotations:
@@ -140,6 +147,11 @@ def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
     return out
 
 
+# Where each format counts tokens written to the prompt cache, for loss reports on the answer.
+CACHE_WRITE_PATHS = {"anthropic": "usage.cache_creation_input_tokens",
+                     "responses": "usage.input_tokens_details.cache_write_tokens"}
+
+
 def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
     if emit.same_format and usage.original is not None:
         return usage.original
@@ -152,7 +164,7 @@ def usage_from_hub(usage: hub.Usage, emit: Emit) -> dict[str, Any]:
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
     }
     if usage.cache_write_tokens and not emit.same_format:
-        emit.losses.coerced("usage.cache_creation_input_tokens", "chat has no cache-write count; "
+        emit.losses.coerced(CACHE_WRITE_PATHS.get(emit.source, "usage"), "chat has no cache-write count; "
                                                                  "counted in prompt_tokens")
     emit.restore_extra(out, usage.extra, "usage")
     return out

@@ -26,8 +26,13 @@ _USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "total_tokens", "input
 _OUTPUT_ITEMS = {"function_call", "custom_tool_call", "reasoning"}
 
 
+# Keys of an output message item the other formats have a place for (or need not keep).
+_MESSAGE_ITEM_KEYS = frozenset({"type", "id", "status", "role", "content"})
+
+
 def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
     content: list[hub.Part] = []
+    unmapped: list[str] = []
     for i, item in enumerate(body.get("output") or []):
         path = f"output[{i}]"
         kind = item.get("type")
@@ -35,6 +40,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             parts, _ = content_to_parts(item.get("content"), join_path(path, "content"))
             for part in parts:
                 part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i, "original": item}
+            unmapped += [f"{path}.{key}" for key in item if key not in _MESSAGE_ITEM_KEYS]
             content.extend(parts)
         elif kind in _OUTPUT_ITEMS:
             content.append(item_to_part(item, path))
@@ -56,6 +62,8 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     reason = (body.get("incomplete_details") or {}).get("reason")
     if status == "incomplete":
         stop = RESPONSES_INCOMPLETE_TO_STOP.get(reason, "max_tokens")
+        if reason is not None and reason not in RESPONSES_INCOMPLETE_TO_STOP:
+            unmapped.append("incomplete_details.reason")
     elif status == "failed":
         stop = "error"
     elif any(p["type"] == "tool_call" for p in content):
@@ -70,7 +78,11 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             quiet[key] = body[key]
     return hub.Response(source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
                         stop_reason=stop, usage=usage if isinstance(body.get("usage"), dict) else None,
-                        created=body.get("created_at"), quiet=quiet, original_keys=tuple(body))
+                        created=body.get("created_at"), quiet=quiet, original_keys=tuple(body),
+                        unmapped=unmapped + [f"usage.{group}.{key}" for group, known in (
+                            ("input_tokens_details", {"cached_tokens", "cache_write_tokens"}),
+                            ("output_tokens_details", {"reasoning_tokens"}))
+                            for key in (usage_body.get(group) or {}) if key not in known])
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
@@ -119,7 +131,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(part.get("path", ""), f"responses output cannot hold {label!r}")
     status, reason = STOP_TO_RESPONSES.get(resp.stop_reason or "end_turn", ("completed", None))
-    report_stop(resp.stop_reason, _read_back(status, reason, output), emit)
+    report_stop(resp.stop_reason, _read_back(status, reason, output), emit, resp.stop_sequence)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "response",
