@@ -86,7 +86,12 @@ def optional(out: dict[str, Any], key: str, value: Any) -> None:
 
 
 def clamp_max_tokens(value: int, emit: Emit, path: str) -> int:
-    """``value`` lowered to the provider's cap from the options (``max_tokens_cap``), reported when it clamps."""
+    """``value`` lowered to the provider's cap from the options (``max_tokens_cap``), reported when it clamps.
+
+    Chat's ``max_completion_tokens`` comes back to chat as ``max_tokens`` (the key most chat providers
+    take), so leaving chat it is reported."""
+    if path == "max_completion_tokens" and not emit.same_format and emit.target != "chat":
+        emit.losses.coerced(path, "comes back to chat as max_tokens")
     cap = emit.options.get("max_tokens_cap")
     if cap is not None and value > cap:
         emit.losses.coerced(path, f"clamped from {value} to the provider cap {cap}")

@@ -388,7 +388,7 @@ def test_sampling_and_limits_chat_to_anthropic() -> None:
     out = request(body, "chat", "anthropic")
     assert out.body == {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 500,
                         "temperature": 1.0, "top_p": 0.9, "stop_sequences": ["END"], "metadata": {"user_id": "u-1"}}
-    assert losses_of(out) == {("temperature", "coerced"), ("seed", "dropped")}
+    assert losses_of(out) == {("temperature", "coerced"), ("seed", "dropped"), ("max_completion_tokens", "coerced")}
 
 
 def test_sampling_anthropic_to_chat_and_responses() -> None:
@@ -447,7 +447,7 @@ def test_reasoning_effort_to_thinking_budget() -> None:
     assert out.body["thinking"] == {"type": "enabled", "budget_tokens": 8192}
     low_room = request(body | {"max_completion_tokens": 4000, "reasoning_effort": "high"}, "chat", "anthropic")
     assert low_room.body["thinking"] == {"type": "enabled", "budget_tokens": 3999}
-    assert losses_of(low_room) == {("reasoning_effort", "coerced")}
+    assert losses_of(low_room) == {("reasoning_effort", "coerced"), ("max_completion_tokens", "coerced")}
     off = request(body | {"reasoning_effort": "none"}, "chat", "anthropic")
     assert off.body["thinking"] == {"type": "disabled"}
 
