@@ -139,11 +139,34 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
                            "tool_calls": [{"id": "call_1", "type": "custom", "custom": {"name": "t", "input": "x"}}]},
                           {"role": "tool", "tool_call_id": "call_1", "content": "done"}] + USER},
      "messages[1].tool_calls[0]"),
+    ("27", "chat", "responses", {"model": "m", "stream": True, "messages": USER}, "stream_options"),
+    ("27", "responses", "chat", {"model": "m", "stream": True, "stream_options": {"include_obfuscation": False},
+                                 "input": "hi"}, "stream_options"),
+    ("28", "chat", "responses", {"model": "m", "store": True, "reasoning_effort": "low", "messages": USER}, "store"),
+    ("29", "anthropic", "chat",
+     {"model": "m", "max_tokens": 5, "tools": [{"name": "f", "input_schema": {"type": "object", "properties": {}}}],
+      "messages": USER + [{"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]},
+                          {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1"}]}]},
+     "messages[2].content[0].content"),
+    ("32", "anthropic", "responses",
+     {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
+         {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"},
+          "title": "t", "citations": {"enabled": True}}]}]},
+     "messages[0].content[0].citations"),
+    ("33", "responses", "anthropic",
+     {"model": "m", "parallel_tool_calls": False, "tool_choice": "none", "input": "hi",
+      "tools": [{"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}, "strict": False}]},
+     "parallel_tool_calls"),
+    ("34", "responses", "chat",
+     {"model": "m", "tools": [{"type": "custom", "name": "t"}],
+      "input": [{"role": "user", "content": "hi"}, {"type": "custom_tool_call", "call_id": "call_1", "name": "t", "input": "x"},
+                {"type": "custom_tool_call_output", "call_id": "call_1", "output": "done"}]},
+     "input[2].type"),
 ]
 
 
 @pytest.mark.parametrize(("found", "source", "middle", "body", "path"), UNREPORTED_ROUND_TRIP_CHANGES,
-                         ids=[f"FOUND-{row[0]}" for row in UNREPORTED_ROUND_TRIP_CHANGES])
+                         ids=[f"FOUND-{row[0]}-{row[1]}" for row in UNREPORTED_ROUND_TRIP_CHANGES])
 def test_round_trip_changes_are_reported(found: str, source: str, middle: str, body: dict, path: str) -> None:
     there = translate_request(body, source, middle)
     back = translate_request(there.body, middle, source)
@@ -212,6 +235,11 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
      _chat_answer({"content": None, "tool_calls": [{"id": "call_1", "type": "custom",
                                                     "custom": {"name": "t", "input": "ab"}}]}, "tool_calls"),
      "choices[0].message.tool_calls[0].custom.input"),
+    ("31", "responses", "chat",
+     _responses_answer([{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                         "content": [{"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}]}]),
+     "output[0].content"),
+    ("35", "responses", "anthropic", _responses_answer([_text_item("a"), _text_item("b", id="msg_2")]), "output"),
 ]
 
 
