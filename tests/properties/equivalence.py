@@ -244,7 +244,23 @@ _SAME_FIELD = [
     {"stop_sequences", "stop"},
     {"system", "instructions"},
     {"thinking", "reasoning", "reasoning_effort"},  # one reasoning setting, three spellings
+    {"user", "safety_identifier", "metadata"},  # one end-user id: chat/Responses keys, anthropic metadata.user_id
 ]
+
+# Where each format keeps the conversation. The second leg's losses are paths into the middle body, whose
+# conversation is laid out differently (anthropic turns, chat messages, Responses items), so a loss it reports
+# inside the conversation accounts for a change inside the source's conversation; anywhere else the top-level
+# names must match (or be synonyms above).
+CONVERSATION = ("messages", "input", "system", "instructions")
+
+
+def middle_loss_paths(paths: list[str]) -> list[str]:
+    """The second leg's loss paths as source paths they can account for (see CONVERSATION)."""
+    out = []
+    for path in paths:
+        head = path.split(".", 1)[0].split("[", 1)[0]
+        out += list(CONVERSATION) if head in CONVERSATION else [path]
+    return out
 
 
 def loss_paths_with_synonyms(paths: list[str]) -> list[str]:

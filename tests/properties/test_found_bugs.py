@@ -162,6 +162,20 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
       "input": [{"role": "user", "content": "hi"}, {"type": "custom_tool_call", "call_id": "call_1", "name": "t", "input": "x"},
                 {"type": "custom_tool_call_output", "call_id": "call_1", "output": "done"}]},
      "input[2].type"),
+    ("36", "anthropic", "responses",
+     {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
+         {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}}]}]},
+     "messages[0].content[0].title"),
+    ("38", "responses", "anthropic", {"model": "m", "input": "hi", "reasoning": {"effort": "low",
+                                                                               "generate_summary": "detailed"}},
+     "reasoning.generate_summary"),
+    ("39", "responses", "chat",
+     {"model": "m", "input": "hi",
+      "tools": [{"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}, "strict": None}]},
+     "tools[0].strict"),
+    ("40", "responses", "chat",
+     {"model": "m", "input": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}]},
+     "input[0].role"),
 ]
 
 
