@@ -190,7 +190,7 @@ def _answer_loss_moves(fmt: str) -> Callable[[str], list[str]]:
     """Where a reported change of an answer shows up besides its own path: a chat refusal coerced to text
     joins the content; a Responses `status` and its `incomplete_details` say one thing."""
     def also(path: str) -> list[str]:
-        if fmt == "chat" and path.endswith(".message.refusal"):
+        if fmt == "chat" and path.endswith(".refusal"):
             return [path[: -len("refusal")] + "content"]
         if fmt == "responses" and path == "status":
             return ["incomplete_details"]
@@ -236,6 +236,8 @@ def canonical(body: dict[str, Any], fmt: str, kind: str = "request") -> tuple[di
         move = _anthropic_system_on_top(body)
     if kind == "request" and fmt == "responses":
         move = _responses_instructions_as_input(body)
+    if kind == "request" and fmt == "chat":
+        also = _answer_loss_moves(fmt)  # a refusal given as text shows up in the content
     return _strings_for_single_blocks(body), lambda path: [move(path), *also(path)]
 
 

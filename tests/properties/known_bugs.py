@@ -26,9 +26,18 @@ def _anthropic_request(body: Body) -> Body:
 
 def _chat_request(body: Body) -> Body:
     for message in body["messages"]:
+        if message["role"] == "developer":
+            message["role"] = "system"  # FOUND 40
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 31: refusal parts are moved into `refusal` and the text joined
             message["content"] = [part for part in message["content"] if part["type"] != "refusal"] or "ok"
+    body.pop("safety_identifier", None)  # FOUND 41
+    if (body.get("response_format") or {}).get("type") == "json_schema":
+        body["response_format"] = {"type": "json_object"}  # FOUND 37: json_schema fields reported under other paths
+    for message in body["messages"]:
+        for part in message["content"] if isinstance(message.get("content"), list) else []:
+            if part.get("type") == "image_url":
+                part["image_url"].pop("detail", None)  # FOUND 37
     body.pop("stream_options", None)  # FOUND 27
     if body.get("stream"):
         body["stream_options"] = {"include_usage": True}  # FOUND 27: what the round trip adds unreported
@@ -39,6 +48,7 @@ def _chat_request(body: Body) -> Body:
 
 def _responses_request(body: Body) -> Body:
     body.pop("stream_options", None)  # FOUND 27
+    body.pop("user", None)  # FOUND 41
     if body.get("reasoning"):
         body["store"] = False  # FOUND 28
         body["include"] = ["reasoning.encrypted_content"]

@@ -176,7 +176,23 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
     ("40", "responses", "chat",
      {"model": "m", "input": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}]},
      "input[0].role"),
+    ("40", "chat", "responses",
+     {"model": "m", "messages": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"}]},
+     "messages[0].role"),
+    ("41", "responses", "anthropic", {"model": "m", "input": "hi", "user": "u1"}, "user"),
+    ("41", "chat", "responses", {"model": "m", "messages": USER, "safety_identifier": "u1"}, "safety_identifier"),
 ]
+
+
+# FOUND 37
+def test_chat_loss_paths_are_paths_into_the_chat_body() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "high"}}]}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "strict": True,
+                                                                   "schema": {"type": "object"}}}}
+    paths = _paths(translate_request(body, "chat", "anthropic"))
+    assert "messages[0].content[0].image_url.detail" in paths, paths
+    assert "response_format.json_schema.name" in paths, paths
 
 
 @pytest.mark.parametrize(("found", "source", "middle", "body", "path"), UNREPORTED_ROUND_TRIP_CHANGES,
