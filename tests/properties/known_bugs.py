@@ -28,6 +28,7 @@ def _chat_request(body: Body) -> Body:
     for message in body["messages"]:
         if message["role"] == "developer":
             message["role"] = "system"  # FOUND 40
+        message.pop("name", None)  # FOUND 42
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 31: refusal parts are moved into `refusal` and the text joined
             message["content"] = [part for part in message["content"] if part["type"] != "refusal"] or "ok"
@@ -41,7 +42,7 @@ def _chat_request(body: Body) -> Body:
     body.pop("stream_options", None)  # FOUND 27
     if body.get("stream"):
         body["stream_options"] = {"include_usage": True}  # FOUND 27: what the round trip adds unreported
-    if body.get("reasoning_effort") not in (None, "none"):
+    if "reasoning_effort" in body:
         body["store"] = False  # FOUND 28
     return body
 

@@ -181,6 +181,13 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      "messages[0].role"),
     ("41", "responses", "anthropic", {"model": "m", "input": "hi", "user": "u1"}, "user"),
     ("41", "chat", "responses", {"model": "m", "messages": USER, "safety_identifier": "u1"}, "safety_identifier"),
+    ("42", "chat", "anthropic",
+     {"model": "m", "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}],
+      "messages": USER + [{"role": "assistant", "content": None, "tool_calls": [
+          {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+                          {"role": "tool", "tool_call_id": "call_1", "content": "done"},
+                          {"role": "user", "content": "next", "name": "ann"}]},
+     "messages[3].name"),
 ]
 
 
