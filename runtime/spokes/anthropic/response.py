@@ -50,7 +50,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "type": "message",
         "role": "assistant",
-        "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
+        "model": emit.context.client_model or resp.model or "",
         "content": content,
         "stop_reason": written_stop,
         "stop_sequence": resp.stop_sequence,

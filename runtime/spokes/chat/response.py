@@ -78,7 +78,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "chat.completion",
         "created": resp.created if resp.created is not None else int(time.time()),
-        "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
+        "model": emit.context.client_model or resp.model or "",
         "choices": [{"index": 0, "message": out,
                      "finish_reason": finish, "logprobs": None}],
     }

@@ -139,7 +139,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         "status": status,
         "error": None,
         "incomplete_details": {"reason": reason} if reason else None,
-        "model": (resp.model if emit.same_format else emit.context.client_model or resp.model) or "",
+        "model": emit.context.client_model or resp.model or "",
         "output": output,
         "usage": usage_from_hub(resp.usage or hub.Usage(), emit),
         "parallel_tool_calls": True,
