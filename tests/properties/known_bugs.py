@@ -29,6 +29,11 @@ def _chat_request(body: Body) -> Body:
         if message["role"] == "developer":
             message["role"] = "system"  # FOUND 40
         message.pop("name", None)  # FOUND 42
+        if message["role"] == "tool" and isinstance(message["content"], list):
+            message["content"] = message["content"][:1]  # FOUND 43
+        for part in message["content"] if isinstance(message.get("content"), list) else []:
+            if part.get("type") == "file" and "file_data" in part["file"]:
+                part["file"].setdefault("filename", "document.pdf")  # FOUND 44
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 31: refusal parts are moved into `refusal` and the text joined
             message["content"] = [part for part in message["content"] if part["type"] != "refusal"] or "ok"

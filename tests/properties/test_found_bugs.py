@@ -188,6 +188,17 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
                           {"role": "tool", "tool_call_id": "call_1", "content": "done"},
                           {"role": "user", "content": "next", "name": "ann"}]},
      "messages[3].name"),
+    ("43", "chat", "responses",
+     {"model": "m", "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}],
+      "messages": USER + [{"role": "assistant", "content": None, "tool_calls": [
+          {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+                          {"role": "tool", "tool_call_id": "call_1",
+                           "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]},
+     "messages[2].content"),
+    ("44", "chat", "responses",
+     {"model": "m", "messages": [{"role": "user", "content": [
+         {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjQK"}}]}]},
+     "messages[0].content[0].file.filename"),
 ]
 
 
