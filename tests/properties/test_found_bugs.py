@@ -199,6 +199,8 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      {"model": "m", "messages": [{"role": "user", "content": [
          {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjQK"}}]}]},
      "messages[0].content[0].file.filename"),
+    ("45", "chat", "responses",
+     {"model": "m", "messages": USER + [{"role": "assistant", "refusal": "no"}] + USER}, "messages[1].content"),
 ]
 
 
