@@ -141,7 +141,7 @@ def test_image_detail_from_openai_is_reported_for_anthropic() -> None:
         {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "high"}}]}]}
     out = request(body, "chat", "anthropic")
     assert out.body["messages"][0]["content"] == [IMAGE_URL | {"source": {"type": "url", "url": "https://example.com/a.png"}}]
-    assert losses_of(out) == {("messages[0].content[0].detail", "dropped"), ("max_tokens", "synthesized")}
+    assert losses_of(out) == {("messages[0].content[0].image_url.detail", "dropped"), ("max_tokens", "synthesized")}
 
 
 def test_text_document_goes_to_chat_as_text() -> None:

@@ -148,7 +148,7 @@ def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
         if "citations_config" in part:
             block["citations"] = part["citations_config"]
         if part.get("detail") not in (None, "auto"):
-            emit.losses.dropped(join_path(path, "detail"), "anthropic has no image detail setting")
+            emit.losses.dropped(part.get("detail_path", join_path(path, "detail")), "anthropic has no image detail setting")
     elif kind == "reasoning":
         return _reasoning_block(part, emit, path)
     elif kind == "tool_call":

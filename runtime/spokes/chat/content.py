@@ -32,6 +32,7 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
         out = {"type": "image", "source": source}
         if "detail" in image:
             out["detail"] = image["detail"]
+            out["detail_path"] = f"{path}.image_url.detail"
         known = {"type", "image_url"}
     elif kind == "file":
         file = part.get("file") or {}

@@ -98,7 +98,8 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         schema = fmt.get("json_schema") or {}
         req.output_format = hub.OutputFormat(
             type=fmt.get("type", "text"), schema=schema.get("schema"), name=schema.get("name"),
-            strict=schema.get("strict"), description=schema.get("description"), path="response_format",
+            strict=schema.get("strict"), description=schema.get("description"),
+            path="response_format.json_schema" if "json_schema" in fmt else "response_format",
             original=fmt,
             extra=split_extra(schema, {"schema", "name", "strict", "description"}))
     for key in ("user", "safety_identifier"):
