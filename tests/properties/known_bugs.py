@@ -34,9 +34,11 @@ def _chat_request(body: Body) -> Body:
         for part in message["content"] if isinstance(message.get("content"), list) else []:
             if part.get("type") == "file" and "file_data" in part["file"]:
                 part["file"].setdefault("filename", "document.pdf")  # FOUND 44
-        if message["role"] == "assistant" and "refusal" in message and message.get("content") is None \
-                and not message.get("tool_calls"):
-            message["content"] = "ok"  # FOUND 45
+        if message["role"] == "assistant" and "refusal" in message and message.get("content") is None:
+            if message.get("tool_calls"):
+                del message["refusal"]  # FOUND 45
+            else:
+                message["content"] = "ok"  # FOUND 45
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 31: refusal parts are moved into `refusal` and the text joined
             message["content"] = [part for part in message["content"] if part["type"] != "refusal"] or "ok"
