@@ -144,6 +144,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
             if part["type"] != "tool_call":
                 if part["type"] == "tool_result" and part.get("kind") == "custom" and bridge:
                     part["kind"] = "function"
+                    losses.coerced(part.get("path", message.path), "the output of a freeform call, sent as "
+                                                                   "the output of its function stand-in")
                 continue
             if part.get("kind") == "custom" and bridge:
                 part.update(bridge_custom_call(part))

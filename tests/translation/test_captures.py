@@ -32,6 +32,7 @@ THINKING = [(r"thinking\.display", "dropped"), (r"thinking\.budget_tokens", "coe
 
 EXPECTED = {
     ("anthropic", "chat"): [*JOINED, *THINKING,
+        (r"stream_options", "synthesized"),  # usage is always asked of chat upstreams
         (r"system\[\d+\]\.cache_control", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]\.cache_control", "dropped"),
         (r"tools\[\d+\]\.input_schema\.\$schema", "dropped"),
@@ -69,6 +70,8 @@ EXPECTED = {
         (r"store|include|prompt_cache_key|client_metadata", "dropped"),
     ],
     ("responses", "chat"): [*JOINED,
+        (r"stream_options", "synthesized"),
+        (r"input\[\d+\]\.role", "coerced"),  # developer messages join the system message
         (r"input\[\d+\]", "coerced"),  # apply_patch calls sent as calls of the function stand-in
         (r"tools\[\d+\]", "dropped"),  # web_search
         (r"tools\[\d+\]\.tools\[\d+\]", "coerced"),

@@ -333,6 +333,8 @@ def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) ->
                 body["thinking"] = {"type": "enabled", "budget_tokens": budget}
     if settings is not None and settings.summary is not None:
         emit.losses.dropped(join_path(settings.path, "summary"), "anthropic always summarises thinking")
+    if settings is not None and settings.mode is None:
+        emit.restore_extra({}, settings.extra, settings.path)
     output_config: dict[str, Any] = {}
     optional(output_config, "effort", req.effort)
     fmt = req.output_format

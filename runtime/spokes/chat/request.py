@@ -174,6 +174,7 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
     if role == "developer" and not emit.same_format:
         # OpenAI treats the two alike, while many other chat providers' templates know only `system`.
         role = "system"
+        emit.losses.coerced(join_path(message.path, "role"), "sent as system, the role chat providers know")
     out = {"role": role, "content": content}
     emit.restore_extra(out, message.extra, message.path, message.quiet)
     return out
@@ -299,6 +300,9 @@ def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str | list[dict[
         if seen_other:
             emit.losses.coerced(message.path, "moved into the leading system message, which chat templates "
                                               "require to come first")
+        if message.role == "developer":
+            emit.losses.coerced(join_path(message.path, "role"), "joins the system message, the role chat "
+                                                                 "providers know")
         parts.extend(message.content)
         emit.restore_extra({}, message.extra, message.path, message.quiet)
     return text_content(parts, emit, "system"), taken
@@ -388,6 +392,8 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     elif req.stream:
         # Always ask for the usage chunk: the client's format may require usage even if chat does not.
         body["stream_options"] = {"include_usage": True}
+        if not req.stream_include_usage:
+            emit.losses.synthesized("stream_options", "usage is always asked for, so the answer can report it")
     extra = dict(req.extra)
     stream_extra = extra.pop("stream_options", None)
     if stream_extra is not None and emit.same_format:

@@ -116,7 +116,9 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         elif kind == "tool_call":
             calls.append(tool_call_to_chat(part, emit))
         elif kind == "refusal":
-            out["refusal"] = part.get("text", "")
+            if "refusal" in out:
+                emit.losses.coerced(path, "joined with the refusal before it into one string")
+            out["refusal"] = out.get("refusal", "") + part.get("text", "")
         else:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
