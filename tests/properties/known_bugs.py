@@ -40,6 +40,8 @@ def _chat_request(body: Body) -> Body:
             else:
                 message["content"] = "ok"  # FOUND 45
     body.pop("safety_identifier", None)  # FOUND 41
+    if (body.get("response_format") or {}).get("type") == "json_schema":
+        body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
     if "reasoning_effort" in body:
         body["store"] = False  # FOUND 28
     return body
