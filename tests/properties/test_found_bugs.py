@@ -201,6 +201,9 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      "messages[0].content[0].file.filename"),
     ("45", "chat", "responses",
      {"model": "m", "messages": USER + [{"role": "assistant", "refusal": "no"}] + USER}, "messages[1].content"),
+    ("46", "chat", "responses",
+     {"model": "m", "messages": USER, "response_format": {"type": "json_schema", "json_schema": {"name": "answer"}}},
+     "response_format.json_schema.schema"),
 ]
 
 
