@@ -10,6 +10,7 @@ Each rule is one the API references state; nothing here hides a change of meanin
   default of Anthropic and chat tools, `type: "custom"` of Anthropic client tools, a `text` response format of
   chat and Responses, `tool_choice: auto` with tools, `parallel_tool_calls: true`, image `detail: auto`; a chat
   `stop` string is a list of one, `is_error: false` of a tool result; a usage detail counter of 0 is an absent one;
+- a chat assistant turn's single refusal part is its `refusal` field;
 - a Responses input item's `id` and `status` are server bookkeeping (not compared), except a reasoning item's;
 - an answer's server bookkeeping and request echoes (chat `created`, `system_fingerprint`, `service_tier`,
   `metadata`; every Responses field but id, object, model, output, status, incomplete_details, usage and
@@ -142,6 +143,12 @@ def _defaults_left_out(body: dict[str, Any], fmt: str) -> None:
     if body.get("parallel_tool_calls") is True:
         del body["parallel_tool_calls"]  # parallel calls are allowed unless turned off
     for message in body.get("messages") or []:
+        content = message.get("content")
+        if fmt == "chat" and isinstance(content, list) and "refusal" not in message:
+            refusals = [part for part in content if part.get("type") == "refusal"]
+            if len(refusals) == 1:  # one refusal part is what the `refusal` field says
+                message["refusal"] = refusals[0]["refusal"]
+                message["content"] = [part for part in content if part.get("type") != "refusal"] or None
         for part in message.get("content") if isinstance(message.get("content"), list) else []:
             if fmt == "chat" and part.get("type") == "image_url" and part["image_url"].get("detail") == "auto":
                 del part["image_url"]["detail"]

@@ -21,6 +21,8 @@ def _anthropic_request(body: Body) -> Body:
             if block.get("type") == "document":
                 block.pop("citations", None)  # FOUND 32
                 block.setdefault("title", "document.pdf")  # FOUND 36
+    if body.get("thinking", {}).get("type") == "disabled":
+        body.get("output_config", {}).pop("effort", None)  # FOUND 47
     return body
 
 
@@ -29,6 +31,10 @@ def _chat_request(body: Body) -> Body:
         if message["role"] == "developer":
             message["role"] = "system"  # FOUND 40
         message.pop("name", None)  # FOUND 42
+        if message["role"] == "assistant" and isinstance(message.get("content"), list):
+            refusals = [i for i, part in enumerate(message["content"]) if part["type"] == "refusal"]
+            message["content"] = [part for i, part in enumerate(message["content"])
+                                  if part["type"] != "refusal" or i == refusals[0]]  # FOUND 48
         if message["role"] == "tool" and isinstance(message["content"], list):
             message["content"] = message["content"][:1]  # FOUND 43
         for part in message["content"] if isinstance(message.get("content"), list) else []:

@@ -204,6 +204,13 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
     ("46", "chat", "responses",
      {"model": "m", "messages": USER, "response_format": {"type": "json_schema", "json_schema": {"name": "answer"}}},
      "response_format.json_schema.schema"),
+    ("47", "anthropic", "chat",
+     {"model": "m", "max_tokens": 30000, "thinking": {"type": "disabled"}, "output_config": {"effort": "high"},
+      "messages": USER}, "thinking"),
+    ("48", "chat", "responses",
+     {"model": "m", "messages": USER + [{"role": "assistant", "content": [
+         {"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}, {"type": "text", "text": "t"}]}] + USER},
+     "messages[1].content"),
 ]
 
 
