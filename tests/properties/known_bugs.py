@@ -67,7 +67,7 @@ def _responses_request(body: Body) -> Body:
         for item in body["input"]:
             if item.get("role") == "developer":
                 item["role"] = "system"  # FOUND 40
-            if item.get("type") == "function_call_output":
+            if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body
 

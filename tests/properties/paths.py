@@ -44,13 +44,26 @@ def related(a: str, b: str) -> bool:
     return left[:shorter] == right[:shorter]
 
 
-def unexplained(before: Any, after: Any, reported: Iterable[str]) -> list[str]:
+def unexplained(before: Any, after: Any, reported: Iterable[str], dropped_items: Iterable[str] = ()) -> list[str]:
     """Differences no reported loss path accounts for.
 
     A loss explains a difference at its own path, inside it (a dropped block changes everything in it) and
     around it (a list that lost an item has another length; a content whose only image was dropped became
-    a string).
+    a string). A dropped whole list item (``input[3]``) also explains differences at the items after it in
+    the same list, which moved up by one.
     """
     reported = list(reported)
+    dropped = [_item(path) for path in dropped_items if _item(path)]
     return [path for path in differences(before, after)
-            if not any(related(path, loss) for loss in reported)]
+            if not any(related(path, loss) for loss in reported)
+            and not any(_after_item(path, item) for item in dropped)]
+
+
+def _item(path: str) -> tuple[str, int] | None:
+    found = re.fullmatch(r"(.*)\[(\d+)\]", path)
+    return (found.group(1), int(found.group(2))) if found else None
+
+
+def _after_item(path: str, item: tuple[str, int]) -> bool:
+    found = re.match(re.escape(item[0]) + r"\[(\d+)\]", path)
+    return bool(found) and int(found.group(1)) >= item[1]
