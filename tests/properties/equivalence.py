@@ -280,6 +280,8 @@ def loss_paths_with_synonyms(paths: list[str]) -> list[str]:
     for path in paths:
         if path.startswith("usage."):
             out.append("usage")
+        if path == "output_config.effort":  # anthropic's effort is part of the reasoning setting
+            out += ["thinking", "reasoning", "reasoning_effort"]
         head_key = path.split(".", 1)[0].split("[", 1)[0]
         for names in _SAME_FIELD:
             if head_key in names:

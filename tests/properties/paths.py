@@ -44,19 +44,24 @@ def related(a: str, b: str) -> bool:
     return left[:shorter] == right[:shorter]
 
 
-def unexplained(before: Any, after: Any, reported: Iterable[str], dropped_items: Iterable[str] = ()) -> list[str]:
+def unexplained(before: Any, after: Any, reported: Iterable[str], dropped_items: Iterable[str] = (),
+                moved_items: Iterable[str] = ()) -> list[str]:
     """Differences no reported loss path accounts for.
 
     A loss explains a difference at its own path, inside it (a dropped block changes everything in it) and
     around it (a list that lost an item has another length; a content whose only image was dropped became
     a string). A dropped whole list item (``input[3]``) also explains differences at the items after it in
-    the same list, which moved up by one.
+    the same list, which moved up by one; a whole item coerced to another place (a system message moved to the
+    front) explains differences at the items before it, which moved down by one.
     """
     reported = list(reported)
     dropped = [_item(path) for path in dropped_items if _item(path)]
+    moved = [_item(path) for path in moved_items if _item(path)]
     return [path for path in differences(before, after)
             if not any(related(path, loss) for loss in reported)
-            and not any(_after_item(path, item) for item in dropped)]
+            and not any(_after_item(path, item) for item in dropped)
+            and not any(_after_item(path, (item[0], 0)) and not _after_item(path, (item[0], item[1] + 1))
+                        for item in moved)]
 
 
 def _item(path: str) -> tuple[str, int] | None:
