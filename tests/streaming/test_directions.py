@@ -114,6 +114,27 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _unspelled(value: Any) -> Any:
+    """For same-format cases only. There `translate_response` is the identity on the upstream's body, which
+    may leave out keys the API defines (`error: null`, zero cache-write or reasoning counters), while the
+    stream translator writes the complete object. Null keys and zero counters inside `*_details` carry no
+    information, so they are dropped on both sides; every other value is still compared."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if key.endswith("_details") and isinstance(item, dict):
+                item = {k: v for k, v in item.items() if v not in (0, None)}
+                if not item:
+                    continue
+            out[key] = _unspelled(item)
+        return out
+    if isinstance(value, list):
+        return [_unspelled(v) for v in value]
+    return value
+
+
 def _tool_arguments(final: dict[str, Any], fmt: str) -> list[Any]:
     if fmt == "anthropic":
         return [b["input"] for b in final["content"] if b["type"] == "tool_use"]
@@ -180,7 +201,10 @@ def test_stream_equals_the_non_streaming_translation(name, source, target, strea
     # Reasoning item ids: the stream must announce an id before the reasoning exists, while the
     # non-streaming writer derives it from the whole reasoning block (see the closing note of issue 4).
     strip = {"tool_arguments": truncated, "usage": no_usage, "reasoning_ids": True}
-    assert _canonical(_strip(streamed, target, **strip)) == _canonical(_strip(expected, target, **strip))
+    streamed, expected = _strip(streamed, target, **strip), _strip(expected, target, **strip)
+    if source == target:
+        streamed, expected = _unspelled(streamed), _unspelled(expected)
+    assert _canonical(streamed) == _canonical(expected)
 
 
 RESPONSES_CASES = [(name, source) for name, source in all_fixtures()]
@@ -200,6 +224,7 @@ def test_the_final_responses_object_is_the_non_streaming_translation_as_sent(nam
         "usage": name == "no_usage",
         "reasoning_ids": True,
     }
-    assert _canonical(_strip(final, "responses", **strip)) == _canonical(
-        _strip(expected, "responses", **strip)
-    )
+    final, expected = _strip(final, "responses", **strip), _strip(expected, "responses", **strip)
+    if source == "responses":
+        final, expected = _unspelled(final), _unspelled(expected)
+    assert _canonical(final) == _canonical(expected)
