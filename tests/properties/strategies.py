@@ -463,7 +463,8 @@ responses = Walker(Focus(
         "Response.instructions",  # an echo of the request; its item list form is out of focus
     }),
     always=frozenset({"Response.usage", "ResponseFunctionToolCall.id", "ResponseFunctionToolCall.status",
-                      "ResponseCustomToolCall.id", "ResponseReasoningItem.status", "ResponseOutputText.logprobs"}),
+                      "ResponseCustomToolCall.id", "ResponseReasoningItem.status", "ResponseOutputText.logprobs",
+                      "InputTokensDetails.cache_write_tokens"}),  # required by the SDK's Response type
 ))
 
 
@@ -564,11 +565,11 @@ def _responses_items(draw: st.DrawFn, tools: list[dict]) -> list[dict]:
 
 
 def _assistant_easy_message(message: dict) -> dict:
-    """An assistant turn given back as an easy message holds text: a string or output_text parts."""
+    """An assistant turn given back as an easy message holds its text as a string (the SDK's easy message
+    takes only input parts in a list; output_text parts belong to output messages with an id and status)."""
     if isinstance(message["content"], list):
         texts = [part["text"] for part in message["content"] if part["type"] == "input_text"]
-        message["content"] = [{"type": "output_text", "text": t, "annotations": []} for t in texts] or \
-            "".join(texts) or "ok"
+        message["content"] = "".join(texts) or "ok"
     return message
 
 
