@@ -300,6 +300,11 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
                          "content": [{"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}]}]),
      "output[0].content"),
     ("35", "responses", "anthropic", _responses_answer([_text_item("a"), _text_item("b", id="msg_2")]), "output"),
+    ("49", "responses", "chat",
+     _responses_answer([{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                         "content": [{"type": "refusal", "refusal": "no"},
+                                     {"type": "output_text", "text": "t", "annotations": [], "logprobs": []}]}]),
+     "output[0].content"),
 ]
 
 
