@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,28 @@ class Emit:
 def split_extra(body: dict[str, Any], known: frozenset[str] | set[str]) -> dict[str, Any]:
     """The keys of ``body`` that no mapping covers."""
     return {k: v for k, v in body.items() if k not in known}
+
+
+def finish_part(part: dict[str, Any], original: dict[str, Any], known: frozenset[str] | set[str],
+                path: str) -> dict[str, Any]:
+    """Complete a hub part read from `original`: what the hub has no field for goes into `extra`, and the
+    original and its path travel along so the same format can give it back untouched."""
+    extra = split_extra(original, known)
+    if extra:
+        part["extra"] = extra
+    part["original"] = original
+    part["path"] = path
+    return part
+
+
+def read_content(content: Any, path: str,
+                 read_part: Callable[[dict[str, Any], str], dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """A message's content as hub parts, and whether it was a plain string."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content, "path": path}], True
+    if isinstance(content, list):
+        return [read_part(p, join_path(path, i)) for i, p in enumerate(content) if isinstance(p, dict)], False
+    return [], False
 
 
 def parse_data_url(url: str) -> tuple[str, str] | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ... import hub, reasoning
 from ...losses import join_path
-from .._common import Emit, optional, split_extra
+from .._common import Emit, finish_part, optional, read_content
 
 FORMAT = "anthropic"
 
@@ -75,20 +75,11 @@ def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
         return {"type": "opaque", "format": FORMAT, "block": block, "path": path}
     if "cache_control" in block:
         part["cache_control"] = block["cache_control"]
-    extra = split_extra(block, known)
-    if extra:
-        part["extra"] = extra
-    part["original"] = block
-    part["path"] = path
-    return part
+    return finish_part(part, block, known, path)
 
 
 def content_to_parts(content: Any, path: str) -> tuple[list[hub.Part], bool]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content, "path": path}], True
-    if isinstance(content, list):
-        return [block_to_part(b, join_path(path, i)) for i, b in enumerate(content) if isinstance(b, dict)], False
-    return [], False
+    return read_content(content, path, block_to_part)
 
 
 def _source_from_hub(source: dict[str, Any], emit: Emit, path: str) -> dict[str, Any] | None:

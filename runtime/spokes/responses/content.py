@@ -7,7 +7,16 @@ from typing import Any
 from ... import hub, reasoning
 from ...ids import derived_id
 from ...losses import join_path
-from .._common import Emit, data_url, optional, parse_data_url, report_joined, split_extra
+from .._common import (
+    Emit,
+    data_url,
+    finish_part,
+    optional,
+    parse_data_url,
+    read_content,
+    report_joined,
+    split_extra,
+)
 
 FORMAT = "responses"
 
@@ -56,23 +65,13 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
         known = {"type", "refusal"}
     else:
         return {"type": "opaque", "format": FORMAT, "block": part, "path": path}
-    extra = split_extra(part, known)
-    if extra:
-        out["extra"] = extra
     if quiet:
         out["quiet"] = quiet
-    out["original"] = part
-    out["path"] = path
-    return out
+    return finish_part(out, part, known, path)
 
 
 def content_to_parts(content: Any, path: str) -> tuple[list[hub.Part], bool]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content, "path": path}], True
-    if isinstance(content, list):
-        return [content_part_to_hub(p, join_path(path, i)) for i, p in enumerate(content)
-                if isinstance(p, dict)], False
-    return [], False
+    return read_content(content, path, content_part_to_hub)
 
 
 def item_to_part(item: dict[str, Any], path: str) -> hub.Part:
