@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ... import hub
+from ... import hub, reasoning
 from ...fieldmaps import (
     RESPONSES_INCOMPLETE_TO_STOP,
     STOP_TO_RESPONSES,
@@ -116,6 +116,11 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         if kind == "reasoning":
             item = reasoning_item(part, emit)
             if item is not None:
+                own = reasoning.opaque_state_of(part)
+                if own is None or own[0] != FORMAT:
+                    # Seeded by position like messages: a stream must name the item before its reasoning
+                    # exists, and both paths have to give the client the same id.
+                    item["id"] = derived_id("rs_", f"{resp.id}:{len(output)}")
                 output.append(item)
         elif kind == "tool_call":
             item = call_item(part, emit)
