@@ -16,6 +16,7 @@ real API accepts and real clients send; each rule is a function below with the r
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import apiswitch.generated.anthropic.models as anthropic_models
@@ -38,7 +39,7 @@ schemas = st.fixed_dictionaries(
      "properties": st.dictionaries(st.text("abcdefghij_", min_size=1, max_size=6), st.fixed_dictionaries(
          {"type": st.sampled_from(["string", "integer", "boolean", "number"])}), max_size=3)},
     optional={"additionalProperties": st.just(False)})
-arguments_json = json_objects.map(lambda value: __import__("json").dumps(value))
+arguments_json = json_objects.map(json.dumps)
 small_counts = st.integers(0, 5000)
 
 
@@ -601,34 +602,3 @@ def responses_responses(draw: st.DrawFn) -> dict[str, Any]:
 
 REQUESTS = {"anthropic": anthropic_requests(), "chat": chat_requests(), "responses": responses_requests()}
 RESPONSES = {"anthropic": anthropic_responses(), "chat": chat_responses(), "responses": responses_responses()}
-
-
-# --- the tools an answer calls, as a request declares them (for translation contexts) -----------------------
-
-def called_tools(answer: dict[str, Any]) -> dict[str, str]:
-    """Name -> "function" | "custom" for every tool call in an answer of any format."""
-    found: dict[str, str] = {}
-    for block in answer.get("content") or []:  # anthropic
-        if block.get("type") == "tool_use":
-            found[block["name"]] = "function"
-    for choice in answer.get("choices") or []:  # chat
-        for call in choice["message"].get("tool_calls") or []:
-            found[call[call["type"]]["name"]] = call["type"]
-    for item in answer.get("output") or []:  # responses
-        if item.get("type") in ("function_call", "custom_tool_call"):
-            found[item["name"]] = "function" if item["type"] == "function_call" else "custom"
-    return found
-
-
-def tools_in(fmt: str, calls: dict[str, str]) -> list[dict[str, Any]]:
-    """Declarations of ``calls`` in ``fmt`` (anthropic has no custom tools: a custom call stays a function there)."""
-    schema = {"type": "object", "properties": {}}
-    if fmt == "anthropic":
-        return [{"name": name, "input_schema": schema} for name in calls]
-    if fmt == "chat":
-        return [{"type": "custom", "custom": {"name": name}} if kind == "custom"
-                else {"type": "function", "function": {"name": name, "parameters": schema}}
-                for name, kind in calls.items()]
-    return [{"type": "custom", "name": name} if kind == "custom"
-            else {"type": "function", "name": name, "parameters": schema, "strict": False}
-            for name, kind in calls.items()]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from apiswitch.runtime.translate import translate_request, translate_response
 
+from .contexts import client_context
 from .paths import related
-from .test_roundtrip import _client_context
 
 
 def _paths(translation) -> set[str]:
@@ -311,8 +311,8 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
 @pytest.mark.parametrize(("found", "source", "middle", "answer", "path"), UNREPORTED_ANSWER_ROUND_TRIP_CHANGES,
                          ids=[f"FOUND-{row[0]}" for row in UNREPORTED_ANSWER_ROUND_TRIP_CHANGES])
 def test_answer_round_trip_changes_are_reported(found: str, source: str, middle: str, answer: dict, path: str) -> None:
-    there = translate_response(answer, source, middle, context=_client_context(answer, middle, source))
-    back = translate_response(there.body, middle, source, context=_client_context(answer, source, middle))
+    there = translate_response(answer, source, middle, context=client_context(answer, middle, source))
+    back = translate_response(there.body, middle, source, context=client_context(answer, source, middle))
     changed = _value_at(back.body, path) != _value_at(answer, path)
     reported = {p for t in (there, back) for p in _paths(t)}
     assert not changed or any(related(p, path) for p in reported), (

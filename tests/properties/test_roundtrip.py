@@ -22,10 +22,11 @@ from apiswitch.runtime.translate import translate_request, translate_response
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from .contexts import client_context
 from .equivalence import canonical, loss_paths_with_synonyms, middle_loss_paths
 from .known_bugs import NARROWINGS
 from .paths import unexplained
-from .strategies import REQUESTS, RESPONSES, called_tools, tools_in
+from .strategies import REQUESTS, RESPONSES
 
 FORMATS = ("anthropic", "chat", "responses")
 SPOKES = {"anthropic": anthropic, "chat": chat, "responses": responses}
@@ -137,21 +138,6 @@ def test_translating_to_the_same_format_is_the_identity(fmt: str, data: st.DataO
     assert (back.body, back.losses) == (answer, [])
 
 
-def _client_context(answer: dict[str, Any], client: str, upstream: str) -> Any:
-    """The context of a request that declared the tools ``answer`` calls, as the proxy would hold it: which
-    tools are custom (freeform) is request knowledge, not something an answer in another format can say."""
-    calls = called_tools(answer)
-    request = {"model": answer["model"], "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "input": "hi"}
-    request["tools"] = tools_in(client, calls)
-    if client != "responses":
-        del request["input"]
-    if client != "anthropic":
-        del request["max_tokens"]
-    if client == "responses":
-        del request["messages"]
-    return translate_request(request, client, upstream).context
-
-
 # --- X -> Y -> X ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("source", "middle"), PAIRS)
@@ -171,6 +157,6 @@ def test_request_round_trip_keeps_what_the_middle_format_can_express(source: str
 def test_response_round_trip_keeps_what_the_middle_format_can_express(source: str, middle: str,
                                                                       data: st.DataObject) -> None:
     answer = data.draw(ROUND_TRIP_RESPONSES[source], label="answer")
-    there = translate_response(answer, source, middle, context=_client_context(answer, middle, source))
-    back = translate_response(there.body, middle, source, context=_client_context(answer, source, middle))
+    there = translate_response(answer, source, middle, context=client_context(answer, middle, source))
+    back = translate_response(there.body, middle, source, context=client_context(answer, source, middle))
     _assert_only_reported_changes(answer, back.body, source, "response", there, back)

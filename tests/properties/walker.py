@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
@@ -186,8 +185,3 @@ def _without_none(tp: Any) -> Any:
             return members[0]
         return Union[tuple(members)]  # noqa: UP007 (built from a runtime tuple)
     return tp
-
-
-def constrained(strategy: Strategy, fix: Callable[[Any], Any]) -> Strategy:
-    """A generated value passed through one of the documented realism fixes."""
-    return strategy.map(fix)
