@@ -10,7 +10,6 @@ from typing import Any
 
 from apiswitch.runtime.translate import translate_request
 
-
 _HELLO = [{"role": "user", "content": "hi"}]
 _CONVERSATION = {"anthropic": {"max_tokens": 64, "messages": _HELLO}, "chat": {"messages": _HELLO},
                  "responses": {"input": "hi"}}
