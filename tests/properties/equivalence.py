@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -199,6 +200,9 @@ def _answer_loss_moves(fmt: str) -> Callable[[str], list[str]]:
     def also(path: str) -> list[str]:
         if fmt == "chat" and path.endswith(".refusal"):
             return [path[: -len("refusal")] + "content"]
+        content_part = re.fullmatch(r"(messages\[\d+\])\.content\[\d+\]", path)
+        if fmt == "chat" and content_part:  # a refusal part is compared as the `refusal` field (see above)
+            return [content_part.group(1) + ".refusal"]
         if fmt == "responses" and path == "status":
             return ["incomplete_details"]
         return []

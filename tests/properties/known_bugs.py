@@ -32,9 +32,13 @@ def _chat_request(body: Body) -> Body:
             message["role"] = "system"  # FOUND 40
         message.pop("name", None)  # FOUND 42
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
+            # FOUND 48: of several refusals (parts, or a part and the field) only the last comes back
             refusals = [i for i, part in enumerate(message["content"]) if part["type"] == "refusal"]
+            keep = None if "refusal" in message else (refusals[0] if refusals else None)
             message["content"] = [part for i, part in enumerate(message["content"])
-                                  if part["type"] != "refusal" or i == refusals[0]]  # FOUND 48
+                                  if part["type"] != "refusal" or i == keep] or "ok"
+            if isinstance(message["content"], list) and all(p["type"] == "refusal" for p in message["content"]):
+                message["content"].append({"type": "text", "text": "ok"})  # FOUND 45 (the part form)
         if message["role"] == "tool" and isinstance(message["content"], list):
             message["content"] = message["content"][:1]  # FOUND 43
         for part in message["content"] if isinstance(message.get("content"), list) else []:
@@ -67,6 +71,10 @@ def _responses_request(body: Body) -> Body:
         for item in body["input"]:
             if item.get("role") == "developer":
                 item["role"] = "system"  # FOUND 40
+            if item.get("role") == "assistant" and isinstance(item.get("content"), list):
+                refusals = [i for i, part in enumerate(item["content"]) if part["type"] == "refusal"]
+                item["content"] = [part for i, part in enumerate(item["content"])
+                                   if part["type"] != "refusal" or i == refusals[0]]  # FOUND 48
             if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body

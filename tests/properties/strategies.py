@@ -578,6 +578,9 @@ def _assistant_easy_message(message: dict) -> dict:
 def responses_responses(draw: st.DrawFn) -> dict[str, Any]:
     response = draw(responses.model("Response"))
     outputs = _unique_by(response["output"], lambda item: item.get("call_id") or item.get("id"))
+    function_names = {item["name"] for item in outputs if item["type"] == "function_call"}
+    # A tool is either a function or a custom tool: calls of one name are of one kind.
+    outputs = [item for item in outputs if item["type"] != "custom_tool_call" or item["name"] not in function_names]
     response["output"] = _reasoning_text_calls(outputs, {"reasoning"}, {"function_call", "custom_tool_call"})
     status = response.get("status") or "completed"
     if status not in ("completed", "incomplete"):
