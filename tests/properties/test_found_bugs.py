@@ -211,6 +211,12 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      {"model": "m", "messages": USER + [{"role": "assistant", "content": [
          {"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}, {"type": "text", "text": "t"}]}] + USER},
      "messages[1].content"),
+    ("48", "responses", "chat",
+     {"model": "m", "input": [{"role": "user", "content": "hi"},
+                              {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": [
+                                  {"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}]},
+                              {"role": "user", "content": "hi"}]},
+     "input[1].content"),
 ]
 
 
