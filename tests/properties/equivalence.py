@@ -153,8 +153,9 @@ def _defaults_left_out(body: dict[str, Any], fmt: str) -> None:
         for part in message.get("content") if isinstance(message.get("content"), list) else []:
             if fmt == "chat" and part.get("type") == "image_url" and part["image_url"].get("detail") == "auto":
                 del part["image_url"]["detail"]
-            if fmt == "anthropic" and part.get("citations") == {}:
-                del part["citations"]  # a citations config that enables nothing
+            for block in [part] + (part["content"] if isinstance(part.get("content"), list) else []):
+                if fmt == "anthropic" and block.get("citations") == {}:
+                    del block["citations"]  # a citations config that enables nothing
             if fmt == "anthropic" and part.get("type") == "tool_result" and part.get("is_error") is False:
                 del part["is_error"]
     if fmt == "responses" and body.get("text", {}).get("format") == {"type": "text"}:

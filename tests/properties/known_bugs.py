@@ -18,6 +18,8 @@ def _anthropic_request(body: Body) -> Body:
         for block in message["content"] if isinstance(message["content"], list) else []:
             if block.get("type") == "tool_result":
                 block.setdefault("content", "done")  # FOUND 29
+                if isinstance(block["content"], list):  # limit (a) below, for anthropic tool results; FOUND 43
+                    block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
             if block.get("type") == "document":
                 block.pop("citations", None)  # FOUND 32
                 block.setdefault("title", "document.pdf")  # FOUND 36
@@ -50,6 +52,8 @@ def _chat_request(body: Body) -> Body:
             else:
                 message["content"] = "ok"  # FOUND 45
     body.pop("safety_identifier", None)  # FOUND 41
+    if body.get("tool_choice") == "none":
+        body.pop("parallel_tool_calls", None)  # FOUND 33
     if (body.get("response_format") or {}).get("type") == "json_schema":
         body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
     if "reasoning_effort" in body:
@@ -75,14 +79,21 @@ def _responses_request(body: Body) -> Body:
                 refusals = [i for i, part in enumerate(item["content"]) if part["type"] == "refusal"]
                 item["content"] = [part for i, part in enumerate(item["content"])
                                    if part["type"] != "refusal" or i == refusals[0]]  # FOUND 48
+                # FOUND 49: refusal parts come back after the text; FOUND 45: a text part is added to a refusal
+                item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")
+                if all(part["type"] == "refusal" for part in item["content"]):
+                    item["content"].insert(0, {"type": "output_text", "text": "ok", "annotations": []})
+            for part in item.get("content") if isinstance(item.get("content"), list) else []:
+                if part.get("type") == "input_file" and "file_data" in part:
+                    part.setdefault("filename", "document.pdf")  # FOUND 44
             if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body
 
 
 def _without_images(output: Any) -> Any:
-    """Comparison limit (a), not a bug: chat tool messages hold text only, so images of a tool output move to
-    a user message after it (reported). The items after that no longer line up with the original's, which
+    """Comparison limit (a), not a bug: chat tool messages hold text only, so images (and files) of a tool
+    output move to a user message after it (reported). The items after that no longer line up with the original's, which
     this item-by-item comparison cannot see through; tests/translation has regression tests for it."""
     if not isinstance(output, list):
         return output
