@@ -6,6 +6,8 @@ exactly what it read, and a change across formats is reported as a loss.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from apiswitch.runtime.translate import translate_request, translate_response
 
@@ -15,6 +17,20 @@ from .paths import related
 
 def _paths(translation) -> set[str]:
     return {loss.path for loss in translation.losses}
+
+
+# Cases whose bug was still open when the session ended (checked at 23:00 UTC): strict xfails, so that a fix
+# turns them into failures asking to close the FOUND.md entry and drop its narrowing in known_bugs.py.
+OPEN: set[str] = set()
+
+
+def _cases(rows: list[tuple], name: Any) -> list[Any]:
+    out = []
+    for row in rows:
+        case_id = name(row)
+        marks = [pytest.mark.xfail(strict=True, reason=f"open bug, FOUND.md entry {row[0]}")] if case_id in OPEN else []
+        out.append(pytest.param(*row, id=case_id, marks=marks))
+    return out
 
 
 # FOUND 1
@@ -231,8 +247,8 @@ def test_chat_loss_paths_are_paths_into_the_chat_body() -> None:
     assert "response_format.json_schema.name" in paths, paths
 
 
-@pytest.mark.parametrize(("found", "source", "middle", "body", "path"), UNREPORTED_ROUND_TRIP_CHANGES,
-                         ids=[f"FOUND-{row[0]}-{row[1]}" for row in UNREPORTED_ROUND_TRIP_CHANGES])
+@pytest.mark.parametrize(("found", "source", "middle", "body", "path"),
+                         _cases(UNREPORTED_ROUND_TRIP_CHANGES, lambda row: f"FOUND-{row[0]}-{row[1]}"))
 def test_round_trip_changes_are_reported(found: str, source: str, middle: str, body: dict, path: str) -> None:
     there = translate_request(body, source, middle)
     back = translate_request(there.body, middle, source)
@@ -314,8 +330,8 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(("found", "source", "middle", "answer", "path"), UNREPORTED_ANSWER_ROUND_TRIP_CHANGES,
-                         ids=[f"FOUND-{row[0]}" for row in UNREPORTED_ANSWER_ROUND_TRIP_CHANGES])
+@pytest.mark.parametrize(("found", "source", "middle", "answer", "path"),
+                         _cases(UNREPORTED_ANSWER_ROUND_TRIP_CHANGES, lambda row: f"FOUND-{row[0]}"))
 def test_answer_round_trip_changes_are_reported(found: str, source: str, middle: str, answer: dict, path: str) -> None:
     there = translate_response(answer, source, middle, context=client_context(answer, middle, source))
     back = translate_response(there.body, middle, source, context=client_context(answer, source, middle))
