@@ -349,6 +349,9 @@ def chat_responses(draw: st.DrawFn) -> dict[str, Any]:
     if "reasoning" in message and "reasoning_content" in message:
         del message["reasoning"]  # a provider sends one of the two spellings
     calls = _unique_by(message.get("tool_calls") or [], lambda c: c["id"])
+    function_names = {c["function"]["name"] for c in calls if c["type"] == "function"}
+    # A tool is either a function or a custom tool: calls of one name are of one kind.
+    calls = [c for c in calls if c["type"] == "function" or c["custom"]["name"] not in function_names]
     if calls:
         message["tool_calls"] = calls
     else:
