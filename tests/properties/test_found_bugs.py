@@ -227,6 +227,12 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
      {"model": "m", "messages": USER + [{"role": "assistant", "content": [
          {"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}, {"type": "text", "text": "t"}]}] + USER},
      "messages[1].content"),
+    ("50", "anthropic", "chat",
+     {"model": "m", "max_tokens": 5, "tools": [{"name": "f", "input_schema": {"type": "object", "properties": {}}}],
+      "messages": USER + [{"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]},
+                          {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [
+                              {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}]}]}]},
+     "messages[2].content[0].content[0].cache_control"),
     ("48", "responses", "chat",
      {"model": "m", "input": [{"role": "user", "content": "hi"},
                               {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": [
