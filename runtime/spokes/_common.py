@@ -89,6 +89,18 @@ def read_content(content: Any, path: str,
     return [], False
 
 
+def report_document_extras(part: dict[str, Any], emit: Emit, path: str, where: str) -> None:
+    """A document's title and context have no place in an OpenAI file part (a title already used as the
+    filename is not lost)."""
+    if emit.same_format:
+        return
+    for key in ("title", "context"):
+        if key == "title" and "filename" not in part:
+            continue
+        if key in part:
+            emit.losses.dropped(join_path(path, key), f"{where} have no {key}")
+
+
 def parse_data_url(url: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:<type>;base64,<data>`` URL, None for any other URL."""
     if not url.startswith("data:"):

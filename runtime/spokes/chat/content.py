@@ -13,6 +13,7 @@ from .._common import (
     optional,
     parse_data_url,
     read_content,
+    report_document_extras,
     report_joined,
     split_extra,
 )
@@ -148,11 +149,7 @@ def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
         if not filename and "file_data" in file:
             emit.losses.synthesized(path, "chat file data needs a filename; document.pdf was used")
             file["filename"] = "document.pdf"
-        for key in ("title", "context"):
-            if key == "title" and "filename" not in part:
-                continue  # the title became the filename
-            if key in part and not emit.same_format:
-                emit.losses.dropped(join_path(path, key), f"chat file parts have no {key}")
+        report_document_extras(part, emit, path, "chat file parts")
         out = {"type": "file", "file": file}
     elif kind == "refusal":
         out = {"type": "refusal", "refusal": part.get("text", "")}

@@ -14,6 +14,7 @@ from .._common import (
     optional,
     parse_data_url,
     read_content,
+    report_document_extras,
     report_joined,
     split_extra,
 )
@@ -186,11 +187,7 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
         if filename is None and "file_data" in out and not emit.same_format:
             filename = "document.pdf"
         optional(out, "filename", filename)
-        for key in ("title", "context"):
-            if key == "title" and "filename" not in part:
-                continue  # the title became the filename
-            if key in part and not emit.same_format:
-                emit.losses.dropped(join_path(path, key), f"responses files have no {key}")
+        report_document_extras(part, emit, path, "responses files")
     elif kind == "refusal":
         out = {"type": "refusal", "refusal": part.get("text", "")}
     elif kind == "opaque" and part.get("format") == FORMAT:
