@@ -202,15 +202,3 @@ def _check_references(spec: Spec, problem) -> None:  # type: ignore[no-untyped-d
             if name is not None and name not in spec.types:
                 problem(ep.source, f"endpoint `{ep.route}` names unknown {role} type `{name}`")
 
-
-def resolve(spec: Spec, t: TypeExpr) -> TypeExpr:
-    """Follow plain aliases (not unions or enums) to the type they stand for."""
-    seen: set[str] = set()
-    while isinstance(t, Ref) and t.name not in seen:
-        seen.add(t.name)
-        decl = spec.types.get(t.name)
-        if isinstance(decl, Alias) and decl.kind == "alias":
-            t = decl.type
-        else:
-            break
-    return t
