@@ -31,7 +31,7 @@ from apiswitch.runtime.proxy.config import Config
 from apiswitch.runtime.proxy.defaults import default_log_path
 from apiswitch.runtime.proxy.errors import ProxyError, error_body
 from apiswitch.runtime.proxy.forward import Exchange, Forwarder
-from apiswitch.runtime.proxy.netstream import upstream_transport
+from apiswitch.runtime.proxy.http1 import upstream_transport
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.requestlog import RequestLog
 from apiswitch.runtime.proxy.routing import NoRoute, Router
@@ -55,7 +55,7 @@ class ProxyState:
         self.breaker = CircuitBreaker(config.failover.breaker_failures, config.failover.breaker_cooldown_seconds)
         self.redactor = Redactor(config.secrets())
         self.request_log = request_log
-        self.transport: httpx.AsyncHTTPTransport | None = None
+        self.transport: httpx.AsyncBaseTransport | None = None
         self.forwarder: Forwarder | None = None
 
     async def open(self) -> None:
