@@ -198,7 +198,29 @@ def _models_body(router: Router, headers: dict[str, str]) -> dict[str, Any]:
                                        for n in names]}
 
 
-def build_app(config: Config, request_log: RequestLog | None = None) -> Starlette:
+class ProxyApp:
+    """The proxied POST paths straight to their endpoint; everything else through Starlette.
+
+    Those few paths carry nearly all traffic, and Starlette's middleware and route matching around them cost
+    about a tenth of the proxy's CPU per request while adding nothing (the endpoints answer every error
+    themselves, in the client's format).
+    """
+
+    def __init__(self, app: Starlette, fast: dict[str, ProxyEndpoint]) -> None:
+        self.app = app
+        self.fast = fast
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.fast.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def build_app(config: Config, request_log: RequestLog | None = None) -> ProxyApp:
     state = ProxyState(config, request_log)
 
     async def root(request: Request) -> Response:
@@ -264,4 +286,6 @@ def build_app(config: Config, request_log: RequestLog | None = None) -> Starlett
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: http_error, 405: http_error})
     app.state.proxy = state
-    return app
+    fast = {route.path: route.endpoint for route in routes
+            if isinstance(route.endpoint, ProxyEndpoint) and "{" not in route.path}
+    return ProxyApp(app, fast)

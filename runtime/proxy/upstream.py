@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import httpx
 from apiswitch.runtime.proxy.config import Provider
 
 from apiswitch import __version__
@@ -20,12 +22,18 @@ class MissingKey(Exception):
     pass
 
 
-def endpoint_url(provider: Provider, count_tokens: bool = False) -> str:
+def endpoint_url(provider: Provider, count_tokens: bool = False) -> httpx.URL:
     """Anthropic base URLs are the host (the SDK convention); OpenAI-style base URLs end in /v1 already."""
     path = _PATHS[provider.format]
     if count_tokens:
         path += "/count_tokens"
-    return provider.base_url + path
+    return _parsed(provider.base_url + path)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(url: str) -> httpx.URL:
+    # httpx parses a URL string on every request; a provider has one or two.
+    return httpx.URL(url)
 
 
 def upstream_headers(provider: Provider, client_headers: dict[str, str], client_format: str) -> dict[str, str]:
