@@ -29,6 +29,7 @@ from apiswitch.runtime.proxy.errors import (
     upstream_error,
 )
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
+from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
 from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
@@ -152,8 +153,9 @@ class Forwarder:
             return ProxyError(400, last.message if len(failures) == 1 else "; ".join(failures))
         if last is not None and last.status is not None and last.body and last.upstream_format:
             # One upstream answered with an error: show the client that error, in its own format.
-            return client_error_from_upstream(last.status, last.body, last.upstream_format, ex.client_format,
-                                              last.headers)
+            return _with_passback(client_error_from_upstream(
+                last.status, last.body, last.upstream_format, ex.client_format, last.headers), last.headers,
+                ex.client_format)
         return ProxyError(502, "all providers failed: " + "; ".join(failures))
 
     # -- one attempt -------------------------------------------------------------------------------------------
@@ -218,8 +220,9 @@ class Forwarder:
         if status in (408, 429) or status >= 500:
             raise failure
         # A client error would fail the same way elsewhere: answer it now, in the client's format.
-        raise client_error_from_upstream(status, body, candidate.provider.format, ex.client_format,
-                                         dict(response.headers))
+        raise _with_passback(client_error_from_upstream(status, body, candidate.provider.format, ex.client_format,
+                                                        dict(response.headers)), dict(response.headers),
+                             ex.client_format)
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: httpx.Response) -> None:
@@ -247,7 +250,7 @@ class Forwarder:
                 ex.row["losses"] = [*ex.row.get("losses", []), *losses]
         encoded = orjson.dumps(out)
         ex.row["response_body"] = encoded
-        await ex.responder.complete(200, encoded, JSON)
+        await ex.responder.complete(200, encoded, [*JSON, *passed_back(response.headers.raw, ex.client_format)])
 
     async def relay_stream(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                            response: httpx.Response) -> None:
@@ -287,15 +290,16 @@ class Forwarder:
         except httpx.HTTPError as exc:
             raise AttemptFailed(f"stream broke before its first event: {type(exc).__name__}") from None
         # Committed: from here on the client has this upstream's answer.
-        await self.pump(ex, candidate, prepared, chunks, splitter, held)
+        await self.pump(ex, candidate, prepared, chunks, splitter, held,
+                        passed_back(response.headers.raw, ex.client_format))
 
     async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, chunks: Any,
-                   splitter: FrameSplitter, held: list[bytes]) -> None:
+                   splitter: FrameSplitter, held: list[bytes], extra_headers: list[tuple[bytes, bytes]]) -> None:
         provider = candidate.provider
         converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model)
         tap = usage_mod.StreamUsage(provider.format)
         responder = ex.responder
-        await responder.start(200, SSE)
+        await responder.start(200, [*SSE, *extra_headers])
         keepalive = asyncio.ensure_future(self.keep_alive(ex))
         error: str | None = None
         try:
@@ -352,3 +356,10 @@ class Forwarder:
             if time.monotonic() - responder.last_write_at >= interval and responder.first_byte_at is not None:
                 async with responder.lock:
                     await responder.write(ping)
+
+
+def _with_passback(error: ProxyError, upstream_headers: dict[str, str], client_format: str) -> ProxyError:
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in upstream_headers.items()]
+    for name, value in passed_back(raw, client_format):
+        error.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return error

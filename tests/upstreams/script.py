@@ -123,6 +123,7 @@ class Reply:
     fault: Fault = Fault()
     check: Check | None = None
     chunk_size: int = 8  # characters per streamed text/argument delta
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (request ids, rate limits)
 
     @property
     def stop_reason(self) -> Stop:

@@ -286,9 +286,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.first_byte_delay:
             time.sleep(fault.first_byte_delay)
         if not request.stream:
-            self._send_json(200, self.upstream.wire.body(reply, request))
+            self._send_json(200, self.upstream.wire.body(reply, request), reply.headers)
             return
         self.send_response(200)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
