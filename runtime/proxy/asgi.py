@@ -70,6 +70,11 @@ class Responder:
         self.last_write_at = time.monotonic()
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
 
+    async def comment(self, text: bytes) -> None:
+        """An SSE comment: keeps the connection busy without being the answer's first byte."""
+        self.last_write_at = time.monotonic()
+        await self.send({"type": "http.response.body", "body": b": " + text + b"\n\n", "more_body": True})
+
     async def complete(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON) -> None:
         await self.start(status, [*headers, (b"content-length", str(len(body)).encode())])
         await self.write(body, more=False)

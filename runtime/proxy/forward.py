@@ -25,6 +25,7 @@ from apiswitch.runtime.proxy.config import Config
 from apiswitch.runtime.proxy.errors import (
     ProxyError,
     client_error_from_upstream,
+    error_type,
     stream_error_event,
     upstream_error,
 )
@@ -70,6 +71,8 @@ class Exchange:
     responder: Responder
     row: dict[str, Any]
     count_tokens: bool = False
+    # Keeps a streaming client's connection alive while no candidate has produced an event yet.
+    waiting: asyncio.Task[None] | None = None
 
     @property
     def client_model(self) -> str:
@@ -111,6 +114,34 @@ class Forwarder:
                           headers={"retry-after": str(seconds)})
 
     async def run(self, ex: Exchange) -> None:
+        if ex.row.get("stream") and not ex.count_tokens:
+            ex.waiting = asyncio.ensure_future(self.wait_alive(ex))
+        try:
+            await self.try_candidates(ex)
+        except ProxyError as error:
+            if not ex.responder.started:
+                raise
+            # The client already has a 200 and keep-alive comments: the failure can only go in-band.
+            async with ex.responder.lock:
+                await ex.responder.write(stream_error_event(ex.client_format, error.message,
+                                                            error_type(ex.client_format, error.status)), more=False)
+        finally:
+            stop_waiting(ex)
+
+    async def wait_alive(self, ex: Exchange) -> None:
+        """While the candidates are tried, a streaming client that waited `keepalive_seconds` gets its 200 and SSE
+        comments, so that it and any middlebox do not give up on a slow provider. Failover goes on behind them
+        (nothing of an answer has been sent), but a final failure must then be an in-band error event."""
+        interval = self.config.server.keepalive_seconds
+        responder = ex.responder
+        while True:
+            await asyncio.sleep(interval)
+            async with responder.lock:
+                if not responder.started:
+                    await responder.start(200, SSE)
+                await responder.comment(b"waiting for the provider")
+
+    async def try_candidates(self, ex: Exchange) -> None:
         failures: list[str] = []
         last: AttemptFailed | None = None
         candidates = self.ordered(ex.decision.candidates)
@@ -299,7 +330,10 @@ class Forwarder:
         converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model)
         tap = usage_mod.StreamUsage(provider.format)
         responder = ex.responder
-        await responder.start(200, [*SSE, *extra_headers])
+        stop_waiting(ex)
+        async with responder.lock:
+            if not responder.started:
+                await responder.start(200, [*SSE, *extra_headers])
         keepalive = asyncio.ensure_future(self.keep_alive(ex))
         error: str | None = None
         try:
@@ -363,3 +397,9 @@ def _with_passback(error: ProxyError, upstream_headers: dict[str, str], client_f
     for name, value in passed_back(raw, client_format):
         error.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return error
+
+
+def stop_waiting(ex: Exchange) -> None:
+    if ex.waiting is not None:
+        ex.waiting.cancel()
+        ex.waiting = None
