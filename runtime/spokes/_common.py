@@ -101,6 +101,13 @@ def report_document_extras(part: dict[str, Any], emit: Emit, path: str, where: s
             emit.losses.dropped(join_path(path, key), f"{where} have no {key}")
 
 
+def report_absent_result_content(part: dict[str, Any], emit: Emit, path: str, where: str) -> None:
+    """An Anthropic tool_result may leave out its content; the OpenAI formats need one, so an empty string
+    stands in for it (and comes back as an explicit empty content)."""
+    if part.get("content") == "" and not part.get("content_is_string") and not emit.same_format:
+        emit.losses.synthesized(join_path(path, "content"), f"{where} need content; an empty string was sent")
+
+
 def parse_data_url(url: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:<type>;base64,<data>`` URL, None for any other URL."""
     if not url.startswith("data:"):

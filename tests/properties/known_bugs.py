@@ -17,10 +17,9 @@ def _anthropic_request(body: Body) -> Body:
     for message in body["messages"]:
         for block in message["content"] if isinstance(message["content"], list) else []:
             if block.get("type") == "tool_result":
-                block.setdefault("content", "done")  # FOUND 29
-                if isinstance(block["content"], list):  # limit (a) below, for anthropic tool results; FOUND 43
+                if isinstance(block.get("content"), list):  # limit (a) below, for anthropic tool results; FOUND 43
                     block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
-                for part in block["content"] if isinstance(block["content"], list) else []:
+                for part in block["content"] if isinstance(block.get("content"), list) else []:
                     part.pop("cache_control", None)  # FOUND 50
             if block.get("type") == "document":
                 block.pop("citations", None)  # FOUND 32

@@ -9,7 +9,7 @@ from ...fieldmaps import CHAT_TO_TOOL_CHOICE, TOOL_CHOICE_TO_CHAT
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import Emit, clamp_max_tokens, optional, report_absent_result_content, split_extra
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -196,6 +196,7 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
         tool_content: Any
         if isinstance(content, str):
             tool_content = content
+            report_absent_result_content(part, emit, path, "chat tool messages")
         elif emit.same_format:
             tool_content = parts_to_content(content or [], emit)
         else:
