@@ -187,6 +187,7 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
         filename = part.get("filename") or part.get("title")
         if filename is None and "file_data" in out and not emit.same_format:
             filename = "document.pdf"
+            emit.losses.synthesized(path, "responses file data needs a filename; document.pdf was used")
         optional(out, "filename", filename)
         report_document_extras(part, emit, path, "responses files")
     elif kind == "refusal":
