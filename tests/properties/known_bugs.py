@@ -47,8 +47,6 @@ def _chat_request(body: Body) -> Body:
             else:
                 message["content"] = "ok"  # FOUND 45
     body.pop("safety_identifier", None)  # FOUND 41
-    if body.get("tool_choice") == "none":
-        body.pop("parallel_tool_calls", None)  # FOUND 33
     if (body.get("response_format") or {}).get("type") == "json_schema":
         body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
     if "reasoning_effort" in body:
@@ -61,8 +59,6 @@ def _responses_request(body: Body) -> Body:
     if body.get("reasoning"):
         body["store"] = False  # FOUND 28
         body["include"] = ["reasoning.encrypted_content"]
-    if body.get("tool_choice") == "none":
-        body.pop("parallel_tool_calls", None)  # FOUND 33
     for tool in body.get("tools") or []:
         if tool["type"] == "function" and tool.get("strict") is None:
             tool["strict"] = False  # FOUND 39
