@@ -21,8 +21,6 @@ def _anthropic_request(body: Body) -> Body:
                     block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
                 for part in block["content"] if isinstance(block.get("content"), list) else []:
                     part.pop("cache_control", None)  # FOUND 50
-    if body.get("thinking", {}).get("type") == "disabled":
-        body.get("output_config", {}).pop("effort", None)  # FOUND 47
     return body
 
 

@@ -23,3 +23,16 @@ def test_parallel_tool_calls_carried_by_a_tool_choice_are_not_reported() -> None
                   "responses", "anthropic")
     assert out.body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
     assert not any(path == "parallel_tool_calls" for path, _ in losses_of(out))
+
+
+def test_an_effort_never_turns_on_thinking_the_client_turned_off() -> None:
+    body = {"model": "m", "max_tokens": 30000, "thinking": {"type": "disabled"}, "output_config": {"effort": "high"},
+            "messages": [{"role": "user", "content": "hi"}]}
+    to_chat = request(body, "anthropic", "chat")
+    assert "reasoning_effort" not in to_chat.body
+    to_responses = request(body, "anthropic", "responses")
+    assert "reasoning" not in to_responses.body
+    for out in (to_chat, to_responses):
+        assert {("thinking", "dropped"), ("output_config.effort", "dropped")} <= losses_of(out)
+    back = request(to_chat.body, "chat", "anthropic")
+    assert back.body.get("thinking", {"type": "disabled"}) == {"type": "disabled"}
