@@ -19,8 +19,6 @@ def _anthropic_request(body: Body) -> Body:
             if block.get("type") == "tool_result":
                 if isinstance(block.get("content"), list):  # limit (a) below, for anthropic tool results; FOUND 43
                     block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
-                for part in block["content"] if isinstance(block.get("content"), list) else []:
-                    part.pop("cache_control", None)  # FOUND 50
     return body
 
 

@@ -25,7 +25,7 @@ OPEN: set[str] = {
     "FOUND-28-chat", "FOUND-35",
     "FOUND-39-responses", "FOUND-40-chat", "FOUND-41-chat", "FOUND-41-responses",
     "FOUND-42-chat", "FOUND-43-chat", "FOUND-45-chat", "FOUND-46-chat",
-    "FOUND-48-chat", "FOUND-48-responses", "FOUND-49", "FOUND-50-anthropic",
+    "FOUND-48-chat", "FOUND-48-responses", "FOUND-49",
 }
 
 

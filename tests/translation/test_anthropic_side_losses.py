@@ -36,3 +36,29 @@ def test_an_effort_never_turns_on_thinking_the_client_turned_off() -> None:
         assert {("thinking", "dropped"), ("output_config.effort", "dropped")} <= losses_of(out)
     back = request(to_chat.body, "chat", "anthropic")
     assert back.body.get("thinking", {"type": "disabled"}) == {"type": "disabled"}
+
+
+def _tool_result_turn(result: dict) -> dict:
+    return {"model": "m", "max_tokens": 9, "tools": [{"name": "f", "input_schema": {"type": "object", "properties": {}}}],
+            "messages": [{"role": "user", "content": "hi"},
+                         {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]},
+                         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1"} | result]}]}
+
+
+def test_cache_hints_inside_a_tool_result_are_reported_or_kept() -> None:
+    hint = {"type": "ephemeral"}
+    body = _tool_result_turn({"content": [{"type": "text", "text": "x", "cache_control": hint}]})
+    dropped = request(body, "anthropic", "chat")
+    assert dropped.body["messages"][2] == {"role": "tool", "tool_call_id": "toolu_1", "content": "x"}
+    assert ("messages[2].content[0].content[0].cache_control", "dropped") in losses_of(dropped)
+    kept = request(body, "anthropic", "chat", keep_cache_control=True)
+    assert kept.body["messages"][2]["content"] == [{"type": "text", "text": "x", "cache_control": hint}]
+    assert not any(path.endswith("cache_control") for path, _ in losses_of(kept))
+
+
+def test_a_tool_result_without_content_is_reported_where_one_is_needed() -> None:
+    body = _tool_result_turn({})
+    for target in ("chat", "responses"):
+        out = request(body, "anthropic", target)
+        assert ("messages[2].content[0].content", "synthesized") in losses_of(out), target
+    assert request(body, "anthropic", "anthropic").losses == []
