@@ -85,9 +85,6 @@ def _without_images(output: Any) -> Any:
 
 
 def _responses_answer(body: Body) -> Body:
-    messages = [i for i, item in enumerate(body["output"]) if item["type"] == "message"]
-    body["output"] = [item for i, item in enumerate(body["output"]) if item["type"] != "message" or i == messages[0]] \
-        if messages else body["output"]  # FOUND 35
     for item in body["output"]:
         if item["type"] == "message":  # FOUND 49: refusal parts come back after the text
             item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")

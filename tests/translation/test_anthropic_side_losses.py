@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import losses_of, request
+from .helpers import losses_of, request, response
 
 FUNCTION = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}, "strict": False}
 
@@ -62,3 +62,24 @@ def test_a_tool_result_without_content_is_reported_where_one_is_needed() -> None
         out = request(body, "anthropic", target)
         assert ("messages[2].content[0].content", "synthesized") in losses_of(out), target
     assert request(body, "anthropic", "anthropic").losses == []
+
+
+def _message_item(item_id: str, text: str) -> dict:
+    return {"type": "message", "id": item_id, "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
+
+
+def test_adjacent_responses_message_items_joined_for_anthropic_are_reported() -> None:
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{}",
+            "status": "completed"}
+    answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": "completed",
+              "error": None, "incomplete_details": None, "parallel_tool_calls": True, "tool_choice": "auto",
+              "tools": [], "output": [_message_item("msg_1", "a"), _message_item("msg_2", "b"), call,
+                                      _message_item("msg_3", "c")],
+              "usage": {"input_tokens": 1, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 1,
+                        "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 2}}
+    out = response(answer, "responses", "anthropic")
+    assert [b.get("text") for b in out.body["content"]] == ["a", "b", None, "c"]
+    coerced = {path for path, action in losses_of(out) if action == "coerced"}
+    assert "output[1]" in coerced  # joins msg_1: one item once read back
+    assert "output[3]" not in coerced  # a tool call stands between it and msg_2
