@@ -64,13 +64,15 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
 def _report_joined_message_items(parts: list[hub.Part], emit: Emit) -> None:
     """Adjacent Responses message items become one run of text blocks, which reads back as one item: report
     each item that joins the one before it."""
+    if emit.same_format:
+        return
     previous = None
     for part in parts:
         item = part.get("item")
         if part["type"] not in ("text", "refusal") or item is None:
             previous = None
             continue
-        if previous is not None and item["index"] != previous and not emit.same_format:
+        if previous is not None and item["index"] != previous:
             emit.losses.coerced(f"output[{item['index']}]", "anthropic answers have no message items; "
                                                            "it joins the message before it")
         previous = item["index"]
