@@ -98,6 +98,11 @@ def requested_effort(req: Request, target: str, losses: LossCollector) -> str | 
         return settings.effort
     if settings is not None and settings.display is not None:
         losses.dropped(f"{settings.path}.display", f"{target} has no setting for how thinking is shown")
+    if req.effort is not None and settings is not None and settings.mode == "disabled":
+        # Sending the effort would turn on the thinking the client turned off: the worse of the two losses.
+        losses.dropped("output_config.effort", f"thinking is off, and {target}'s reasoning effort would turn it on")
+        losses.dropped(settings.path, f"{target} has no portable way to turn reasoning off")
+        return None
     if req.effort is not None:
         losses.coerced("output_config.effort", f"{target}'s reasoning effort also decides whether the model thinks")
         if settings is not None and settings.budget_tokens is not None:

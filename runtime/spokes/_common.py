@@ -90,8 +90,8 @@ def read_content(content: Any, path: str,
 
 
 def report_document_extras(part: dict[str, Any], emit: Emit, path: str, where: str) -> None:
-    """A document's title and context have no place in an OpenAI file part (a title already used as the
-    filename is not lost)."""
+    """A document's title, context and citations setting have no place in an OpenAI file part (a title
+    already used as the filename is not lost)."""
     if emit.same_format:
         return
     for key in ("title", "context"):
@@ -99,6 +99,15 @@ def report_document_extras(part: dict[str, Any], emit: Emit, path: str, where: s
             continue
         if key in part:
             emit.losses.dropped(join_path(path, key), f"{where} have no {key}")
+    if part.get("citations_config"):  # an empty config enables nothing
+        emit.losses.dropped(join_path(path, "citations"), f"{where} cannot ask for citations of the document")
+
+
+def report_absent_result_content(part: dict[str, Any], emit: Emit, path: str, where: str) -> None:
+    """An Anthropic tool_result may leave out its content; the OpenAI formats need one, so an empty string
+    stands in for it (and comes back as an explicit empty content)."""
+    if part.get("content") == "" and not part.get("content_is_string") and not emit.same_format:
+        emit.losses.synthesized(join_path(path, "content"), f"{where} need content; an empty string was sent")
 
 
 def parse_data_url(url: str) -> tuple[str, str] | None:

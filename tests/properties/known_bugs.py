@@ -17,16 +17,8 @@ def _anthropic_request(body: Body) -> Body:
     for message in body["messages"]:
         for block in message["content"] if isinstance(message["content"], list) else []:
             if block.get("type") == "tool_result":
-                block.setdefault("content", "done")  # FOUND 29
-                if isinstance(block["content"], list):  # limit (a) below, for anthropic tool results; FOUND 43
+                if isinstance(block.get("content"), list):  # limit (a) below, for anthropic tool results; FOUND 43
                     block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
-                for part in block["content"] if isinstance(block["content"], list) else []:
-                    part.pop("cache_control", None)  # FOUND 50
-            if block.get("type") == "document":
-                block.pop("citations", None)  # FOUND 32
-                block.setdefault("title", "document.pdf")  # FOUND 36
-    if body.get("thinking", {}).get("type") == "disabled":
-        body.get("output_config", {}).pop("effort", None)  # FOUND 47
     return body
 
 
@@ -45,17 +37,12 @@ def _chat_request(body: Body) -> Body:
                 message["content"].append({"type": "text", "text": "ok"})  # FOUND 45 (the part form)
         if message["role"] == "tool" and isinstance(message["content"], list):
             message["content"] = message["content"][:1]  # FOUND 43
-        for part in message["content"] if isinstance(message.get("content"), list) else []:
-            if part.get("type") == "file" and "file_data" in part["file"]:
-                part["file"].setdefault("filename", "document.pdf")  # FOUND 44
         if message["role"] == "assistant" and "refusal" in message and message.get("content") is None:
             if message.get("tool_calls"):
                 del message["refusal"]  # FOUND 45
             else:
                 message["content"] = "ok"  # FOUND 45
     body.pop("safety_identifier", None)  # FOUND 41
-    if body.get("tool_choice") == "none":
-        body.pop("parallel_tool_calls", None)  # FOUND 33
     if (body.get("response_format") or {}).get("type") == "json_schema":
         body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
     if "reasoning_effort" in body:
@@ -68,8 +55,6 @@ def _responses_request(body: Body) -> Body:
     if body.get("reasoning"):
         body["store"] = False  # FOUND 28
         body["include"] = ["reasoning.encrypted_content"]
-    if body.get("tool_choice") == "none":
-        body.pop("parallel_tool_calls", None)  # FOUND 33
     for tool in body.get("tools") or []:
         if tool["type"] == "function" and tool.get("strict") is None:
             tool["strict"] = False  # FOUND 39
@@ -85,9 +70,6 @@ def _responses_request(body: Body) -> Body:
                 item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")
                 if all(part["type"] == "refusal" for part in item["content"]):
                     item["content"].insert(0, {"type": "output_text", "text": "ok", "annotations": []})
-            for part in item.get("content") if isinstance(item.get("content"), list) else []:
-                if part.get("type") == "input_file" and "file_data" in part:
-                    part.setdefault("filename", "document.pdf")  # FOUND 44
             if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body
@@ -103,9 +85,6 @@ def _without_images(output: Any) -> Any:
 
 
 def _responses_answer(body: Body) -> Body:
-    messages = [i for i, item in enumerate(body["output"]) if item["type"] == "message"]
-    body["output"] = [item for i, item in enumerate(body["output"]) if item["type"] != "message" or i == messages[0]] \
-        if messages else body["output"]  # FOUND 35
     for item in body["output"]:
         if item["type"] == "message":  # FOUND 49: refusal parts come back after the text
             item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")

@@ -234,8 +234,14 @@ def _tools(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
         emit.restore_extra(out, choice.extra, choice.path)
     if req.parallel_tool_calls is not None and (out is not None or body.get("tools")):
         out = out if out is not None else {"type": "auto"}
-        if out["type"] != "none":
+        if out["type"] != "none" or emit.same_format:
             out["disable_parallel_tool_use"] = not req.parallel_tool_calls
+        elif not req.parallel_tool_calls:
+            emit.losses.dropped("parallel_tool_calls", "anthropic's tool_choice none has no parallel setting "
+                                                       "(no tool may be called anyway)")
+    elif req.parallel_tool_calls is False and not emit.same_format:
+        emit.losses.dropped("parallel_tool_calls", "anthropic sets parallel tool use on a tool choice, and "
+                                                   "without tools there is none")
     if out is not None:
         body["tool_choice"] = out
 

@@ -37,6 +37,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     content = parts_to_blocks(resp.content, emit)
+    _report_joined_message_items(resp.content, emit)
     stop = resp.stop_reason
     has_calls = any(b.get("type") == "tool_use" for b in content)
     if stop == "tool_use" and not has_calls:
@@ -58,6 +59,23 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     }
     emit.restore_extra(body, resp.extra, "")
     return body
+
+
+def _report_joined_message_items(parts: list[hub.Part], emit: Emit) -> None:
+    """Adjacent Responses message items become one run of text blocks, which reads back as one item: report
+    each item that joins the one before it."""
+    if emit.same_format:
+        return
+    previous = None
+    for part in parts:
+        item = part.get("item")
+        if part["type"] not in ("text", "refusal") or item is None:
+            previous = None
+            continue
+        if previous is not None and item["index"] != previous:
+            emit.losses.coerced(f"output[{item['index']}]", "anthropic answers have no message items; "
+                                                           "it joins the message before it")
+        previous = item["index"]
 
 
 # Where the OpenAI formats count reasoning tokens, for loss reports on the answer.

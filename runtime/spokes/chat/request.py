@@ -9,7 +9,7 @@ from ...fieldmaps import CHAT_TO_TOOL_CHOICE, TOOL_CHOICE_TO_CHAT
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import Emit, clamp_max_tokens, optional, report_absent_result_content, split_extra
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -196,10 +196,12 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
         tool_content: Any
         if isinstance(content, str):
             tool_content = content
+            report_absent_result_content(part, emit, path, "chat tool messages")
         elif emit.same_format:
             tool_content = parts_to_content(content or [], emit)
         else:
-            texts = [p["text"] for p in content or [] if p["type"] == "text"]
+            text_parts = [p for p in content or [] if p["type"] == "text"]
+            texts = [p["text"] for p in text_parts]
             media = [p for p in content or [] if p["type"] in ("image", "document")]
             for p in content or []:
                 if p["type"] not in ("text", "image", "document"):
@@ -209,7 +211,13 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
                 hoisted.extend(parts_to_content(media, emit))
                 if not texts:
                     texts = [PLACEHOLDER_FOR_HOISTED]
-            tool_content = "\n\n".join(texts)
+            if emit.options.get("keep_cache_control") and any("cache_control" in p for p in text_parts):
+                # A tool message takes text parts too: the hints stay where the client put them.
+                tool_content = parts_to_content(text_parts, emit)
+            else:
+                for p in text_parts:
+                    emit.cache_control({}, p, p.get("path", path))
+                tool_content = "\n\n".join(texts)
         if part.get("is_error") and not emit.same_format:
             emit.losses.dropped(join_path(path, "is_error"), "chat tool messages have no error flag")
         emit.cache_control({}, part, path)

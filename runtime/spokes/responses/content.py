@@ -14,6 +14,7 @@ from .._common import (
     optional,
     parse_data_url,
     read_content,
+    report_absent_result_content,
     report_document_extras,
     report_joined,
     split_extra,
@@ -186,6 +187,7 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
         filename = part.get("filename") or part.get("title")
         if filename is None and "file_data" in out and not emit.same_format:
             filename = "document.pdf"
+            emit.losses.synthesized(path, "responses file data needs a filename; document.pdf was used")
         optional(out, "filename", filename)
         report_document_extras(part, emit, path, "responses files")
     elif kind == "refusal":
@@ -257,6 +259,7 @@ def _output_item(part: hub.Part, emit: Emit) -> dict[str, Any]:
     output: Any
     if isinstance(content, str):
         output = content
+        report_absent_result_content(part, emit, path, "responses tool outputs")
     else:
         output = [c for c in (part_to_content(p, "user", emit) for p in content or []) if c is not None]
     if part.get("is_error") and not emit.same_format:
