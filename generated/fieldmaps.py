@@ -100,7 +100,7 @@ THINKING_BUDGET_AND_EFFORT: Final[tuple[Row, ...]] = (
     {"concept": "high", "anthropic": "24576", "chat": "high", "responses": "high", "notes": "budgets below 32768"},
     {"concept": "extra high", "anthropic": "32768", "chat": "xhigh", "responses": "xhigh", "notes": "budgets below 63999"},
     {"concept": "max", "anthropic": "63999", "chat": "max", "responses": "max", "notes": ""},
-    {"concept": "off", "anthropic": "disabled", "chat": "none", "responses": "none", "notes": ""},
+    {"concept": "off", "anthropic": "disabled", "chat": "none", "responses": "none", "notes": "`none` gives `disabled`; `disabled` is not sent as `none`, which many models reject: dropped, reported"},
 )
 """Thinking budget and effort (specs/mappings.md:114)."""
 
