@@ -24,8 +24,8 @@ def _paths(translation) -> set[str]:
 OPEN: set[str] = {
     "FOUND-28-chat", "FOUND-29-anthropic", "FOUND-32-anthropic", "FOUND-33-responses", "FOUND-35",
     "FOUND-36-anthropic", "FOUND-39-responses", "FOUND-40-chat", "FOUND-41-chat", "FOUND-41-responses",
-    "FOUND-42-chat", "FOUND-43-chat", "FOUND-44-chat", "FOUND-45-chat", "FOUND-46-chat",
-    "FOUND-47-anthropic", "FOUND-48-chat", "FOUND-48-responses", "FOUND-49", "FOUND-50-anthropic",
+    "FOUND-42-chat", "FOUND-43-chat", "FOUND-44-chat", "FOUND-46-chat",
+    "FOUND-47-anthropic", "FOUND-50-anthropic",
 }
 
 

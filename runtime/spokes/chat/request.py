@@ -13,6 +13,7 @@ from .._common import Emit, clamp_max_tokens, optional, split_extra
 from .content import (
     FORMAT,
     REASONING_KEYS,
+    assistant_content_parts,
     assistant_to_hub,
     content_part_to_hub,
     content_to_parts,
@@ -242,22 +243,32 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
                 out.setdefault("_reasoning_key", part.get("key", "reasoning_content"))
         elif kind == "tool_call":
             calls.append(tool_call_to_chat(part, emit))
-        elif kind == "refusal":
-            out["refusal"] = part.get("text", "")
         else:
             texts.append(part)
     key = out.pop("_reasoning_key", None)
     if key:
         out[key] = "\n\n".join(reasoning_texts)
+    refusals = [p for p in texts if p["type"] == "refusal"]
+    if emit.same_format:
+        in_field = [p for p in refusals if p.get("as_field")]
+    elif len(refusals) > 1 or (refusals and texts[-1] is not refusals[0]):
+        in_field = []  # only content parts keep several refusals, or one ahead of text, in their order
+    else:
+        in_field = refusals  # one refusal closing the turn: the `refusal` field, as chat answers spell it
+    if in_field:
+        out["refusal"] = in_field[-1].get("text", "")
+        texts = [p for p in texts if not any(p is q for q in in_field)]
     if message.null_content:
         out["content"] = None
     elif message.content_is_string and len(texts) == 1 and texts[0]["type"] == "text":
         out["content"] = texts[0]["text"]
     elif emit.same_format:
         out["content"] = parts_to_content(texts, emit)
+    elif any(p["type"] == "refusal" for p in texts):
+        out["content"] = assistant_content_parts(texts, emit, message.path)
     else:
         content = plain_text(texts, emit, message.path)
-        out["content"] = content if content or not calls else None
+        out["content"] = content if content or not (calls or (in_field and not texts)) else None
     if calls:
         out["tool_calls"] = calls
     emit.restore_extra(out, message.extra, message.path, message.quiet)
