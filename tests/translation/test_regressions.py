@@ -290,6 +290,16 @@ def test_refusals_merged_reordered_or_padded_with_empty_text() -> None:
                                                         {"type": "refusal", "refusal": "b"}]}
 
 
+def test_refusals_of_items_merged_into_one_chat_message() -> None:
+    """Responses items of one turn become one chat message: the refusals of both survive, in order."""
+    body = {"model": "m", "input": [{"role": "user", "content": "hi"}, _assistant_item(REFUSAL_A, TEXT_T),
+                                    _assistant_item(REFUSAL_B) | {"id": "msg_2"}]}
+    message = request(body, "responses", "chat").body["messages"][1]
+    assert message == {"role": "assistant", "content": [{"type": "refusal", "refusal": "a"},
+                                                        {"type": "text", "text": "t"},
+                                                        {"type": "refusal", "refusal": "b"}]}
+
+
 def test_refusal_field_beside_refusal_parts_is_reported() -> None:
     """Responses has only refusal parts: which one was chat's `refusal` field cannot be told apart any more."""
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"},

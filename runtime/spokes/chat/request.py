@@ -364,13 +364,41 @@ def merge_assistant(into: dict[str, Any], other: dict[str, Any]) -> None:
     for key in REASONING_KEYS:
         if key in other:
             into[key] = "\n\n".join(t for t in (into.get(key), other[key]) if t)
-    if other.get("content"):
+    if isinstance(into.get("refusal"), str) or isinstance(other.get("refusal"), str) or \
+            isinstance(into.get("content"), list) or isinstance(other.get("content"), list):
+        _merge_refusals(into, other)
+    elif other.get("content"):
         into["content"] = "\n\n".join(t for t in (into.get("content"), other["content"]) if t)
     if "tool_calls" in other:
         into["tool_calls"] = into.get("tool_calls", []) + other["tool_calls"]
         into.setdefault("content", None)
     for key, value in other.items():
         into.setdefault(key, value)
+
+
+def _merge_refusals(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Content and refusals of two assistant messages, spelled as `_assistant` spells one: a single refusal
+    closing the turn in the `refusal` field, several (or one ahead of text) as content parts in order."""
+    parts = _spoken_parts(into) + _spoken_parts(other)
+    refusals = [p for p in parts if p["type"] == "refusal"]
+    into.pop("refusal", None)
+    other.pop("refusal", None)
+    if len(refusals) > 1 or (refusals and parts[-1] is not refusals[0]):
+        into["content"] = parts
+        return
+    texts = [p["text"] for p in parts if p["type"] == "text"]
+    if refusals:
+        into["refusal"] = refusals[0]["refusal"]
+    into["content"] = "\n\n".join(t for t in texts if t) if texts or not refusals else None
+
+
+def _spoken_parts(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A chat assistant message's text and refusals as content parts, in the order they read."""
+    content = message.get("content")
+    parts = [{"type": "text", "text": content}] if isinstance(content, str) and content else list(content or [])
+    if isinstance(message.get("refusal"), str):
+        parts.append({"type": "refusal", "refusal": message["refusal"]})
+    return parts
 
 
 def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
