@@ -16,8 +16,8 @@ STOP_REASONS: Final[tuple[Row, ...]] = (
     {"concept": "tool call", "anthropic": "tool_use", "chat": "tool_calls", "responses": "completed", "notes": "only when a tool call block exists"},
     {"concept": "paused long turn", "anthropic": "pause_turn", "chat": None, "responses": None, "notes": "anthropic server tools only; others see a natural end"},
     {"concept": "refusal", "anthropic": "refusal", "chat": "content_filter", "responses": "completed", "notes": "responses: a `refusal` content part"},
-    {"concept": "content filtered", "anthropic": "refusal", "chat": "content_filter", "responses": "incomplete", "notes": "responses: `incomplete_details.reason` is `content_filter`"},
-    {"concept": "context window full", "anthropic": "model_context_window_exceeded", "chat": "length", "responses": "incomplete", "notes": ""},
+    {"concept": "content filtered", "anthropic": "refusal", "chat": "content_filter", "responses": "incomplete", "notes": "responses: `incomplete_details.reason` is `content_filter`; a chat `content_filter` is read as this row, not as a refusal"},
+    {"concept": "context window full", "anthropic": "model_context_window_exceeded", "chat": "length", "responses": "incomplete", "notes": "responses: `incomplete_details.reason` is `max_output_tokens`"},
     {"concept": "failed", "anthropic": None, "chat": None, "responses": "failed", "notes": "anthropic and chat answer with an HTTP error instead"},
 )
 """Stop reasons (specs/mappings.md:17)."""

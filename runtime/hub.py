@@ -23,7 +23,7 @@ compare in tests).  Their shapes:
 ``{"type": "tool_call", "id", "name", "kind": "custom", "custom_input": str, "namespace"?}``
 ``{"type": "tool_result", "tool_call_id", "content": str | [part], "content_is_string"?, "is_error"?,
    "kind": "function"|"custom", "cache_control"?}``
-``{"type": "refusal", "text"}``
+``{"type": "refusal", "text", "as_field"?}``  (``as_field``: chat's own `refusal` field, not a content part)
 ``{"type": "opaque", "format", "block"}``: a block only its own format understands (server tool
    calls and results, new block types); passed through to that format, reported by the others.
 

@@ -27,21 +27,8 @@ def _chat_request(body: Body) -> Body:
         if message["role"] == "developer":
             message["role"] = "system"  # FOUND 40
         message.pop("name", None)  # FOUND 42
-        if message["role"] == "assistant" and isinstance(message.get("content"), list):
-            # FOUND 48: of several refusals (parts, or a part and the field) only the last comes back
-            refusals = [i for i, part in enumerate(message["content"]) if part["type"] == "refusal"]
-            keep = None if "refusal" in message else (refusals[0] if refusals else None)
-            message["content"] = [part for i, part in enumerate(message["content"])
-                                  if part["type"] != "refusal" or i == keep] or "ok"
-            if isinstance(message["content"], list) and all(p["type"] == "refusal" for p in message["content"]):
-                message["content"].append({"type": "text", "text": "ok"})  # FOUND 45 (the part form)
         if message["role"] == "tool" and isinstance(message["content"], list):
             message["content"] = message["content"][:1]  # FOUND 43
-        if message["role"] == "assistant" and "refusal" in message and message.get("content") is None:
-            if message.get("tool_calls"):
-                del message["refusal"]  # FOUND 45
-            else:
-                message["content"] = "ok"  # FOUND 45
     body.pop("safety_identifier", None)  # FOUND 41
     if (body.get("response_format") or {}).get("type") == "json_schema":
         body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
@@ -62,14 +49,6 @@ def _responses_request(body: Body) -> Body:
         for item in body["input"]:
             if item.get("role") == "developer":
                 item["role"] = "system"  # FOUND 40
-            if item.get("role") == "assistant" and isinstance(item.get("content"), list):
-                refusals = [i for i, part in enumerate(item["content"]) if part["type"] == "refusal"]
-                item["content"] = [part for i, part in enumerate(item["content"])
-                                   if part["type"] != "refusal" or i == refusals[0]]  # FOUND 48
-                # FOUND 49: refusal parts come back after the text; FOUND 45: a text part is added to a refusal
-                item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")
-                if all(part["type"] == "refusal" for part in item["content"]):
-                    item["content"].insert(0, {"type": "output_text", "text": "ok", "annotations": []})
             if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body
@@ -85,9 +64,6 @@ def _without_images(output: Any) -> Any:
 
 
 def _responses_answer(body: Body) -> Body:
-    for item in body["output"]:
-        if item["type"] == "message":  # FOUND 49: refusal parts come back after the text
-            item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")
     return body
 
 

@@ -311,6 +311,8 @@ def _chat_conversation(draw: st.DrawFn, tools: list[dict]) -> list[dict]:
                 reply["content"] = None  # what most clients send next to tool calls
         elif not reply.get("content") and not reply.get("refusal"):
             reply["content"] = draw(words)
+        elif "content" not in reply:
+            reply["content"] = None  # required unless there are tool calls; null beside a refusal, as answers have it
         messages.append(reply)
         for call in calls:
             answer = draw(chat.model("ChatCompletionToolMessageParam"))

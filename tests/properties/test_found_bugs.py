@@ -22,10 +22,8 @@ def _paths(translation) -> set[str]:
 # Cases whose bug was still open when the session ended (checked at 23:00 UTC): strict xfails, so that a fix
 # turns them into failures asking to close the FOUND.md entry and drop its narrowing in known_bugs.py.
 OPEN: set[str] = {
-    "FOUND-28-chat",
-    "FOUND-39-responses", "FOUND-40-chat", "FOUND-41-chat", "FOUND-41-responses",
-    "FOUND-42-chat", "FOUND-43-chat", "FOUND-45-chat", "FOUND-46-chat",
-    "FOUND-48-chat", "FOUND-48-responses", "FOUND-49",
+    "FOUND-28-chat", "FOUND-39-responses", "FOUND-40-chat", "FOUND-41-chat", "FOUND-41-responses",
+    "FOUND-42-chat", "FOUND-43-chat", "FOUND-46-chat",
 }
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from apiswitch.codegen.mappings import read_mappings
-from apiswitch.runtime import errors, reasoning
+from apiswitch.generated import fieldmaps as generated_fieldmaps
+from apiswitch.runtime import errors, fieldmaps, hub, reasoning
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,6 +42,30 @@ def test_every_runtime_conversion_is_implemented() -> None:
     for conversion in conversions:
         module, _, name = conversion.implemented_by.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name)), conversion.name
+
+
+def test_every_stop_concept_has_its_hub_name() -> None:
+    assert set(fieldmaps.HUB_STOP_REASONS) == {row["concept"] for row in generated_fieldmaps.STOP_REASONS}
+    assert set(fieldmaps.HUB_STOP_REASONS.values()) == set(hub.STOP_REASONS)
+
+
+def test_runtime_maps_follow_the_generated_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing a table of specs/mappings.md (and regenerating) changes what the runtime does."""
+    edited = tuple(row | {"chat": "tool_use"} if row["concept"] == "tool call" else row
+                   for row in generated_fieldmaps.STOP_REASONS)
+    choices = tuple(row | {"responses": "any"} if row["concept"] == "must call some tool" else row
+                    for row in generated_fieldmaps.TOOL_CHOICE)
+    try:
+        monkeypatch.setattr(generated_fieldmaps, "STOP_REASONS", edited)
+        monkeypatch.setattr(generated_fieldmaps, "TOOL_CHOICE", choices)
+        importlib.reload(fieldmaps)
+        assert fieldmaps.STOP_TO_CHAT["tool_use"] == "tool_use"
+        assert fieldmaps.CHAT_TO_STOP["tool_use"] == "tool_use"
+        assert fieldmaps.TOOL_CHOICE_TO_RESPONSES["any"] == "any"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(fieldmaps)
+    assert fieldmaps.STOP_TO_CHAT["tool_use"] == "tool_calls"
 
 
 def _anthropic_answer(stop: str) -> dict:

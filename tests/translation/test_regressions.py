@@ -256,3 +256,65 @@ def test_tool_calls_without_results_and_results_without_calls() -> None:
     assert outputs == ["call_a", "call_b"]
     # The client's own format is passed through as it is.
     assert translate_request(chat, "chat", "chat").body == chat
+
+
+def _assistant_item(*parts: dict) -> dict:
+    return {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": list(parts)}
+
+
+REFUSAL_A = {"type": "refusal", "refusal": "a"}
+REFUSAL_B = {"type": "refusal", "refusal": "b"}
+TEXT_T = {"type": "output_text", "text": "t", "annotations": []}
+
+
+def test_refusals_merged_reordered_or_padded_with_empty_text() -> None:
+    """Chat assistant content parts hold refusals in order; the `refusal` field holds one closing the turn.
+
+    (A refusal goes back to Responses in an assistant message without an item id, which the API takes from
+    clients though the SDK type asks for one: not checked against the SDK here.)"""
+    def through_chat(*parts: dict) -> dict:
+        body = {"model": "m", "input": [{"role": "user", "content": "hi"}, _assistant_item(*parts)]}
+        chat = request(body, "responses", "chat")
+        back = translate_request(chat.body, "chat", "responses")
+        assert back.body["input"][1]["content"] == list(parts)
+        assert not chat.losses and not back.losses
+        return chat.body["messages"][1]
+
+    message = through_chat(REFUSAL_A)
+    assert message == {"role": "assistant", "refusal": "a", "content": None}
+    message = through_chat(TEXT_T, REFUSAL_A)
+    assert message == {"role": "assistant", "refusal": "a", "content": "t"}
+    message = through_chat(REFUSAL_A, TEXT_T, REFUSAL_B)
+    assert message == {"role": "assistant", "content": [{"type": "refusal", "refusal": "a"},
+                                                        {"type": "text", "text": "t"},
+                                                        {"type": "refusal", "refusal": "b"}]}
+
+
+def test_refusals_of_items_merged_into_one_chat_message() -> None:
+    """Responses items of one turn become one chat message: the refusals of both survive, in order."""
+    body = {"model": "m", "input": [{"role": "user", "content": "hi"}, _assistant_item(REFUSAL_A, TEXT_T),
+                                    _assistant_item(REFUSAL_B) | {"id": "msg_2"}]}
+    message = request(body, "responses", "chat").body["messages"][1]
+    assert message == {"role": "assistant", "content": [{"type": "refusal", "refusal": "a"},
+                                                        {"type": "text", "text": "t"},
+                                                        {"type": "refusal", "refusal": "b"}]}
+
+
+def test_refusal_field_beside_refusal_parts_is_reported() -> None:
+    """Responses has only refusal parts: which one was chat's `refusal` field cannot be told apart any more."""
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"},
+                                       {"role": "assistant", "content": [{"type": "refusal", "refusal": "a"}],
+                                        "refusal": "b"}, {"role": "user", "content": "hi"}]}
+    out = translate_request(body, "chat", "responses")
+    assert out.body["input"][1]["content"] == [REFUSAL_A, REFUSAL_B]
+    assert ("messages[1].refusal", "coerced") in losses_of(out)
+
+
+def test_refusal_ahead_of_text_in_a_chat_answer_is_reported() -> None:
+    answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": "completed",
+              "error": None, "incomplete_details": None, "output": [_assistant_item(REFUSAL_A, TEXT_T | {"logprobs": []})],
+              "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
+    out = response(answer, "responses", "chat")
+    message = out.body["choices"][0]["message"]
+    assert (message["content"], message["refusal"]) == ("t", "a")
+    assert {("output[0].content[0]", "coerced"), ("output[0].content[1]", "coerced")} <= losses_of(out)

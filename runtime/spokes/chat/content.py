@@ -101,7 +101,8 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     text_parts, is_string = content_to_parts(content, join_path(path, "content"))
     parts.extend(text_parts)
     if isinstance(msg.get("refusal"), str):
-        parts.append({"type": "refusal", "text": msg["refusal"], "path": join_path(path, "refusal")})
+        parts.append({"type": "refusal", "text": msg["refusal"], "as_field": True,
+                      "path": join_path(path, "refusal")})
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
     quiet = {k: msg[k] for k in ("refusal",) if k in msg and msg[k] is None}
@@ -166,6 +167,19 @@ def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
 
 def parts_to_content(parts: list[hub.Part], emit: Emit) -> list[dict[str, Any]]:
     return [c for c in (part_to_content(p, emit) for p in parts) if c is not None]
+
+
+def assistant_content_parts(parts: list[hub.Part], emit: Emit, path: str) -> list[dict[str, Any]]:
+    """Text and refusal parts in their order: all a chat assistant message's content holds; others reported."""
+    out = []
+    for part in parts:
+        if part["type"] not in ("text", "refusal"):
+            emit.losses.dropped(part.get("path", path), f"chat assistant content cannot hold {part['type']!r}")
+            continue
+        converted = part_to_content(part, emit)
+        if converted is not None:
+            out.append(converted)
+    return out
 
 
 def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:

@@ -13,6 +13,7 @@ from .._common import Emit, clamp_max_tokens, optional, report_absent_result_con
 from .content import (
     FORMAT,
     REASONING_KEYS,
+    assistant_content_parts,
     assistant_to_hub,
     content_part_to_hub,
     content_to_parts,
@@ -250,22 +251,32 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
                 out.setdefault("_reasoning_key", part.get("key", "reasoning_content"))
         elif kind == "tool_call":
             calls.append(tool_call_to_chat(part, emit))
-        elif kind == "refusal":
-            out["refusal"] = part.get("text", "")
         else:
             texts.append(part)
     key = out.pop("_reasoning_key", None)
     if key:
         out[key] = "\n\n".join(reasoning_texts)
+    refusals = [p for p in texts if p["type"] == "refusal"]
+    if emit.same_format:
+        in_field = [p for p in refusals if p.get("as_field")]
+    elif len(refusals) > 1 or (refusals and texts[-1] is not refusals[0]):
+        in_field = []  # only content parts keep several refusals, or one ahead of text, in their order
+    else:
+        in_field = refusals  # one refusal closing the turn: the `refusal` field, as chat answers spell it
+    if in_field:
+        out["refusal"] = in_field[-1].get("text", "")
+        texts = [p for p in texts if not any(p is q for q in in_field)]
     if message.null_content:
         out["content"] = None
     elif message.content_is_string and len(texts) == 1 and texts[0]["type"] == "text":
         out["content"] = texts[0]["text"]
     elif emit.same_format:
         out["content"] = parts_to_content(texts, emit)
+    elif any(p["type"] == "refusal" for p in texts):
+        out["content"] = assistant_content_parts(texts, emit, message.path)
     else:
         content = plain_text(texts, emit, message.path)
-        out["content"] = content if content or not calls else None
+        out["content"] = content if content or not (calls or (in_field and not texts)) else None
     if calls:
         out["tool_calls"] = calls
     emit.restore_extra(out, message.extra, message.path, message.quiet)
@@ -361,13 +372,41 @@ def merge_assistant(into: dict[str, Any], other: dict[str, Any]) -> None:
     for key in REASONING_KEYS:
         if key in other:
             into[key] = "\n\n".join(t for t in (into.get(key), other[key]) if t)
-    if other.get("content"):
+    if isinstance(into.get("refusal"), str) or isinstance(other.get("refusal"), str) or \
+            isinstance(into.get("content"), list) or isinstance(other.get("content"), list):
+        _merge_refusals(into, other)
+    elif other.get("content"):
         into["content"] = "\n\n".join(t for t in (into.get("content"), other["content"]) if t)
     if "tool_calls" in other:
         into["tool_calls"] = into.get("tool_calls", []) + other["tool_calls"]
         into.setdefault("content", None)
     for key, value in other.items():
         into.setdefault(key, value)
+
+
+def _merge_refusals(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Content and refusals of two assistant messages, spelled as `_assistant` spells one: a single refusal
+    closing the turn in the `refusal` field, several (or one ahead of text) as content parts in order."""
+    parts = _spoken_parts(into) + _spoken_parts(other)
+    refusals = [p for p in parts if p["type"] == "refusal"]
+    into.pop("refusal", None)
+    other.pop("refusal", None)
+    if len(refusals) > 1 or (refusals and parts[-1] is not refusals[0]):
+        into["content"] = parts
+        return
+    texts = [p["text"] for p in parts if p["type"] == "text"]
+    if refusals:
+        into["refusal"] = refusals[0]["refusal"]
+    into["content"] = "\n\n".join(t for t in texts if t) if texts or not refusals else None
+
+
+def _spoken_parts(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A chat assistant message's text and refusals as content parts, in the order they read."""
+    content = message.get("content")
+    parts = [{"type": "text", "text": content}] if isinstance(content, str) and content else list(content or [])
+    if isinstance(message.get("refusal"), str):
+        parts.append({"type": "refusal", "refusal": message["refusal"]})
+    return parts
 
 
 def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:

@@ -123,6 +123,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
     report_joined([p for p in resp.content if p["type"] == "text"], emit, "content")
+    _report_refusal_order(resp.content, emit)
     out["content"] = "".join(texts) if texts else None
     if "refusal" not in out:
         out["refusal"] = None
@@ -133,6 +134,18 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     if annotations:
         out["annotations"] = annotations
     return out
+
+
+def _report_refusal_order(content: list[hub.Part], emit: Emit) -> None:
+    """A chat answer holds its text and its refusal in two fields, which read back text first: text after a
+    refusal changes places with it."""
+    first = next((i for i, p in enumerate(content) if p["type"] == "refusal"), None)
+    later_texts = [p for p in content[first + 1:] if p["type"] == "text"] if first is not None else []
+    if not later_texts:
+        return
+    reason = "a chat answer holds its text and its refusal apart; the text comes back ahead of the refusal"
+    for part in [content[first], *later_texts]:
+        emit.losses.coerced(part.get("path", "content"), reason)
 
 
 def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:

@@ -301,6 +301,7 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
             item = {"type": "message", **item}
         emit.restore_extra(item, message.extra, message.path, message.quiet)
         return [item]
+    _report_refusal_fields(message, emit)
     for part in message.content:
         kind = part["type"]
         if kind == "tool_call":
@@ -323,3 +324,16 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
                 run.append(converted)
     flush()
     return items
+
+
+def _report_refusal_fields(message: hub.Message, emit: Emit) -> None:
+    """A refusal the source kept in a field of its own (chat's `refusal`) is one more part here: beside
+    other refusal parts, nothing says any longer which one the field held."""
+    refusals = [p for p in message.content if p["type"] == "refusal"]
+    if len(refusals) < 2 or emit.same_format:
+        return
+    for part in refusals:
+        if part.get("as_field"):
+            emit.losses.coerced(part.get("path", message.path),
+                                "responses holds refusals as message parts only; beside other refusal parts "
+                                "it no longer reads as a field of its own")
