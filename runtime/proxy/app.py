@@ -31,10 +31,10 @@ from apiswitch.runtime.proxy.config import Config
 from apiswitch.runtime.proxy.defaults import default_log_path
 from apiswitch.runtime.proxy.errors import ProxyError, error_body
 from apiswitch.runtime.proxy.forward import Exchange, Forwarder
-from apiswitch.runtime.proxy.http1 import upstream_transport
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.requestlog import RequestLog
 from apiswitch.runtime.proxy.routing import NoRoute, Router
+from apiswitch.runtime.proxy.transport import EgressTransport
 from apiswitch.runtime.proxy.validate import parse_body, request_model, validate_full, validate_request
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -60,8 +60,7 @@ class ProxyState:
 
     async def open(self) -> None:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
-        # A bare transport reads no proxy variables: the user's shell settings cannot reroute provider traffic.
-        self.transport = upstream_transport(limits, self.config.server.upstream_proxy)
+        self.transport = EgressTransport(self.config.server.egress, limits)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
         if self.config.server.validation == "full":
             for fmt in ("anthropic", "chat", "responses"):

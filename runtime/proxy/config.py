@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apiswitch.runtime.proxy.egress import ProxyPlan
 from apiswitch.runtime.proxy.tomlpos import KeyLines
 
 FORMATS = ("anthropic", "chat", "responses")
@@ -104,8 +105,8 @@ class ServerSettings:
     max_body_bytes: int = 32 * 1024 * 1024
     # "basic": the fields routing needs; "full": the whole body against the generated models.
     validation: str = "basic"
-    # An HTTP proxy for all upstream traffic (corporate networks); environment proxy variables are ignored.
-    upstream_proxy: str | None = None
+    # How provider traffic leaves: `upstream_proxy` (a URL, or "none") or else the proxy environment variables.
+    egress: ProxyPlan = ProxyPlan()
     # Refuse a candidate whose translation would drop request fields (losses with action "dropped").
     strict: bool = False
 
@@ -277,11 +278,17 @@ class _Reader:
         if validation not in ("basic", "full"):
             self.error(("server", "validation"), f'must be "basic" or "full", got {validation!r}')
         upstream_proxy = self.get(t, ("server", "upstream_proxy"), str, None)
-        if upstream_proxy and not upstream_proxy.startswith(("http://", "https://")):
-            self.error(("server", "upstream_proxy"), "must start with http:// or https://")
+        if upstream_proxy == "none":
+            egress = ProxyPlan()
+        elif upstream_proxy:
+            if not upstream_proxy.startswith(("http://", "https://")):
+                self.error(("server", "upstream_proxy"), 'must start with http:// or https://, or be "none"')
+            egress = ProxyPlan(http=upstream_proxy, https=upstream_proxy, source="config")
+        else:
+            egress = ProxyPlan.from_environment(self.env)
         return ServerSettings(
             strict=self.get(t, ("server", "strict"), bool, False),
-            upstream_proxy=upstream_proxy,
+            egress=egress,
             validation=validation,
             host=host,
             port=port,

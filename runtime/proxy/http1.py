@@ -381,9 +381,3 @@ class Http1Transport(httpx.AsyncBaseTransport):
             connection.close()
         self.in_use.clear()
 
-
-def upstream_transport(limits: httpx.Limits, proxy: str | None = None) -> httpx.AsyncBaseTransport:
-    """Our transport for direct connections; httpx's own through a configured HTTP proxy (CONNECT tunnels)."""
-    if proxy:
-        return httpx.AsyncHTTPTransport(limits=limits, retries=0, proxy=proxy)
-    return Http1Transport(limits)

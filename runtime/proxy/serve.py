@@ -81,6 +81,11 @@ def serve_main(argv: list[str]) -> int:
     log_path = config.log.path or str(default_log_path())
     print(f"apiswitch {__version__} serving on http://{host}:{port}  (config: {config.source}; "
           f"request log: {log_path if config.log.enabled else 'off'})", file=sys.stderr, flush=True)
+    egress = config.server.egress
+    if egress.source != "none":
+        shown = ", ".join(sorted({_without_credentials(u) for u in (egress.http, egress.https) if u}))
+        origin = "server.upstream_proxy" if egress.source == "config" else "the proxy environment variables"
+        print(f"provider traffic goes through {shown} (from {origin})", file=sys.stderr, flush=True)
     if not config.providers:
         print(no_provider_help(port), file=sys.stderr, flush=True)
     options = dict(host=host, port=port, log_level="warning", access_log=False, lifespan="on",
@@ -98,6 +103,12 @@ def serve_main(argv: list[str]) -> int:
                                     workers=args.workers, **options)
     Multiprocess(workers_config, sockets=[_listening_socket(host, port)]).run()
     return 0
+
+
+def _without_credentials(url: str) -> str:
+    """A proxy URL fit for the console: user and password left out."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

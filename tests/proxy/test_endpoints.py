@@ -94,9 +94,10 @@ def test_unknown_paths_and_methods_answer_in_an_api_error_shape(proxy):
 
 
 class ForwardProxy:
-    """A plain HTTP forward proxy on 127.0.0.1 (absolute-URI requests), counting what passes through."""
+    """A plain HTTP forward proxy on 127.0.0.1 (absolute-URI requests), counting what passes through.
+    `hosts` maps names only it can resolve to 127.0.0.1 ports (proof that a request really went through it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hosts: dict[str, int] | None = None) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         outer = self
@@ -112,7 +113,10 @@ class ForwardProxy:
                 outer.seen.append(self.path)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
-                reply = httpx.post(self.path, content=body, headers=headers)
+                target = httpx.URL(self.path)
+                if target.host in (hosts or {}):
+                    target = target.copy_with(host="127.0.0.1", port=hosts[target.host])
+                reply = httpx.post(target, content=body, headers=headers)
                 self.send_response(reply.status_code)
                 self.send_header("Content-Type", reply.headers.get("content-type", "application/json"))
                 self.send_header("Content-Length", str(len(reply.content)))
