@@ -79,7 +79,7 @@ PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "context management", "anthropic": "context_management", "chat": None, "responses": None, "notes": "responses has a field of this name with another shape; dropped across formats"},
     {"concept": "prompt cache key", "anthropic": None, "chat": "prompt_cache_key", "responses": "prompt_cache_key", "notes": ""},
     {"concept": "service tier", "anthropic": None, "chat": "service_tier", "responses": "service_tier", "notes": ""},
-    {"concept": "store", "anthropic": None, "chat": "store", "responses": "store", "notes": "responses upstreams get `store: false` and encrypted reasoning when thinking is on"},
+    {"concept": "store", "anthropic": None, "chat": "store", "responses": "store", "notes": "responses upstreams get encrypted reasoning when thinking is on, and `store: false` unless the client chose"},
 )
 """Parameter names (specs/mappings.md:74)."""
 

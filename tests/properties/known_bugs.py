@@ -58,16 +58,11 @@ def _chat_request(body: Body) -> Body:
         body.pop("parallel_tool_calls", None)  # FOUND 33
     if (body.get("response_format") or {}).get("type") == "json_schema":
         body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
-    if "reasoning_effort" in body:
-        body["store"] = False  # FOUND 28
     return body
 
 
 def _responses_request(body: Body) -> Body:
     body.pop("user", None)  # FOUND 41
-    if body.get("reasoning"):
-        body["store"] = False  # FOUND 28
-        body["include"] = ["reasoning.encrypted_content"]
     if body.get("tool_choice") == "none":
         body.pop("parallel_tool_calls", None)  # FOUND 33
     for tool in body.get("tools") or []:

@@ -274,9 +274,11 @@ def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     if out and not emit.same_format and req.reasoning is not None and req.reasoning.mode != "disabled":
         # Stateless replay of reasoning needs the encrypted state back in every response.
         body["include"] = ["reasoning.encrypted_content"]
-        body["store"] = False
-        emit.losses.synthesized(settings.path if settings else "reasoning",
-                                "include reasoning.encrypted_content and store false, to replay reasoning")
+        emit.losses.synthesized("include", "reasoning.encrypted_content, so the reasoning can be replayed")
+        if "store" not in req.extra:
+            # A client that chose `store` itself keeps its choice (the shared key is carried as it is).
+            body["store"] = False
+            emit.losses.synthesized("store", "false, so the reasoning is replayed from its encrypted state")
 
 
 def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
