@@ -65,9 +65,6 @@ def _responses_request(body: Body) -> Body:
     body.pop("user", None)  # FOUND 41
     if body.get("tool_choice") == "none":
         body.pop("parallel_tool_calls", None)  # FOUND 33
-    for tool in body.get("tools") or []:
-        if tool["type"] == "function" and tool.get("strict") is None:
-            tool["strict"] = False  # FOUND 39
     if isinstance(body.get("input"), list):
         for item in body["input"]:
             if item.get("role") == "developer":

@@ -24,3 +24,34 @@ def test_store_false_is_added_and_reported_when_the_client_said_nothing() -> Non
     out = request({"model": "m", "messages": USER, "reasoning_effort": "low"}, "chat", "responses")
     assert out.body["store"] is False
     assert losses_of(out) == {("include", "synthesized"), ("store", "synthesized")}
+
+
+# FOUND 39
+SCHEMA = {"type": "object", "properties": {}}
+
+
+def test_a_null_strict_stays_null_between_chat_and_responses_and_its_other_default_is_reported() -> None:
+    responses = {"model": "m", "input": "hi",
+                 "tools": [{"type": "function", "name": "f", "parameters": SCHEMA, "strict": None}]}
+    chat = request(responses, "responses", "chat")
+    assert chat.body["tools"][0]["function"]["strict"] is None
+    assert ("tools[0].strict", "coerced") in losses_of(chat)
+    back = request(chat.body, "chat", "responses")
+    assert back.body["tools"][0]["strict"] is None
+    assert ("tools[0].function.strict", "coerced") in losses_of(back)
+
+
+def test_a_strict_left_out_by_chat_is_still_sent_as_false_to_responses() -> None:
+    chat = {"model": "m", "messages": USER,
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": SCHEMA}}]}
+    out = request(chat, "chat", "responses")
+    assert out.body["tools"][0]["strict"] is False
+    assert not {path for path, _ in losses_of(out) if path.startswith("tools")}
+
+
+def test_a_null_strict_of_a_chat_tool_is_reported_at_its_chat_path_for_anthropic() -> None:
+    chat = {"model": "m", "messages": USER,
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": SCHEMA, "strict": None}}]}
+    out = request(chat, "chat", "anthropic")
+    assert "strict" not in out.body["tools"][0]
+    assert ("tools[0].function.strict", "dropped") in losses_of(out)

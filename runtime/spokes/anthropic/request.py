@@ -255,9 +255,8 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     optional(out, "description", tool.description)
     out["input_schema"] = parameters if parameters is not None else {"type": "object", "properties": {}}
     optional(out, "strict", tool.strict)
-    if tool.strict is None and tool.original and tool.original.get("strict", False) is None:
-        emit.losses.dropped(join_path(tool.path, "strict"), "a null strict has no anthropic form; "
-                                                            "it comes back as false")
+    if tool.strict_null_path is not None:
+        emit.losses.dropped(tool.strict_null_path, "a null strict has no anthropic form; it comes back as false")
     optional(out, "defer_loading", tool.defer_loading)
     if tool.cache_control is not None:
         out["cache_control"] = tool.cache_control

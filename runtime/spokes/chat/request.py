@@ -122,6 +122,8 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
                         original=tool,
                         parameters=fn.get("parameters"), parameters_path=f"{path}.function.parameters",
                         strict=fn.get("strict"), path=path,
+                        strict_null_path=f"{path}.function.strict" if "strict" in fn and fn["strict"] is None
+                        else None,
                         extra=split_extra(fn, {"name", "description", "parameters", "strict"}))
     if kind == "custom":
         custom = tool.get("custom") or {}
@@ -455,6 +457,10 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     optional(function, "description", tool.description)
     optional(function, "parameters", parameters)
     optional(function, "strict", tool.strict)
+    if tool.strict_null_path is not None:
+        function["strict"] = None
+        emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
+                            "schema strict, chat does not")
     emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
     return {"type": "function", "function": function}
 

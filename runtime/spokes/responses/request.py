@@ -83,6 +83,8 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
         return [hub.Tool(kind="function", name=tool.get("name", ""), description=tool.get("description"),
                          parameters=tool.get("parameters"), parameters_path=join_path(path, "parameters"),
                          strict=tool.get("strict"), original=tool,
+                         strict_null_path=join_path(path, "strict") if "strict" in tool and tool["strict"] is None
+                         else None,
                          defer_loading=tool.get("defer_loading"), path=path,
                          extra=split_extra(tool, {"type", "name", "description", "parameters", "strict",
                                                   "defer_loading"}))]
@@ -231,7 +233,11 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
             parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
         optional(out, "parameters", parameters)
         strict = tool.strict
-        if strict is None and not emit.same_format:
+        if tool.strict_null_path is not None:
+            out["strict"] = None
+            emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
+                                "schema strict, chat does not")
+        elif strict is None and not emit.same_format:
             strict = False  # the other formats' tools are not strict; Responses would try to make them so
         optional(out, "strict", strict)
     optional(out, "defer_loading", tool.defer_loading)
