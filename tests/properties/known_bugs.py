@@ -32,8 +32,6 @@ def _anthropic_request(body: Body) -> Body:
 
 def _chat_request(body: Body) -> Body:
     for message in body["messages"]:
-        if message["role"] == "developer":
-            message["role"] = "system"  # FOUND 40
         message.pop("name", None)  # FOUND 42
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 48: of several refusals (parts, or a part and the field) only the last comes back
@@ -67,8 +65,6 @@ def _responses_request(body: Body) -> Body:
         body.pop("parallel_tool_calls", None)  # FOUND 33
     if isinstance(body.get("input"), list):
         for item in body["input"]:
-            if item.get("role") == "developer":
-                item["role"] = "system"  # FOUND 40
             if item.get("role") == "assistant" and isinstance(item.get("content"), list):
                 refusals = [i for i, part in enumerate(item["content"]) if part["type"] == "refusal"]
                 item["content"] = [part for i, part in enumerate(item["content"])

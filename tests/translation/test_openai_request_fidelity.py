@@ -55,3 +55,22 @@ def test_a_null_strict_of_a_chat_tool_is_reported_at_its_chat_path_for_anthropic
     out = request(chat, "chat", "anthropic")
     assert "strict" not in out.body["tools"][0]
     assert ("tools[0].function.strict", "dropped") in losses_of(out)
+
+
+# FOUND 40
+def test_a_developer_message_reaches_responses_as_it_is() -> None:
+    chat = {"model": "m", "messages": [{"role": "developer", "content": "be brief"}] + USER}
+    out = request(chat, "chat", "responses")
+    assert out.body["input"][0]["role"] == "developer"
+    assert out.losses == []
+
+
+def test_developer_items_sent_to_chat_as_system_are_reported_at_their_role() -> None:
+    """Most chat providers' templates know only `system`, so the role changes, reported wherever the item is."""
+    answer = {"type": "message", "role": "assistant", "content": "ok"}
+    responses = {"model": "m", "input": [{"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"},
+                                         answer, {"role": "developer", "content": "now in French"},
+                                         {"role": "user", "content": "again"}]}
+    out = request(responses, "responses", "chat")
+    assert [m["role"] for m in out.body["messages"]] == ["system", "user", "assistant", "system", "user"]
+    assert {("input[0].role", "coerced"), ("input[3].role", "coerced")} <= losses_of(out)
