@@ -134,9 +134,14 @@ def clamp_max_tokens(value: int, emit: Emit, path: str) -> int:
     return value
 
 
+# The end-user id keys chat and Responses share (the client's own is kept between the two), and the one each
+# uses for an id that came under neither (anthropic's `metadata.user_id`).
+OPENAI_USER_KEYS = frozenset({"user", "safety_identifier"})
+USER_KEY_DEFAULTS = {"chat": "user", "responses": "safety_identifier"}
+
 # Top-level request keys chat and Responses share with one meaning; carried between the two.
 OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "service_tier", "store",
-                                "top_logprobs"})
+                                "top_logprobs", *OPENAI_USER_KEYS})
 
 
 def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) -> None:

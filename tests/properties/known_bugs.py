@@ -51,7 +51,6 @@ def _chat_request(body: Body) -> Body:
                 del message["refusal"]  # FOUND 45
             else:
                 message["content"] = "ok"  # FOUND 45
-    body.pop("safety_identifier", None)  # FOUND 41
     if body.get("tool_choice") == "none":
         body.pop("parallel_tool_calls", None)  # FOUND 33
     if (body.get("response_format") or {}).get("type") == "json_schema":
@@ -60,7 +59,6 @@ def _chat_request(body: Body) -> Body:
 
 
 def _responses_request(body: Body) -> Body:
-    body.pop("user", None)  # FOUND 41
     if body.get("tool_choice") == "none":
         body.pop("parallel_tool_calls", None)  # FOUND 33
     if isinstance(body.get("input"), list):

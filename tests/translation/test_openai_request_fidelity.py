@@ -74,3 +74,28 @@ def test_developer_items_sent_to_chat_as_system_are_reported_at_their_role() -> 
     out = request(responses, "responses", "chat")
     assert [m["role"] for m in out.body["messages"]] == ["system", "user", "assistant", "system", "user"]
     assert {("input[0].role", "coerced"), ("input[3].role", "coerced")} <= losses_of(out)
+
+
+# FOUND 41
+def test_chat_and_responses_keep_the_end_user_key_the_client_used() -> None:
+    for key in ("user", "safety_identifier"):
+        chat = request({"model": "m", "messages": USER, key: "u1"}, "chat", "responses")
+        assert chat.body[key] == "u1" and chat.losses == []
+        responses = request({"model": "m", "input": "hi", key: "u1"}, "responses", "chat")
+        assert responses.body[key] == "u1" and responses.losses == []
+
+
+def test_both_end_user_keys_travel_between_chat_and_responses() -> None:
+    body = {"model": "m", "messages": USER, "user": "u1", "safety_identifier": "s1"}
+    out = request(body, "chat", "responses")
+    assert (out.body["user"], out.body["safety_identifier"]) == ("u1", "s1")
+    assert out.losses == []
+
+
+def test_an_end_user_key_anthropic_gives_back_as_the_other_is_reported() -> None:
+    """anthropic keeps one `metadata.user_id`; it comes back as chat `user` and responses `safety_identifier`."""
+    out = request({"model": "m", "input": "hi", "user": "u1"}, "responses", "anthropic")
+    assert out.body["metadata"] == {"user_id": "u1"}
+    assert ("user", "coerced") in losses_of(out)
+    kept = request({"model": "m", "input": "hi", "safety_identifier": "u1"}, "responses", "anthropic")
+    assert not {path for path, _ in losses_of(kept) if path == "safety_identifier"}

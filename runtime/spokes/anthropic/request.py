@@ -8,7 +8,7 @@ from ... import hub, reasoning
 from ...fieldmaps import TEMPERATURE_MAX
 from ...losses import LossCollector, join_path
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import USER_KEY_DEFAULTS, Emit, clamp_max_tokens, optional, split_extra
 from .content import FORMAT, content_to_parts, parts_to_blocks
 
 DEFAULT_MAX_TOKENS = 32000
@@ -175,8 +175,10 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         fit_sampling_to_thinking(body, emit, req.reasoning.path if req.reasoning else "thinking")
     if req.user is not None:
         body["metadata"] = {"user_id": req.user}
-        if req.user_key not in (None, "metadata.user_id", "user"):
-            emit.losses.coerced(req.user_key, "anthropic keeps it as metadata.user_id, which chat calls user")
+        read_back = USER_KEY_DEFAULTS.get(req.source)
+        if req.user_key not in (None, "metadata.user_id", read_back):
+            emit.losses.coerced(req.user_key, f"anthropic keeps it as metadata.user_id, which {req.source} "
+                                              f"calls {read_back}")
     if req.metadata is not None:
         if emit.same_format:
             body.setdefault("metadata", {}).update(req.metadata)

@@ -9,7 +9,7 @@ from ...fieldmaps import CHAT_TO_TOOL_CHOICE, TOOL_CHOICE_TO_CHAT
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import OPENAI_USER_KEYS, USER_KEY_DEFAULTS, Emit, clamp_max_tokens, optional, split_extra
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -382,8 +382,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _reasoning(req, emit, body)
     _output(req, emit, body)
     if req.user is not None:
-        key = req.user_key if emit.same_format else "user"
-        body[key or "user"] = req.user
+        # Chat and Responses both have `user` and `safety_identifier`: the client's key is kept between them.
+        key = req.user_key if req.user_key in OPENAI_USER_KEYS else USER_KEY_DEFAULTS[FORMAT]
+        body[key] = req.user
     optional(body, "metadata", req.metadata)
     optional(body, "verbosity", req.verbosity)
     if req.stream is not None:

@@ -13,7 +13,15 @@ from ...fieldmaps import (
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, report_joined, split_extra
+from .._common import (
+    OPENAI_USER_KEYS,
+    USER_KEY_DEFAULTS,
+    Emit,
+    clamp_max_tokens,
+    optional,
+    report_joined,
+    split_extra,
+)
 from .content import FORMAT, item_to_message, message_items
 
 # OpenAI refuses user identifiers longer than this.
@@ -157,9 +165,10 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _reasoning(req, emit, body)
     _text(req, emit, body)
     if req.user is not None:
-        key = req.user_key if emit.same_format else "safety_identifier"
+        # Chat and Responses both have `user` and `safety_identifier`: the client's key is kept between them.
+        key = req.user_key if req.user_key in OPENAI_USER_KEYS else USER_KEY_DEFAULTS[FORMAT]
         user = req.user if emit.same_format else safety_identifier(req.user, emit, req.user_key or "user")
-        body[key or "safety_identifier"] = user
+        body[key] = user
     optional(body, "metadata", req.metadata)
     if req.parallel_tool_calls is not None:
         body["parallel_tool_calls"] = req.parallel_tool_calls
