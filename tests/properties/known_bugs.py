@@ -32,7 +32,6 @@ def _anthropic_request(body: Body) -> Body:
 
 def _chat_request(body: Body) -> Body:
     for message in body["messages"]:
-        message.pop("name", None)  # FOUND 42
         if message["role"] == "assistant" and isinstance(message.get("content"), list):
             # FOUND 48: of several refusals (parts, or a part and the field) only the last comes back
             refusals = [i for i, part in enumerate(message["content"]) if part["type"] == "refusal"]

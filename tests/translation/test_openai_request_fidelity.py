@@ -99,3 +99,20 @@ def test_an_end_user_key_anthropic_gives_back_as_the_other_is_reported() -> None
     assert ("user", "coerced") in losses_of(out)
     kept = request({"model": "m", "input": "hi", "safety_identifier": "u1"}, "responses", "anthropic")
     assert not {path for path, _ in losses_of(kept) if path == "safety_identifier"}
+
+
+# FOUND 42
+FUNCTION = {"type": "function", "function": {"name": "f", "parameters": SCHEMA}}
+CALL = {"role": "assistant", "content": None,
+        "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
+
+
+def test_the_name_of_a_user_message_joining_the_tool_results_turn_is_reported() -> None:
+    body = {"model": "m", "tools": [FUNCTION], "messages": USER + [
+        CALL, {"role": "tool", "tool_call_id": "call_1", "content": "done"},
+        {"role": "user", "content": "next", "name": "ann"}]}
+    out = request(body, "chat", "anthropic")
+    turn = out.body["messages"][2]
+    assert [block["type"] for block in turn["content"]] == ["tool_result", "text"]
+    assert "ann" not in str(out.body)
+    assert ("messages[3].name", "dropped") in losses_of(out)

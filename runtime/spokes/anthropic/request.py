@@ -99,6 +99,11 @@ def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None
         if merged and merged[-1].role == message.role and message.role in ("user", "assistant"):
             if losses is not None and not _one_turn_of_items(merged[-1], message):
                 losses.coerced(message.path, f"joined to the {message.role} message before it")
+            if losses is not None:
+                # The turn is written with the first message's fields; this one's have no place left.
+                for key, value in message.extra.items():
+                    if value != {}:
+                        losses.dropped(join_path(message.path, key), "no equivalent in anthropic")
             last = merged[-1]
             if last.content_is_string:
                 last.content_is_string = False
