@@ -18,8 +18,8 @@ def _anthropic_request(body: Body) -> Body:
         for block in message["content"] if isinstance(message["content"], list) else []:
             if block.get("type") == "tool_result":
                 block.setdefault("content", "done")  # FOUND 29
-                if isinstance(block["content"], list):  # limit (a) below, for anthropic tool results; FOUND 43
-                    block["content"] = [part for part in block["content"] if part.get("type") == "text"][:1] or "done"
+                if isinstance(block["content"], list):  # limit (a) below, for anthropic tool results
+                    block["content"] = [part for part in block["content"] if part.get("type") == "text"] or "done"
                 for part in block["content"] if isinstance(block["content"], list) else []:
                     part.pop("cache_control", None)  # FOUND 50
             if block.get("type") == "document":
@@ -40,8 +40,6 @@ def _chat_request(body: Body) -> Body:
                                   if part["type"] != "refusal" or i == keep] or "ok"
             if isinstance(message["content"], list) and all(p["type"] == "refusal" for p in message["content"]):
                 message["content"].append({"type": "text", "text": "ok"})  # FOUND 45 (the part form)
-        if message["role"] == "tool" and isinstance(message["content"], list):
-            message["content"] = message["content"][:1]  # FOUND 43
         for part in message["content"] if isinstance(message.get("content"), list) else []:
             if part.get("type") == "file" and "file_data" in part["file"]:
                 part["file"].setdefault("filename", "document.pdf")  # FOUND 44

@@ -116,3 +116,26 @@ def test_the_name_of_a_user_message_joining_the_tool_results_turn_is_reported() 
     assert [block["type"] for block in turn["content"]] == ["tool_result", "text"]
     assert "ann" not in str(out.body)
     assert ("messages[3].name", "dropped") in losses_of(out)
+
+
+# FOUND 43
+def test_text_parts_of_a_tool_result_joined_for_a_chat_tool_message_are_reported() -> None:
+    """Chat tool messages get one string (what every chat provider takes): the part boundaries are lost."""
+    anthropic = {"model": "m", "max_tokens": 5, "tools": [{"name": "f", "input_schema": SCHEMA}], "messages": USER + [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [
+            {"type": "text", "text": "a"}, {"type": "text", "text": "b"}, {"type": "text", "text": "c"}]}]}]}
+    out = request(anthropic, "anthropic", "chat")
+    assert out.body["messages"][2] == {"role": "tool", "tool_call_id": "toolu_1", "content": "a\n\nb\n\nc"}
+    assert {("messages[2].content[0].content[1]", "coerced"),
+            ("messages[2].content[0].content[2]", "coerced")} <= losses_of(out)
+    assert ("messages[2].content[0].content[0]", "coerced") not in losses_of(out)
+
+    responses = {"model": "m", "tools": [{"type": "function", "name": "f", "parameters": SCHEMA, "strict": False}],
+                 "input": [{"role": "user", "content": "hi"},
+                           {"type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}"},
+                           {"type": "function_call_output", "call_id": "call_1", "output": [
+                               {"type": "input_text", "text": "a"}, {"type": "input_text", "text": "b"}]}]}
+    out = request(responses, "responses", "chat")
+    assert out.body["messages"][2]["content"] == "a\n\nb"
+    assert ("input[2].output[1]", "coerced") in losses_of(out)

@@ -212,6 +212,8 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
                 if not texts:
                     texts = [PLACEHOLDER_FOR_HOISTED]
             tool_content = "\n\n".join(texts)
+            for joined in [p for p in content or [] if p["type"] == "text"][1:]:
+                emit.losses.coerced(joined.get("path", path), "joined with the text before it into one string")
         if part.get("is_error") and not emit.same_format:
             emit.losses.dropped(join_path(path, "is_error"), "chat tool messages have no error flag")
         emit.cache_control({}, part, path)
