@@ -101,6 +101,20 @@ def report_document_extras(part: dict[str, Any], emit: Emit, path: str, where: s
             emit.losses.dropped(join_path(path, key), f"{where} have no {key}")
 
 
+# What an OpenAI file part is called when its data came without a name (OpenAI wants one with file data).
+DEFAULT_FILENAME = "document.pdf"
+
+
+def document_filename(part: dict[str, Any], emit: Emit, path: str, has_data: bool) -> str | None:
+    """The filename of an OpenAI file part: the document's own, else its title. Only an anthropic document
+    (which has no filename) gets one made up for its data, reported; an OpenAI client that sent none gets none."""
+    filename = part.get("filename") or part.get("title")
+    if filename is None and has_data and emit.source == "anthropic":
+        emit.losses.synthesized(path, f"{emit.target} file data needs a filename; {DEFAULT_FILENAME} was used")
+        filename = DEFAULT_FILENAME
+    return filename
+
+
 def parse_data_url(url: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:<type>;base64,<data>`` URL, None for any other URL."""
     if not url.startswith("data:"):

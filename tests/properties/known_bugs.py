@@ -24,7 +24,6 @@ def _anthropic_request(body: Body) -> Body:
                     part.pop("cache_control", None)  # FOUND 50
             if block.get("type") == "document":
                 block.pop("citations", None)  # FOUND 32
-                block.setdefault("title", "document.pdf")  # FOUND 36
     if body.get("thinking", {}).get("type") == "disabled":
         body.get("output_config", {}).pop("effort", None)  # FOUND 47
     return body
@@ -40,9 +39,6 @@ def _chat_request(body: Body) -> Body:
                                   if part["type"] != "refusal" or i == keep] or "ok"
             if isinstance(message["content"], list) and all(p["type"] == "refusal" for p in message["content"]):
                 message["content"].append({"type": "text", "text": "ok"})  # FOUND 45 (the part form)
-        for part in message["content"] if isinstance(message.get("content"), list) else []:
-            if part.get("type") == "file" and "file_data" in part["file"]:
-                part["file"].setdefault("filename", "document.pdf")  # FOUND 44
         if message["role"] == "assistant" and "refusal" in message and message.get("content") is None:
             if message.get("tool_calls"):
                 del message["refusal"]  # FOUND 45
@@ -68,9 +64,6 @@ def _responses_request(body: Body) -> Body:
                 item["content"] = sorted(item["content"], key=lambda part: part["type"] == "refusal")
                 if all(part["type"] == "refusal" for part in item["content"]):
                     item["content"].insert(0, {"type": "output_text", "text": "ok", "annotations": []})
-            for part in item.get("content") if isinstance(item.get("content"), list) else []:
-                if part.get("type") == "input_file" and "file_data" in part:
-                    part.setdefault("filename", "document.pdf")  # FOUND 44
             if item.get("type") in ("function_call_output", "custom_tool_call_output"):
                 item["output"] = _without_images(item["output"])  # limit (a) below
     return body

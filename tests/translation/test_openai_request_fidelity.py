@@ -139,3 +139,35 @@ def test_text_parts_of_a_tool_result_joined_for_a_chat_tool_message_are_reported
     out = request(responses, "responses", "chat")
     assert out.body["messages"][2]["content"] == "a\n\nb"
     assert ("input[2].output[1]", "coerced") in losses_of(out)
+
+
+# FOUND 44 (and 36)
+PDF = "data:application/pdf;base64,JVBERi0xLjQK"
+
+
+def test_a_file_without_a_filename_gets_none_between_chat_and_responses() -> None:
+    chat = {"model": "m", "messages": [{"role": "user", "content": [{"type": "file", "file": {"file_data": PDF}}]}]}
+    out = request(chat, "chat", "responses")
+    assert out.body["input"][0]["content"] == [{"type": "input_file", "file_data": PDF}]
+    assert out.losses == []
+    back = request(out.body, "responses", "chat")
+    assert back.body["messages"][0]["content"] == [{"type": "file", "file": {"file_data": PDF}}]
+    assert back.losses == []
+
+
+def test_an_anthropic_document_gets_a_made_up_filename_for_openai_and_it_is_reported() -> None:
+    anthropic = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}}]}]}
+    for target in ("chat", "responses"):
+        out = request(anthropic, "anthropic", target)
+        assert "document.pdf" in str(out.body)
+        assert ("messages[0].content[0]", "synthesized") in losses_of(out)
+
+
+def test_the_fields_of_an_assistant_turn_of_calls_only_are_reported_for_responses() -> None:
+    """Found by the properties once message names were drawn again: no message item is left to carry them."""
+    body = {"model": "m", "tools": [FUNCTION], "messages": USER + [
+        CALL | {"name": "bot"}, {"role": "tool", "tool_call_id": "call_1", "content": "done"}]}
+    out = request(body, "chat", "responses")
+    assert "bot" not in str(out.body)
+    assert ("messages[1].name", "dropped") in losses_of(out)
