@@ -46,8 +46,6 @@ def _chat_request(body: Body) -> Body:
                 message["content"] = "ok"  # FOUND 45
     if body.get("tool_choice") == "none":
         body.pop("parallel_tool_calls", None)  # FOUND 33
-    if (body.get("response_format") or {}).get("type") == "json_schema":
-        body["response_format"]["json_schema"].setdefault("schema", {"type": "object"})  # FOUND 46
     return body
 
 

@@ -23,7 +23,7 @@ def _paths(translation) -> set[str]:
 # turns them into failures asking to close the FOUND.md entry and drop its narrowing in known_bugs.py.
 OPEN: set[str] = {
     "FOUND-29-anthropic", "FOUND-32-anthropic", "FOUND-33-responses", "FOUND-35",
-    "FOUND-45-chat", "FOUND-46-chat",
+    "FOUND-45-chat",
     "FOUND-47-anthropic", "FOUND-48-chat", "FOUND-48-responses", "FOUND-49", "FOUND-50-anthropic",
 }
 

@@ -171,3 +171,20 @@ def test_the_fields_of_an_assistant_turn_of_calls_only_are_reported_for_response
     out = request(body, "chat", "responses")
     assert "bot" not in str(out.body)
     assert ("messages[1].name", "dropped") in losses_of(out)
+
+
+# FOUND 46
+def test_a_json_schema_format_without_a_schema_gets_an_empty_one_where_required_and_it_is_reported() -> None:
+    chat = {"model": "m", "messages": USER, "response_format": {"type": "json_schema", "json_schema": {"name": "a"}}}
+    responses = request(chat, "chat", "responses")
+    assert responses.body["text"]["format"] == {"type": "json_schema", "name": "a", "schema": {}}
+    assert losses_of(responses) == {("response_format.json_schema.schema", "synthesized")}
+    anthropic = request(chat, "chat", "anthropic")
+    assert anthropic.body["output_config"]["format"]["schema"] == {}
+    assert ("response_format.json_schema.schema", "synthesized") in losses_of(anthropic)
+
+
+def test_a_schema_the_client_gave_is_not_reported() -> None:
+    chat = {"model": "m", "messages": USER,
+            "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}}
+    assert request(chat, "chat", "responses").losses == []

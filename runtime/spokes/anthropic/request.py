@@ -349,6 +349,9 @@ def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) ->
     elif fmt is not None:
         if fmt.type == "json_schema":
             output_config["format"] = {"type": "json_schema", "schema": fmt.schema or {}}
+            if fmt.schema is None:  # optional in chat, required here
+                emit.losses.synthesized(join_path(fmt.path, "schema"), "anthropic output formats need a schema; "
+                                                                       "an empty one was used")
             emit.restore_extra(output_config["format"], fmt.extra, fmt.path)
             for key in ("name", "strict", "description"):
                 if getattr(fmt, key) is not None:

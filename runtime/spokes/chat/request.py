@@ -493,7 +493,7 @@ def _output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
         emit.losses.synthesized(join_path(fmt.path, "name"), "chat json_schema needs a name")
     schema["name"] = fmt.name or "output"
     optional(schema, "description", fmt.description)
-    schema["schema"] = fmt.schema or {}
+    optional(schema, "schema", fmt.schema)  # optional in chat: none is made up
     optional(schema, "strict", fmt.strict)
     emit.restore_extra(schema, fmt.extra, fmt.path)
     body["response_format"] = {"type": "json_schema", "json_schema": schema}

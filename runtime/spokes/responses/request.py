@@ -308,6 +308,9 @@ def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
                 emit.losses.synthesized(join_path(fmt.path, "name"), "responses json_schema needs a name")
             out["name"] = fmt.name or "output"
             optional(out, "description", fmt.description)
+            if fmt.schema is None:  # optional in chat, required here
+                emit.losses.synthesized(join_path(fmt.path, "schema"), "responses json_schema needs a schema; "
+                                                                       "an empty one was used")
             out["schema"] = fmt.schema or {}
             optional(out, "strict", fmt.strict)
         emit.restore_extra(out, fmt.extra, fmt.path)
