@@ -66,7 +66,9 @@ PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "nucleus sampling", "anthropic": "top_p", "chat": "top_p", "responses": "top_p", "notes": ""},
     {"concept": "top-k sampling", "anthropic": "top_k", "chat": None, "responses": None, "notes": ""},
     {"concept": "seed", "anthropic": None, "chat": "seed", "responses": None, "notes": ""},
-    {"concept": "end-user id", "anthropic": "metadata.user_id", "chat": "user", "responses": "safety_identifier", "notes": "chat `safety_identifier` and responses `user` are read too; ids longer than 64 are hashed for responses"},
+    {"concept": "end-user id", "anthropic": None, "chat": "user", "responses": "user", "notes": "chat and responses have both end-user keys, and between them each keeps its key; to anthropic either becomes `metadata.user_id` (the next row says how it comes back; another key is a reported change)"},
+    {"concept": "safety identifier", "anthropic": None, "chat": "safety_identifier", "responses": "safety_identifier", "notes": "as above; ids longer than 64 are hashed for responses"},
+    {"concept": "anthropic end-user id", "anthropic": "metadata.user_id", "chat": "user", "responses": "safety_identifier", "notes": "ids longer than 64 are hashed for responses"},
     {"concept": "metadata", "anthropic": None, "chat": "metadata", "responses": "metadata", "notes": "anthropic metadata holds only `user_id`"},
     {"concept": "parallel tool calls", "anthropic": "tool_choice.disable_parallel_tool_use", "chat": "parallel_tool_calls", "responses": "parallel_tool_calls", "notes": "negated"},
     {"concept": "JSON schema output", "anthropic": "output_config.format", "chat": "response_format", "responses": "text.format", "notes": "OpenAI needs a `name`: `output` when none is given"},
@@ -79,7 +81,7 @@ PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "context management", "anthropic": "context_management", "chat": None, "responses": None, "notes": "responses has a field of this name with another shape; dropped across formats"},
     {"concept": "prompt cache key", "anthropic": None, "chat": "prompt_cache_key", "responses": "prompt_cache_key", "notes": ""},
     {"concept": "service tier", "anthropic": None, "chat": "service_tier", "responses": "service_tier", "notes": ""},
-    {"concept": "store", "anthropic": None, "chat": "store", "responses": "store", "notes": "responses upstreams get `store: false` and encrypted reasoning when thinking is on"},
+    {"concept": "store", "anthropic": None, "chat": "store", "responses": "store", "notes": "responses upstreams get encrypted reasoning when thinking is on, and `store: false` unless the client chose"},
 )
 """Parameter names (specs/mappings.md:74)."""
 
@@ -91,7 +93,7 @@ TOOL_CHOICE: Final[tuple[Row, ...]] = (
     {"concept": "a named freeform tool", "anthropic": "tool", "chat": "custom", "responses": "custom", "notes": "names the function stand-in"},
     {"concept": "an allowed subset", "anthropic": "auto", "chat": "allowed_tools", "responses": "allowed_tools", "notes": "anthropic: `auto` (or `any` when the subset is required); the subset itself is dropped"},
 )
-"""Tool choice (specs/mappings.md:99)."""
+"""Tool choice (specs/mappings.md:101)."""
 
 THINKING_BUDGET_AND_EFFORT: Final[tuple[Row, ...]] = (
     {"concept": "minimal", "anthropic": "1024", "chat": "minimal", "responses": "minimal", "notes": "budgets below 2048"},
@@ -102,7 +104,7 @@ THINKING_BUDGET_AND_EFFORT: Final[tuple[Row, ...]] = (
     {"concept": "max", "anthropic": "63999", "chat": "max", "responses": "max", "notes": ""},
     {"concept": "off", "anthropic": "disabled", "chat": "none", "responses": "none", "notes": "`none` gives `disabled`; `disabled` is not sent as `none`, which many models reject: dropped, reported"},
 )
-"""Thinking budget and effort (specs/mappings.md:114)."""
+"""Thinking budget and effort (specs/mappings.md:116)."""
 
 ERROR_STATUSES: Final[tuple[Row, ...]] = (
     {"concept": "invalid request", "anthropic": "400", "chat": "400", "responses": "400", "notes": "also for bodies apiswitch itself cannot read, with the field path"},
@@ -116,7 +118,7 @@ ERROR_STATUSES: Final[tuple[Row, ...]] = (
     {"concept": "timeout", "anthropic": "504", "chat": "504", "responses": "504", "notes": ""},
     {"concept": "overloaded", "anthropic": "529", "chat": "503", "responses": "503", "notes": "`Retry-After` is passed on"},
 )
-"""Error statuses (specs/mappings.md:126)."""
+"""Error statuses (specs/mappings.md:128)."""
 
 ERROR_TYPES: Final[tuple[Row, ...]] = (
     {"concept": "invalid request", "anthropic": "invalid_request_error", "chat": "invalid_request_error", "responses": "invalid_request_error", "notes": ""},
@@ -130,7 +132,7 @@ ERROR_TYPES: Final[tuple[Row, ...]] = (
     {"concept": "timeout", "anthropic": "timeout_error", "chat": "server_error", "responses": "server_error", "notes": "OpenAI code `timeout`"},
     {"concept": "overloaded", "anthropic": "overloaded_error", "chat": "server_error", "responses": "server_error", "notes": "OpenAI code `overloaded`"},
 )
-"""Error types (specs/mappings.md:141)."""
+"""Error types (specs/mappings.md:143)."""
 
 TABLES: Final[dict[str, tuple[Row, ...]]] = {
     "STOP_REASONS": STOP_REASONS,

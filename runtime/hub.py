@@ -85,6 +85,8 @@ class Tool:
     parameters: dict[str, Any] | None = None  # JSON schema of a function tool
     parameters_path: str = ""  # where the schema sits in the source body
     strict: bool | None = None
+    # Where the source wrote `strict: null` (chat and Responses allow it: each server's own default), if it did.
+    strict_null_path: str | None = None
     # Grammar or text format of a custom tool, exactly as the source gave it.
     format: dict[str, Any] | None = None
     namespace: str | None = None

@@ -110,6 +110,20 @@ def report_absent_result_content(part: dict[str, Any], emit: Emit, path: str, wh
         emit.losses.synthesized(join_path(path, "content"), f"{where} need content; an empty string was sent")
 
 
+# What an OpenAI file part is called when its data came without a name (OpenAI wants one with file data).
+DEFAULT_FILENAME = "document.pdf"
+
+
+def document_filename(part: dict[str, Any], emit: Emit, path: str, has_data: bool) -> str | None:
+    """The filename of an OpenAI file part: the document's own, else its title. Only an anthropic document
+    (which has no filename) gets one made up for its data, reported; an OpenAI client that sent none gets none."""
+    filename = part.get("filename") or part.get("title")
+    if filename is None and has_data and emit.source == "anthropic":
+        emit.losses.synthesized(path, f"{emit.target} file data needs a filename; {DEFAULT_FILENAME} was used")
+        filename = DEFAULT_FILENAME
+    return filename
+
+
 def parse_data_url(url: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:<type>;base64,<data>`` URL, None for any other URL."""
     if not url.startswith("data:"):
@@ -143,9 +157,14 @@ def clamp_max_tokens(value: int, emit: Emit, path: str) -> int:
     return value
 
 
+# The end-user id keys chat and Responses share (the client's own is kept between the two), and the one each
+# uses for an id that came under neither (anthropic's `metadata.user_id`).
+OPENAI_USER_KEYS = frozenset({"user", "safety_identifier"})
+USER_KEY_DEFAULTS = {"chat": "user", "responses": "safety_identifier"}
+
 # Top-level request keys chat and Responses share with one meaning; carried between the two.
 OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "service_tier", "store",
-                                "top_logprobs"})
+                                "top_logprobs", *OPENAI_USER_KEYS})
 
 
 def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) -> None:

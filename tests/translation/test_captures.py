@@ -51,7 +51,8 @@ EXPECTED = {
         (r"messages\[\d+\]", "dropped"),
         (r"messages\[\d+\]\.content\[\d+\]", "dropped"),  # an anthropic signature cannot go to OpenAI
         (r"thinking", "dropped"),
-        (r"thinking", "synthesized"),  # reasoning summary, include and store for replay
+        (r"thinking", "synthesized"),  # reasoning summary, so the thinking is shown
+        (r"include|store", "synthesized"),  # encrypted reasoning and store false, for replay
         (r"metadata\.user_id", "coerced"),  # Claude Code's JSON user id is longer than OpenAI allows
         (r"context_management", "dropped"),
         (r"messages\[\d+\]\.output_config", "dropped"),

@@ -8,7 +8,7 @@ from ... import hub, reasoning
 from ...fieldmaps import TEMPERATURE_MAX
 from ...losses import LossCollector, join_path
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, split_extra
+from .._common import USER_KEY_DEFAULTS, Emit, clamp_max_tokens, optional, split_extra
 from .content import FORMAT, content_to_parts, parts_to_blocks
 
 DEFAULT_MAX_TOKENS = 32000
@@ -99,6 +99,11 @@ def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None
         if merged and merged[-1].role == message.role and message.role in ("user", "assistant"):
             if losses is not None and not _one_turn_of_items(merged[-1], message):
                 losses.coerced(message.path, f"joined to the {message.role} message before it")
+            if losses is not None:
+                # The turn is written with the first message's fields; this one's have no place left.
+                for key, value in message.extra.items():
+                    if value != {}:
+                        losses.dropped(join_path(message.path, key), "no equivalent in anthropic")
             last = merged[-1]
             if last.content_is_string:
                 last.content_is_string = False
@@ -175,8 +180,10 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
         fit_sampling_to_thinking(body, emit, req.reasoning.path if req.reasoning else "thinking")
     if req.user is not None:
         body["metadata"] = {"user_id": req.user}
-        if req.user_key not in (None, "metadata.user_id", "user"):
-            emit.losses.coerced(req.user_key, "anthropic keeps it as metadata.user_id, which chat calls user")
+        read_back = USER_KEY_DEFAULTS.get(req.source)
+        if req.user_key not in (None, "metadata.user_id", read_back):
+            emit.losses.coerced(req.user_key, f"anthropic keeps it as metadata.user_id, which {req.source} "
+                                              f"calls {read_back}")
     if req.metadata is not None:
         if emit.same_format:
             body.setdefault("metadata", {}).update(req.metadata)
@@ -261,9 +268,8 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     optional(out, "description", tool.description)
     out["input_schema"] = parameters if parameters is not None else {"type": "object", "properties": {}}
     optional(out, "strict", tool.strict)
-    if tool.strict is None and tool.original and tool.original.get("strict", False) is None:
-        emit.losses.dropped(join_path(tool.path, "strict"), "a null strict has no anthropic form; "
-                                                            "it comes back as false")
+    if tool.strict_null_path is not None:
+        emit.losses.dropped(tool.strict_null_path, "a null strict has no anthropic form; it comes back as false")
     optional(out, "defer_loading", tool.defer_loading)
     if tool.cache_control is not None:
         out["cache_control"] = tool.cache_control
@@ -349,6 +355,9 @@ def _reasoning_and_output(req: hub.Request, emit: Emit, body: dict[str, Any]) ->
     elif fmt is not None:
         if fmt.type == "json_schema":
             output_config["format"] = {"type": "json_schema", "schema": fmt.schema or {}}
+            if fmt.schema is None:  # optional in chat, required here
+                emit.losses.synthesized(join_path(fmt.path, "schema"), "anthropic output formats need a schema; "
+                                                                       "an empty one was used")
             emit.restore_extra(output_config["format"], fmt.extra, fmt.path)
             for key in ("name", "strict", "description"):
                 if getattr(fmt, key) is not None:

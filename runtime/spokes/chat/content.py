@@ -9,6 +9,7 @@ from ...losses import join_path
 from .._common import (
     Emit,
     data_url,
+    document_filename,
     finish_part,
     optional,
     parse_data_url,
@@ -145,11 +146,7 @@ def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
         else:
             emit.losses.dropped(path, f"chat file parts cannot carry a {source.get('kind')} document")
             return None
-        filename = part.get("filename") or part.get("title")
-        optional(file, "filename", filename)
-        if not filename and "file_data" in file:
-            emit.losses.synthesized(path, "chat file data needs a filename; document.pdf was used")
-            file["filename"] = "document.pdf"
+        optional(file, "filename", document_filename(part, emit, path, "file_data" in file))
         report_document_extras(part, emit, path, "chat file parts")
         out = {"type": "file", "file": file}
     elif kind == "refusal":

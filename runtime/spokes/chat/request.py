@@ -9,7 +9,15 @@ from ...fieldmaps import CHAT_TO_TOOL_CHOICE, TOOL_CHOICE_TO_CHAT
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, report_absent_result_content, split_extra
+from .._common import (
+    OPENAI_USER_KEYS,
+    USER_KEY_DEFAULTS,
+    Emit,
+    clamp_max_tokens,
+    optional,
+    report_absent_result_content,
+    split_extra,
+)
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -123,6 +131,8 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
                         original=tool,
                         parameters=fn.get("parameters"), parameters_path=f"{path}.function.parameters",
                         strict=fn.get("strict"), path=path,
+                        strict_null_path=f"{path}.function.strict" if "strict" in fn and fn["strict"] is None
+                        else None,
                         extra=split_extra(fn, {"name", "description", "parameters", "strict"}))
     if kind == "custom":
         custom = tool.get("custom") or {}
@@ -219,6 +229,8 @@ def tool_results_to_messages(message: hub.Message, emit: Emit) -> list[dict[str,
                 for p in text_parts:
                     emit.cache_control({}, p, p.get("path", path))
                 tool_content = "\n\n".join(texts)
+                for joined in text_parts[1:]:
+                    emit.losses.coerced(joined.get("path", path), "joined with the text before it into one string")
         if part.get("is_error") and not emit.same_format:
             emit.losses.dropped(join_path(path, "is_error"), "chat tool messages have no error flag")
         emit.cache_control({}, part, path)
@@ -427,8 +439,9 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _reasoning(req, emit, body)
     _output(req, emit, body)
     if req.user is not None:
-        key = req.user_key if emit.same_format else "user"
-        body[key or "user"] = req.user
+        # Chat and Responses both have `user` and `safety_identifier`: the client's key is kept between them.
+        key = req.user_key if req.user_key in OPENAI_USER_KEYS else USER_KEY_DEFAULTS[FORMAT]
+        body[key] = req.user
     optional(body, "metadata", req.metadata)
     optional(body, "verbosity", req.verbosity)
     if req.stream is not None:
@@ -502,6 +515,10 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     optional(function, "description", tool.description)
     optional(function, "parameters", parameters)
     optional(function, "strict", tool.strict)
+    if tool.strict_null_path is not None:
+        function["strict"] = None
+        emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
+                            "schema strict, chat does not")
     emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
     return {"type": "function", "function": function}
 
@@ -531,7 +548,7 @@ def _output(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
         emit.losses.synthesized(join_path(fmt.path, "name"), "chat json_schema needs a name")
     schema["name"] = fmt.name or "output"
     optional(schema, "description", fmt.description)
-    schema["schema"] = fmt.schema or {}
+    optional(schema, "schema", fmt.schema)  # optional in chat: none is made up
     optional(schema, "strict", fmt.strict)
     emit.restore_extra(schema, fmt.extra, fmt.path)
     body["response_format"] = {"type": "json_schema", "json_schema": schema}

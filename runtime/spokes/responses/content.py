@@ -10,6 +10,7 @@ from ...losses import join_path
 from .._common import (
     Emit,
     data_url,
+    document_filename,
     finish_part,
     optional,
     parse_data_url,
@@ -184,11 +185,7 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
         else:
             emit.losses.dropped(path, f"responses files cannot come from a {source.get('kind')} source")
             return None
-        filename = part.get("filename") or part.get("title")
-        if filename is None and "file_data" in out and not emit.same_format:
-            filename = "document.pdf"
-            emit.losses.synthesized(path, "responses file data needs a filename; document.pdf was used")
-        optional(out, "filename", filename)
+        optional(out, "filename", document_filename(part, emit, path, "file_data" in out))
         report_document_extras(part, emit, path, "responses files")
     elif kind == "refusal":
         out = {"type": "refusal", "refusal": part.get("text", "")}
@@ -323,6 +320,9 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
             if converted is not None:
                 run.append(converted)
     flush()
+    if not any(item.get("role") == message.role for item in items):
+        # No message item carries the message's own fields (an assistant turn of calls only): report them.
+        emit.restore_extra({}, message.extra, message.path)
     return items
 
 

@@ -13,7 +13,15 @@ from ...fieldmaps import (
 from ...losses import LossCollector, join_path
 from ...reasoning import requested_effort
 from ...tools import clean_schema
-from .._common import Emit, clamp_max_tokens, optional, report_joined, split_extra
+from .._common import (
+    OPENAI_USER_KEYS,
+    USER_KEY_DEFAULTS,
+    Emit,
+    clamp_max_tokens,
+    optional,
+    report_joined,
+    split_extra,
+)
 from .content import FORMAT, item_to_message, message_items
 
 # OpenAI refuses user identifiers longer than this.
@@ -83,6 +91,8 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
         return [hub.Tool(kind="function", name=tool.get("name", ""), description=tool.get("description"),
                          parameters=tool.get("parameters"), parameters_path=join_path(path, "parameters"),
                          strict=tool.get("strict"), original=tool,
+                         strict_null_path=join_path(path, "strict") if "strict" in tool and tool["strict"] is None
+                         else None,
                          defer_loading=tool.get("defer_loading"), path=path,
                          extra=split_extra(tool, {"type", "name", "description", "parameters", "strict",
                                                   "defer_loading"}))]
@@ -155,9 +165,10 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     _reasoning(req, emit, body)
     _text(req, emit, body)
     if req.user is not None:
-        key = req.user_key if emit.same_format else "safety_identifier"
+        # Chat and Responses both have `user` and `safety_identifier`: the client's key is kept between them.
+        key = req.user_key if req.user_key in OPENAI_USER_KEYS else USER_KEY_DEFAULTS[FORMAT]
         user = req.user if emit.same_format else safety_identifier(req.user, emit, req.user_key or "user")
-        body[key or "safety_identifier"] = user
+        body[key] = user
     optional(body, "metadata", req.metadata)
     if req.parallel_tool_calls is not None:
         body["parallel_tool_calls"] = req.parallel_tool_calls
@@ -231,7 +242,11 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
             parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
         optional(out, "parameters", parameters)
         strict = tool.strict
-        if strict is None and not emit.same_format:
+        if tool.strict_null_path is not None:
+            out["strict"] = None
+            emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
+                                "schema strict, chat does not")
+        elif strict is None and not emit.same_format:
             strict = False  # the other formats' tools are not strict; Responses would try to make them so
         optional(out, "strict", strict)
     optional(out, "defer_loading", tool.defer_loading)
@@ -274,9 +289,11 @@ def _reasoning(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
     if out and not emit.same_format and req.reasoning is not None and req.reasoning.mode != "disabled":
         # Stateless replay of reasoning needs the encrypted state back in every response.
         body["include"] = ["reasoning.encrypted_content"]
-        body["store"] = False
-        emit.losses.synthesized(settings.path if settings else "reasoning",
-                                "include reasoning.encrypted_content and store false, to replay reasoning")
+        emit.losses.synthesized("include", "reasoning.encrypted_content, so the reasoning can be replayed")
+        if "store" not in req.extra:
+            # A client that chose `store` itself keeps its choice (the shared key is carried as it is).
+            body["store"] = False
+            emit.losses.synthesized("store", "false, so the reasoning is replayed from its encrypted state")
 
 
 def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
@@ -291,6 +308,9 @@ def _text(req: hub.Request, emit: Emit, body: dict[str, Any]) -> None:
                 emit.losses.synthesized(join_path(fmt.path, "name"), "responses json_schema needs a name")
             out["name"] = fmt.name or "output"
             optional(out, "description", fmt.description)
+            if fmt.schema is None:  # optional in chat, required here
+                emit.losses.synthesized(join_path(fmt.path, "schema"), "responses json_schema needs a schema; "
+                                                                       "an empty one was used")
             out["schema"] = fmt.schema or {}
             optional(out, "strict", fmt.strict)
         emit.restore_extra(out, fmt.extra, fmt.path)
