@@ -15,6 +15,7 @@ from apiswitch.runtime.spokes import anthropic as anthropic_spoke
 
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -51,6 +52,7 @@ class AnthropicEncoder(StreamEncoder):
         self._handlers = {
             TextDelta: self._text,
             ArgumentsDelta: self._arguments,
+            CitationAdded: self._citation,
             ReasoningDelta: self._reasoning,
             SignatureDelta: self._signature,
             PartStarted: self._part_started,
@@ -92,7 +94,7 @@ class AnthropicEncoder(StreamEncoder):
             kind = "text"
             if ptype == "refusal":
                 self.losses.coerced(
-                    self.part_path(event.index),
+                    self.part_path(event.index, part),
                     "anthropic has no refusal block; the refusal is given as text",
                 )
         elif ptype == "reasoning":
@@ -117,7 +119,8 @@ class AnthropicEncoder(StreamEncoder):
             kind = "opaque"
         else:
             self.losses.dropped(
-                self.part_path(event.index), f"a {part.get('format')} {ptype} item has no Anthropic block"
+                self.part_path(event.index, part),
+                f"a {part.get('format')} {ptype} item has no Anthropic block",
             )
             return
         self._open_hub = event.index
@@ -140,6 +143,21 @@ class AnthropicEncoder(StreamEncoder):
                 + orjson.dumps(event.text)
                 + b"}}\n\n"
             )
+
+    def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._open_kind != "text":
+            return
+        if event.format != "anthropic":
+            # Anthropic citations point into documents or search results the client supplied or saw.
+            self.losses.dropped(event.path, "anthropic citations need source locations")
+            return
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"citations_delta","citation":'
+            + orjson.dumps(event.citation)
+            + b"}}\n\n"
+        )
 
     def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
