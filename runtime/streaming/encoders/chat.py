@@ -57,6 +57,7 @@ class ChatEncoder(StreamEncoder):
         # part's path and text length, how many texts came before, and where the first refusal came from.
         self._open_path = ""
         self._text_length = 0
+        self._content_length = 0
         self._texts = 0
         self._refusal_path: str | None = None
         # Citations of the open text part, and the message's annotations, sent in one delta at the end:
@@ -190,11 +191,13 @@ class ChatEncoder(StreamEncoder):
             self.losses.coerced(self._refusal_path, REFUSAL_ORDER)
             self.losses.coerced(path, REFUSAL_ORDER)
         if self._citations:
+            first = self._citations[0]
             citations = [c.citation for c in self._citations]
             self._annotations += chat_annotations(
-                citations, self._text_length, self._citations[0].path, self.losses
+                citations, first.format, self._text_length, self._content_length, first.path, self.losses
             )
             self._citations = []
+        self._content_length += self._text_length
 
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         if self._annotations:
