@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 
 import orjson
+from apiswitch.runtime.fieldmaps import CHAT_TO_STOP
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
+from apiswitch.runtime.spokes._common import report_stop
 
 from ..citations import chat_annotations
 from ..events import (
@@ -202,7 +204,9 @@ class ChatEncoder(StreamEncoder):
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         if self._annotations:
             out.append(self._delta(b'{"annotations":' + orjson.dumps(self._annotations) + b"}"))
-        reason = orjson.dumps(chat_stop(event.stop_reason))
+        finish = chat_stop(event.stop_reason)
+        report_stop(event.stop_reason, CHAT_TO_STOP.get(finish, finish), self.emit, event.stop_sequence)
+        reason = orjson.dumps(finish)
         out.append(self._head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n")
         if self.context.client_wants_stream_usage:
             chunk = dict(

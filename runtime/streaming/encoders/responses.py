@@ -16,6 +16,7 @@ from apiswitch.runtime.fieldmaps import STOP_TO_RESPONSES
 from apiswitch.runtime.hub import Usage, tool_call_input
 from apiswitch.runtime.ids import derived_id, response_id
 from apiswitch.runtime.spokes import responses as responses_spoke
+from apiswitch.runtime.spokes._common import report_stop
 from apiswitch.runtime.tools import CUSTOM_INPUT_KEY
 
 from ..citations import responses_annotation
@@ -116,6 +117,8 @@ class ResponsesEncoder(StreamEncoder):
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         self._close_message(out)
         status, reason = STOP_TO_RESPONSES.get(event.stop_reason or "end_turn", ("completed", None))
+        read_back = responses_spoke.read_back_stop(status, reason, self._output)
+        report_stop(event.stop_reason, read_back, self.emit, event.stop_sequence)
         response = dict(
             self._response,
             output=self._output,
