@@ -121,7 +121,7 @@ class ChatEncoder(StreamEncoder):
             path = self.part_path(event.index, part)
             if self._refusal_path is None:
                 self._refusal_path = path
-            else:
+            elif not self.same_format:
                 self.losses.coerced(path, JOINED_REFUSAL)
         elif ptype not in ("text", "reasoning"):
             self.losses.dropped(
@@ -185,11 +185,13 @@ class ChatEncoder(StreamEncoder):
 
     def _text_stopped(self) -> None:
         path = self._open_path
+        # A chat upstream's parts are the fields the client gets back: joined and ordered as they came.
+        lossy = not self.same_format
         if self._text_length:
-            if self._texts:
+            if self._texts and lossy:
                 self.losses.coerced(path, JOINED_TEXT)
             self._texts += 1
-        if self._refusal_path is not None:
+        if self._refusal_path is not None and lossy:
             self.losses.coerced(self._refusal_path, REFUSAL_ORDER)
             self.losses.coerced(path, REFUSAL_ORDER)
         if self._citations:
