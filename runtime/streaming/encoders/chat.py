@@ -3,7 +3,9 @@
 ``chat.completion.chunk`` objects without ``event:`` lines: the role on the first delta, each tool call
 opened once with its index, id and name and then fed argument fragments, a ``finish_reason`` chunk, a usage
 chunk when the client asked for one, then ``[DONE]``. Reasoning goes out as ``reasoning_content``, the
-field DeepSeek-style clients read.
+field DeepSeek-style clients read. URL citations go out as the message's ``annotations``, all in one delta
+before the finish chunk: ``ChoiceDelta`` has no such field, but OpenAI's search models stream them this way
+and the SDK accumulator puts them on the final message.
 """
 
 from __future__ import annotations
