@@ -394,7 +394,9 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             _require(payload["content_index"] == len(open_item["content"]), "content_index not contiguous")
             open_part = dict(payload["part"])
             if open_part["type"] == "output_text":
-                _require(open_part.get("annotations") == [], "an output_text part must start without annotations")
+                _require(
+                    open_part.get("annotations") == [], "an output_text part must start without annotations"
+                )
                 open_part["annotations"] = []
             text = []
         elif name in (
