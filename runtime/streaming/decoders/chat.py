@@ -138,13 +138,14 @@ class ChatDecoder(StreamDecoder):
         if refusal:
             index = self._ensure("refusal", out)
             out.append(TextDelta(index, text(refusal)))
+        annotations = delta.get("annotations")
+        if annotations:
+            # Before any tool call of the same delta closes the text they cite.
+            self._annotations(annotations, out)
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for position, call in enumerate(tool_calls):
                 self._tool_call(call, position, out)
-        annotations = delta.get("annotations")
-        if annotations:
-            self._annotations(annotations, out)
 
     def _annotations(self, annotations: list[Any], out: list[StreamEvent]) -> None:
         """Chat annotations cite the message text; providers send them beside or after the text deltas."""

@@ -104,6 +104,7 @@ class ChatEncoder(StreamEncoder):
     def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
         part = event.part
         ptype = part["type"]
+        path = self.part_path(event.index, part)
         if ptype == "tool_call":
             name = self.context.client_tool_name(part["name"])
             call = {
@@ -120,20 +121,16 @@ class ChatEncoder(StreamEncoder):
             out.append(self._delta(b'{"tool_calls":[' + orjson.dumps(call) + b"]}"))
             ptype = "custom" if part.get("kind") == "custom" else "tool"
         elif ptype == "refusal":
-            path = self.part_path(event.index, part)
             if self._refusal_path is None:
                 self._refusal_path = path
             elif not self.same_format:
                 self.losses.coerced(path, JOINED_REFUSAL)
         elif ptype not in ("text", "reasoning"):
-            self.losses.dropped(
-                self.part_path(event.index, part),
-                f"a {part.get('format')} {ptype} item has no chat equivalent",
-            )
+            self.losses.dropped(path, f"a {part.get('format')} {ptype} item has no chat equivalent")
             return
         self._open_hub = event.index
         self._open_kind = ptype
-        self._open_path = self.part_path(event.index, part)
+        self._open_path = path
         self._text_length = 0
 
     def _text(self, event: TextDelta, out: list[bytes]) -> None:
