@@ -314,3 +314,18 @@ def test_chat_annotations_reach_codex_with_their_indices_and_are_reported_for_cl
     citation_losses = {loss for loss in losses if "citations" in loss[0]}
     assert {(p, a) for p, a, _ in citation_losses} == {("choices[0].message.content.citations", "dropped")}
     assert citation_losses == non_streaming_losses(upstream, "chat", "anthropic", stream_server)
+
+
+def test_chat_annotations_with_no_text_to_cite_are_reported():
+    head = {"id": "chatcmpl-a", "object": "chat.completion.chunk", "created": 1700000000, "model": "m"}
+    annotation = {"type": "url_citation", "url_citation": url_fields(WIKIPEDIA, 0, 4)}
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    deltas = [{"role": "assistant"}, {"tool_calls": [call]}, {"annotations": [annotation]}]
+    frames = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    frames.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    upstream = b"".join(b"data: " + json.dumps(f).encode() + b"\n\n" for f in frames) + b"data: [DONE]\n\n"
+    for target in ("chat", "responses"):
+        out, losses = run(upstream, "chat", target)
+        assert ("choices[0].message.annotations", "dropped") in {(p, a) for p, a, _ in losses}
+        if target == "chat":
+            assert check_chat(out)["annotations"] == []

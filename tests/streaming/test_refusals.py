@@ -155,3 +155,21 @@ def test_a_chat_refusal_then_text_goes_back_to_a_chat_client_unchanged_and_unrep
     summary = check_chat(translator.feed(upstream) + translator.finish())
     assert (summary["refusal"], summary["content"]) == ("No.", "But this.")
     assert translator.losses == []
+
+
+@pytest.mark.parametrize("target", ["chat", "anthropic", "responses"])
+def test_a_refusal_sent_only_in_its_finished_part_is_not_lost(target, stream_server):
+    """Some Responses-compatible servers send no deltas, only the done events: the text is still there."""
+    parts = ANSWERS["refusal then text"]
+    frames = responses_message_stream(parts).split(b"\n\n")
+    upstream = b"".join(f + b"\n\n" for f in frames if f and b"response.refusal.delta" not in f)
+    translator = StreamTranslator("responses", target, context=make_context("responses", target))
+    out = translator.feed(upstream) + translator.finish()
+    refusal = "".join(parts[0][1])
+    final = stream_server.accumulate(out, target)
+    if target == "chat":
+        assert final["choices"][0]["message"]["refusal"] == refusal
+    elif target == "anthropic":
+        assert final["content"][0]["text"] == refusal
+    else:
+        assert final["output"][0]["content"][0] == {"type": "refusal", "refusal": refusal}

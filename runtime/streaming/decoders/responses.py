@@ -46,8 +46,10 @@ class ResponsesDecoder(StreamDecoder):
         self._open: int | None = None
         self._saw_tool_call = False
         self._saw_refusal = False
-        # Annotations the open output_text part has announced, to add those only its done part lists.
+        # Annotations the open output_text part has announced, to add those only its done part lists, and
+        # whether any of its text was streamed, to take the text from the done part when none was.
         self._annotations = 0
+        self._streamed = False
 
     def event(self, sse) -> list[StreamEvent]:
         if self.closed:
@@ -140,6 +142,7 @@ class ResponsesDecoder(StreamDecoder):
         key = (data["output_index"], data["content_index"])
         self._contents[key] = self._next
         self._annotations = 0
+        self._streamed = False
         path = f"output[{key[0]}].content[{key[1]}]"
         return [self._new_part({"type": kind, "text": "", "item_id": item["id"], "path": path})]
 
@@ -147,7 +150,10 @@ class ResponsesDecoder(StreamDecoder):
         index = self._contents.get((data["output_index"], data["content_index"]))
         if index is None or index != self._open:
             return self.malformed("text delta for a content part that is not open")
-        return [TextDelta(index, text(data["delta"]))] if data["delta"] else []
+        if not data["delta"]:
+            return []
+        self._streamed = True
+        return [TextDelta(index, text(data["delta"]))]
 
     def _annotation(self, data):
         index = self._contents.get((data["output_index"], data["content_index"]))
@@ -169,8 +175,13 @@ class ResponsesDecoder(StreamDecoder):
             return []
         self._open = None
         out: list[StreamEvent] = []
+        part = data.get("part") or {}
+        full = part.get("refusal") if part.get("type") == "refusal" else part.get("text")
+        if full and not self._streamed:
+            # Upstreams that send a part's text (a refusal, say) only when it is done: never lose it.
+            out.append(TextDelta(index, text(full)))
         # Upstreams that list annotations only in the finished part never announced them: add them now.
-        annotations = (data.get("part") or {}).get("annotations") or ()
+        annotations = part.get("annotations") or ()
         for annotation in annotations[self._annotations :]:
             if annotation is not None:
                 out.append(CitationAdded(index, json_object(annotation), "responses", _citations_path(data)))
