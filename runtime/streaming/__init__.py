@@ -2,6 +2,7 @@
 
 from .events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -24,6 +25,7 @@ __all__ = [
     "ReasoningDelta",
     "SignatureDelta",
     "ArgumentsDelta",
+    "CitationAdded",
     "PartStopped",
     "ResponseFinished",
     "ResponseFailed",

@@ -12,6 +12,7 @@ from apiswitch.runtime.hub import Response, Usage
 
 from .events import (
     ArgumentsDelta,
+    CitationAdded,
     PartStarted,
     PartStopped,
     ReasoningDelta,
@@ -70,6 +71,10 @@ class HubAccumulator:
         elif kind is SignatureDelta:
             part = self.parts[event.index]
             part[event.kind] = part.get(event.kind, "") + event.signature
+        elif kind is CitationAdded:
+            part = self.parts[event.index]
+            part.setdefault("citations", []).append(event.citation)
+            part["citations_format"] = event.format
         elif kind is ResponseStarted:
             self.response.id = event.id
             self.response.model = event.model

@@ -4,7 +4,8 @@ The hub stream is *sequential*: at most one part is open at a time, and part ind
 the order parts start. Decoders of upstreams that interleave (a chat chunk carrying reasoning, text and
 tool calls at once) split and order the pieces; encoders can then write any target's protocol without
 reordering. Part payloads use the hub content shapes of ``runtime/hub.py`` (``text``, ``reasoning``,
-``tool_call``, ``refusal``, ``opaque``).
+``tool_call``, ``refusal``, ``opaque``). A part may carry ``path``, where it sits in the upstream's answer,
+for loss reports that name the same place the non-streaming translation names.
 
 Plain classes with ``__slots__``: one is built per upstream delta, so they must be cheap.
 """
@@ -94,6 +95,21 @@ class SignatureDelta(StreamEvent):
         self.index = index
         self.signature = signature
         self.kind = kind  # "signature" | "encrypted_content"
+
+
+class CitationAdded(StreamEvent):
+    """A citation of the open ``text`` part, in its upstream's own shape: ``format`` is ``anthropic`` (a
+    ``citations_delta`` citation), ``responses`` (an ``output_text`` annotation) or ``url`` (the
+    ``url_citation`` object of a chat annotation), as the hub's ``citations_format`` says for whole answers.
+    ``path`` names the citations of the part in the upstream's answer, for loss reports."""
+
+    __slots__ = ("index", "citation", "format", "path")
+
+    def __init__(self, index: int, citation: dict[str, Any], format: str, path: str):
+        self.index = index
+        self.citation = citation
+        self.format = format
+        self.path = path
 
 
 class ArgumentsDelta(StreamEvent):

@@ -137,6 +137,13 @@ def check_anthropic(stream: bytes, json_arguments: bool = True) -> dict[str, Any
                 block["thinking"] += payload["delta"]["thinking"]
             elif dtype == "signature_delta":
                 block["signature"] = block.get("signature", "") + payload["delta"]["signature"]
+            elif dtype == "citations_delta":
+                citation = payload["delta"].get("citation")
+                _require(
+                    isinstance(citation, dict) and isinstance(citation.get("type"), str),
+                    "citations_delta without a typed citation",
+                )
+                block.setdefault("citations", []).append(citation)
             elif dtype == "input_json_delta":
                 _require(isinstance(payload["delta"]["partial_json"], str), "partial_json is not a string")
                 partial[index].append(payload["delta"]["partial_json"])
@@ -206,6 +213,7 @@ def check_chat(
     reasoning: list[str] = []
     refusal: list[str] = []
     calls: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] | None = None
     for position, (name, data) in enumerate(events):
         _require(name is None, f"event: line {name!r} in a chat stream")
         if data == "[DONE]":
@@ -245,6 +253,21 @@ def check_chat(
                 reasoning.append(delta["reasoning_content"])
             if delta.get("refusal"):
                 refusal.append(delta["refusal"])
+            if "annotations" in delta:
+                # The SDK accumulator cannot merge annotation lists (they have no `index`) from two chunks.
+                _require(annotations is None, "annotations in more than one delta")
+                annotations = delta["annotations"]
+                _require(isinstance(annotations, list) and bool(annotations), "an empty annotations list")
+                for annotation in annotations:
+                    cited = annotation.get("url_citation") or {}
+                    _require(
+                        annotation.get("type") == "url_citation"
+                        and isinstance(cited.get("url"), str)
+                        and isinstance(cited.get("title"), str)
+                        and isinstance(cited.get("start_index"), int)
+                        and isinstance(cited.get("end_index"), int),
+                        f"not a url_citation annotation: {annotation!r}",
+                    )
             tool_calls = delta.get("tool_calls")
             if tool_calls is not None:
                 _require(len(tool_calls) > 0, "an empty tool_calls list")
@@ -292,6 +315,7 @@ def check_chat(
         "content": "".join(content),
         "reasoning": "".join(reasoning),
         "refusal": "".join(refusal),
+        "annotations": annotations or [],
         "tool_calls": calls,
         "finish_reason": finish_reason,
         "usage": usage,
@@ -369,6 +393,11 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             _require(open_part is None, "a content part added while another is open")
             _require(payload["content_index"] == len(open_item["content"]), "content_index not contiguous")
             open_part = dict(payload["part"])
+            if open_part["type"] == "output_text":
+                _require(
+                    open_part.get("annotations") == [], "an output_text part must start without annotations"
+                )
+                open_part["annotations"] = []
             text = []
         elif name in (
             "response.output_text.delta",
@@ -386,6 +415,19 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             }[name]
             _require(open_part["type"] == expected, f"{name} sent to a {open_part['type']} part")
             text.append(payload["delta"])
+        elif name == "response.output_text.annotation.added":
+            _require(
+                open_part is not None
+                and open_part["type"] == "output_text"
+                and payload["content_index"] == len(open_item["content"]),
+                "annotation outside an open output_text part",
+            )
+            _require(
+                payload["annotation_index"] == len(open_part["annotations"]),
+                f"annotation_index {payload['annotation_index']}, expected {len(open_part['annotations'])}",
+            )
+            _require(isinstance(payload["annotation"].get("type"), str), "annotation without a type")
+            open_part["annotations"].append(payload["annotation"])
         elif name in ("response.output_text.done", "response.refusal.done", "response.reasoning_text.done"):
             key = "refusal" if name == "response.refusal.done" else "text"
             _require(payload[key] == "".join(text), f"{name} text differs from its deltas")
@@ -393,6 +435,11 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             _require(open_part is not None, "content_part.done without an open part")
             key = "refusal" if open_part["type"] == "refusal" else "text"
             _require(payload["part"].get(key) == "".join(text), "content_part.done differs from its deltas")
+            if open_part["type"] == "output_text":
+                _require(
+                    payload["part"].get("annotations") == open_part["annotations"],
+                    "content_part.done annotations differ from the annotations added",
+                )
             open_item["content"].append(payload["part"])
             open_part = None
         elif name == "response.reasoning_summary_part.added":

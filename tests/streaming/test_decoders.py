@@ -37,7 +37,10 @@ def essentials(parts: list[dict]) -> list[tuple]:
     for part in parts:
         arguments = tool_call_input(part) if part["type"] == "tool_call" else None
         text = part.get("text") or "\n\n".join(part.get("summary") or []) or None
-        out.append((part["type"], text, part.get("id"), part.get("name"), arguments))
+        # Null fields compare as absent: the reference body is an SDK dump without them.
+        cited = [{k: v for k, v in c.items() if v is not None} for c in part.get("citations") or ()]
+        citations = (cited, part.get("citations_format")) if cited else None
+        out.append((part["type"], text, part.get("id"), part.get("name"), arguments, citations))
     return out
 
 

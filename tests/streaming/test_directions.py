@@ -13,6 +13,7 @@ import openai.types.chat
 import openai.types.responses
 import pytest
 from apiswitch.runtime.reasoning import unwrap
+from apiswitch.runtime.streaming import StreamTranslator
 from apiswitch.runtime.translate import translate_response
 
 from .checkers import CHECKERS
@@ -198,6 +199,32 @@ def test_stream_equals_the_non_streaming_translation(name, source, target, strea
     if source == target:
         streamed, expected = _unspelled(streamed), _unspelled(expected)
     assert _canonical(streamed) == _canonical(expected)
+
+
+@pytest.mark.parametrize(("name", "source", "target"), CASES, ids=IDS)
+def test_stream_reports_the_losses_of_the_non_streaming_translation(name, source, target, stream_server):
+    """Same answer, same report: what a client format cannot hold is reported at the same path, with the
+    same action and reason, whether the answer was streamed or not."""
+    translator = StreamTranslator(source, target, context=make_context(source, target))
+    translator.feed(fixture_bytes(name, source))
+    translator.finish()
+    streamed = {(loss.path, loss.action, loss.reason) for loss in translator.losses}
+
+    upstream_body = _non_streaming_body(
+        stream_server.accumulate(_reference_stream(name, source), source), source
+    )
+    translation = translate_response(upstream_body, source, target, make_context(source, target))
+    expected = {(loss.path, loss.action, loss.reason) for loss in translation.losses}
+
+    if name == "no_usage":
+        # Only the stream estimates the usage the upstream never sent, and says so.
+        streamed.remove(
+            ("usage", "synthesized", "the upstream reported no usage; token counts are estimates")
+        )
+    if name == "max_tokens_in_tool" and target == "anthropic":
+        # Cut arguments: the stream passes on the fragments as sent; only a body must make them an object.
+        expected = {loss for loss in expected if not loss[0].endswith("arguments")}
+    assert streamed == expected
 
 
 RESPONSES_CASES = [(name, source) for name, source in all_fixtures()]

@@ -101,8 +101,8 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         kind = part["type"]
         path = part.get("path", "")
         if kind == "text":
+            annotations.extend(_annotations(part, emit, sum(map(len, texts))))
             texts.append(part["text"])
-            annotations.extend(_annotations(part, emit))
         elif kind == "reasoning":
             state = reasoning.opaque_state_of(part)
             if state is not None and state[0] == FORMAT:
@@ -148,7 +148,11 @@ def _report_refusal_order(content: list[hub.Part], emit: Emit) -> None:
         emit.losses.coerced(part.get("path", "content"), reason)
 
 
-def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
+def _annotations(part: hub.Part, emit: Emit, offset: int) -> list[dict[str, Any]]:
+    """Chat annotations index the message's whole content, where this part's text starts at ``offset``
+    (a chat upstream's own annotations already count from the start of the message)."""
+    if part.get("citations_format") == "url":
+        offset = 0
     out = []
     for citation in part.get("citations") or []:
         url = citation.get("url")
@@ -157,8 +161,8 @@ def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
             continue
         out.append({"type": "url_citation", "url_citation": {
             "url": url, "title": citation.get("title") or "",
-            "start_index": citation.get("start_index", 0),
-            "end_index": citation.get("end_index", len(part["text"]))}})
+            "start_index": offset + citation.get("start_index", 0),
+            "end_index": offset + citation.get("end_index", len(part["text"]))}})
     return out
 
 

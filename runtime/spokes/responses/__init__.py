@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .content import FORMAT, content_part_to_hub, item_to_message, item_to_part, part_to_content
 from .request import USER_ID_MAX, request_from_hub, request_to_hub, safety_identifier
-from .response import response_from_hub, response_to_hub, usage_from_hub
+from .response import read_back_stop, response_from_hub, response_to_hub, usage_from_hub
 
 __all__ = [
     "FORMAT",
@@ -20,6 +20,7 @@ __all__ = [
     "item_to_message",
     "item_to_part",
     "part_to_content",
+    "read_back_stop",
     "request_from_hub",
     "request_to_hub",
     "response_from_hub",

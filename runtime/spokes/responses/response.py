@@ -136,7 +136,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             label = part["block"].get("type") if kind == "opaque" else kind
             emit.losses.dropped(part.get("path", ""), f"responses output cannot hold {label!r}")
     status, reason = STOP_TO_RESPONSES.get(resp.stop_reason or "end_turn", ("completed", None))
-    report_stop(resp.stop_reason, _read_back(status, reason, output), emit, resp.stop_sequence)
+    report_stop(resp.stop_reason, read_back_stop(status, reason, output), emit, resp.stop_sequence)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "response",
@@ -160,7 +160,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     return body
 
 
-def _read_back(status: str, reason: str | None, output: list[dict[str, Any]]) -> str:
+def read_back_stop(status: str, reason: str | None, output: list[dict[str, Any]]) -> str:
     """The hub stop reason a Responses client would read from what we write (see response_to_hub)."""
     if status == "incomplete":
         return RESPONSES_INCOMPLETE_TO_STOP.get(reason or "", "max_tokens")

@@ -9,6 +9,7 @@ from apiswitch.runtime.hub import Usage
 
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -20,7 +21,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import usage_from_anthropic
-from .base import StreamDecoder, optional_text, text
+from .base import StreamDecoder, json_object, optional_text, text
 
 # Which delta types may go to which hub part type; anything else is a protocol violation.
 DELTA_PART_TYPES = {
@@ -129,6 +130,9 @@ class AnthropicDecoder(StreamDecoder):
             out: list[StreamEvent] = []
             if block.get("text"):
                 out.append(TextDelta(self._next, text(block["text"])))
+            for citation in block.get("citations") or ():
+                path = f"content[{data['index']}].citations"
+                out.append(CitationAdded(self._next, json_object(citation), "anthropic", path))
         elif btype == "thinking":
             part = {"type": "reasoning", "text": "", "summary": []}
             self._thinking = {
@@ -154,6 +158,7 @@ class AnthropicDecoder(StreamDecoder):
         else:
             part = {"type": "opaque", "format": "anthropic", "block": block}
             out = []
+        part["path"] = f"content[{data['index']}]"
         index = self._next
         self._next += 1
         self._blocks[data["index"]] = (index, part["type"])
@@ -186,10 +191,8 @@ class AnthropicDecoder(StreamDecoder):
             signature = text(delta["signature"])
             self._thinking["signature"] += signature
             return [SignatureDelta(index, signature)]
-        self.losses.dropped(
-            f"content[{data['index']}].citations", "citations are not streamed to other formats"
-        )
-        return []
+        path = f"content[{data['index']}].citations"
+        return [CitationAdded(index, json_object(delta["citation"]), "anthropic", path)]
 
     def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
         if data["index"] != self._open:

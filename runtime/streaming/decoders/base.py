@@ -16,6 +16,13 @@ def text(value: object) -> str:
     return value
 
 
+def json_object(value: object) -> dict:
+    """A field that must be a JSON object (decoders catch the TypeError as a malformed event)."""
+    if type(value) is not dict:
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
 def optional_text(value: object) -> str | None:
     return None if value is None else text(value)
 

@@ -15,6 +15,7 @@ from apiswitch.runtime.sse import DONE
 
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     PartStarted,
     PartStopped,
     ReasoningDelta,
@@ -24,7 +25,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import stop_from_chat, usage_from_chat
-from .base import StreamDecoder, optional_text, text
+from .base import StreamDecoder, json_object, optional_text, text
 
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
@@ -124,7 +125,9 @@ class ChatDecoder(StreamDecoder):
         # DeepSeek, Qwen, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`.
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning and isinstance(reasoning, str):
-            index = self._ensure("reasoning", out)
+            index = self._ensure(
+                "reasoning", out, "reasoning_content" if delta.get("reasoning_content") else "reasoning"
+            )
             self._reasoning.append(reasoning)
             out.append(ReasoningDelta(index, reasoning))
         content = delta.get("content")
@@ -135,23 +138,44 @@ class ChatDecoder(StreamDecoder):
         if refusal:
             index = self._ensure("refusal", out)
             out.append(TextDelta(index, text(refusal)))
+        annotations = delta.get("annotations")
+        if annotations:
+            # Before any tool call of the same delta closes the text they cite.
+            self._annotations(annotations, out)
         tool_calls = delta.get("tool_calls")
         if tool_calls:
             for position, call in enumerate(tool_calls):
                 self._tool_call(call, position, out)
 
-    def _ensure(self, key: str, out: list[StreamEvent]) -> int:
+    def _annotations(self, annotations: list[Any], out: list[StreamEvent]) -> None:
+        """Chat annotations cite the message text; providers send them beside or after the text deltas."""
+        if self._open_key != "text":
+            self.losses.dropped(
+                "choices[0].message.annotations", "annotations arrived while no text was being streamed"
+            )
+            return
+        for annotation in annotations:
+            citation = json_object(annotation)
+            out.append(
+                CitationAdded(
+                    self._open_index,  # type: ignore[arg-type]
+                    json_object(citation.get("url_citation", citation)),
+                    "url",
+                    "choices[0].message.content.citations",
+                )
+            )
+
+    def _ensure(self, key: str, out: list[StreamEvent], field: str | None = None) -> int:
         if self._open_key == key:
             return self._open_index  # type: ignore[return-value]
         self._close(out)
-        index = self._open_part(
-            key,
-            out,
+        part: dict[str, Any] = (
             {"type": key, "text": ""}
             if key != "reasoning"
-            else {"type": "reasoning", "text": "", "summary": []},
+            else {"type": "reasoning", "text": "", "summary": []}
         )
-        return index
+        part["path"] = f"choices[0].message.{field or key}"
+        return self._open_part(key, out, part)
 
     def _open_part(self, key: Any, out: list[StreamEvent], part: dict[str, Any]) -> int:
         index = self._next
@@ -215,6 +239,7 @@ class ChatDecoder(StreamDecoder):
             "id": self._tool_ids[number],
             "name": text(function["name"]),
             "kind": "function",
+            "path": f"choices[0].message.tool_calls[{number}]",
         }
         self._tools[number] = index = self._open_part(("tool", number), out, part)
         if fragments:

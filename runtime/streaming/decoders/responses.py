@@ -12,6 +12,7 @@ import orjson
 
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     PartStarted,
     PartStopped,
     ReasoningDelta,
@@ -22,7 +23,7 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import stop_from_responses_incomplete, usage_from_responses
-from .base import StreamDecoder, optional_text, text
+from .base import StreamDecoder, json_object, optional_text, text
 
 # Response fields the stream rebuilds itself; the others go back unchanged to a Responses client.
 OWN_KEYS = frozenset(
@@ -45,6 +46,10 @@ class ResponsesDecoder(StreamDecoder):
         self._open: int | None = None
         self._saw_tool_call = False
         self._saw_refusal = False
+        # Annotations the open output_text part has announced, to add those only its done part lists, and
+        # whether any of its text was streamed, to take the text from the done part when none was.
+        self._annotations = 0
+        self._streamed = False
 
     def event(self, sse) -> list[StreamEvent]:
         if self.closed:
@@ -95,9 +100,9 @@ class ResponsesDecoder(StreamDecoder):
             return []
         if itype == "reasoning":
             state["index"] = self._next
-            return [
-                self._new_part({"type": "reasoning", "text": "", "summary": [], "item_id": item.get("id")})
-            ]
+            part = {"type": "reasoning", "text": "", "summary": [], "item_id": item.get("id")}
+            part["path"] = f"output[{data['output_index']}]"
+            return [self._new_part(part)]
         if itype in TOOL_ITEMS:
             self._saw_tool_call = True
             state["index"] = self._next
@@ -107,6 +112,7 @@ class ResponsesDecoder(StreamDecoder):
                 "name": text(item["name"]),
                 "kind": TOOL_ITEMS[itype],
                 "item_id": item.get("id"),
+                "path": f"output[{data['output_index']}]",
             }
             if item.get("namespace"):
                 part["namespace"] = item["namespace"]
@@ -135,13 +141,28 @@ class ResponsesDecoder(StreamDecoder):
             self._saw_refusal = True
         key = (data["output_index"], data["content_index"])
         self._contents[key] = self._next
-        return [self._new_part({"type": kind, "text": "", "item_id": item["id"]})]
+        self._annotations = 0
+        self._streamed = False
+        path = f"output[{key[0]}].content[{key[1]}]"
+        return [self._new_part({"type": kind, "text": "", "item_id": item["id"], "path": path})]
 
     def _text_delta(self, data):
         index = self._contents.get((data["output_index"], data["content_index"]))
         if index is None or index != self._open:
             return self.malformed("text delta for a content part that is not open")
-        return [TextDelta(index, text(data["delta"]))] if data["delta"] else []
+        if not data["delta"]:
+            return []
+        self._streamed = True
+        return [TextDelta(index, text(data["delta"]))]
+
+    def _annotation(self, data):
+        index = self._contents.get((data["output_index"], data["content_index"]))
+        if index is None or index != self._open:
+            return self.malformed("annotation for a content part that is not open")
+        self._annotations += 1
+        if data.get("annotation") is None:
+            return []
+        return [CitationAdded(index, json_object(data["annotation"]), "responses", _citations_path(data))]
 
     def _content_done(self, data):
         item = self._items.get(data["output_index"])
@@ -153,7 +174,19 @@ class ResponsesDecoder(StreamDecoder):
         if index < 0:
             return []
         self._open = None
-        return [PartStopped(index)]
+        out: list[StreamEvent] = []
+        part = data.get("part") or {}
+        full = part.get("refusal") if part.get("type") == "refusal" else part.get("text")
+        if full and not self._streamed:
+            # Upstreams that send a part's text (a refusal, say) only when it is done: never lose it.
+            out.append(TextDelta(index, text(full)))
+        # Upstreams that list annotations only in the finished part never announced them: add them now.
+        annotations = part.get("annotations") or ()
+        for annotation in annotations[self._annotations :]:
+            if annotation is not None:
+                out.append(CitationAdded(index, json_object(annotation), "responses", _citations_path(data)))
+        out.append(PartStopped(index))
+        return out
 
     def _reasoning_delta(self, data, summary: bool):
         item = self._items.get(data["output_index"])
@@ -202,8 +235,9 @@ class ResponsesDecoder(StreamDecoder):
             return []
         index = self._next
         self._next += 1
+        path = f"output[{data['output_index']}]"
         return [
-            PartStarted(index, {"type": "opaque", "format": "responses", "block": done}),
+            PartStarted(index, {"type": "opaque", "format": "responses", "block": done, "path": path}),
             PartStopped(index),
         ]
 
@@ -231,12 +265,17 @@ class ResponsesDecoder(StreamDecoder):
         return self.fail(str(error.get("code") or "upstream_error"), error.get("message") or "upstream error")
 
 
+def _citations_path(data: dict[str, Any]) -> str:
+    return f"output[{data['output_index']}].content[{data['content_index']}].citations"
+
+
 HANDLERS = {
     "response.created": ResponsesDecoder._created,
     "response.output_item.added": ResponsesDecoder._item_added,
     "response.content_part.added": ResponsesDecoder._content_added,
     "response.output_text.delta": ResponsesDecoder._text_delta,
     "response.refusal.delta": ResponsesDecoder._text_delta,
+    "response.output_text.annotation.added": ResponsesDecoder._annotation,
     "response.content_part.done": ResponsesDecoder._content_done,
     "response.reasoning_summary_text.delta": lambda self, d: self._reasoning_delta(d, True),
     "response.reasoning_text.delta": lambda self, d: self._reasoning_delta(d, False),

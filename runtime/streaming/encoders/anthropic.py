@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from apiswitch.runtime.fieldmaps import ANTHROPIC_TO_STOP
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import anthropic as anthropic_spoke
+from apiswitch.runtime.spokes._common import report_stop
 
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -48,9 +51,13 @@ class AnthropicEncoder(StreamEncoder):
         self._open_kind: str | None = None
         self._summary_index: int | None = None
         self._custom_opened = False
+        # The Responses message item of the previous part, when it was text: adjacent items become one run of
+        # text blocks, which reads back as one item (reported, as the non-streaming writer does).
+        self._previous_item: str | None = None
         self._handlers = {
             TextDelta: self._text,
             ArgumentsDelta: self._arguments,
+            CitationAdded: self._citation,
             ReasoningDelta: self._reasoning,
             SignatureDelta: self._signature,
             PartStarted: self._part_started,
@@ -87,12 +94,20 @@ class AnthropicEncoder(StreamEncoder):
     def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
         part = event.part
         ptype = part["type"]
+        item_id = part.get("item_id") if ptype in ("text", "refusal") else None
+        if item_id is not None and self._previous_item not in (None, item_id) and not self.same_format:
+            # A message part's path is output[i].content[j]; the item is what joins.
+            item_path = self.part_path(event.index, part).partition(".content")[0]
+            self.losses.coerced(
+                item_path, "anthropic answers have no message items; it joins the message before it"
+            )
+        self._previous_item = item_id
         if ptype in ("text", "refusal"):
             block: dict[str, Any] = {"type": "text", "text": ""}
             kind = "text"
             if ptype == "refusal":
                 self.losses.coerced(
-                    self.part_path(event.index),
+                    self.part_path(event.index, part),
                     "anthropic has no refusal block; the refusal is given as text",
                 )
         elif ptype == "reasoning":
@@ -117,7 +132,8 @@ class AnthropicEncoder(StreamEncoder):
             kind = "opaque"
         else:
             self.losses.dropped(
-                self.part_path(event.index), f"a {part.get('format')} {ptype} item has no Anthropic block"
+                self.part_path(event.index, part),
+                f"a {part.get('format')} {ptype} item has no Anthropic block",
             )
             return
         self._open_hub = event.index
@@ -140,6 +156,21 @@ class AnthropicEncoder(StreamEncoder):
                 + orjson.dumps(event.text)
                 + b"}}\n\n"
             )
+
+    def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._open_kind != "text":
+            return
+        if event.format != "anthropic":
+            # Anthropic citations point into documents or search results the client supplied or saw.
+            self.losses.dropped(event.path, "anthropic citations need source locations")
+            return
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"citations_delta","citation":'
+            + orjson.dumps(event.citation)
+            + b"}}\n\n"
+        )
 
     def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -218,7 +249,9 @@ class AnthropicEncoder(StreamEncoder):
 
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         usage = event.usage or Usage()
-        delta = {"stop_reason": anthropic_stop(event.stop_reason), "stop_sequence": event.stop_sequence}
+        written = anthropic_stop(event.stop_reason)
+        report_stop(event.stop_reason, ANTHROPIC_TO_STOP.get(written, written), self.emit)
+        delta = {"stop_reason": written, "stop_sequence": event.stop_sequence}
         out.append(
             frame(
                 "message_delta",

@@ -36,9 +36,11 @@ class StreamEncoder:
         """Frames that keep an idle client connection open without changing the answer."""
         return b": keep-alive\n\n"
 
-    def part_path(self, index: int) -> str:
-        """Where a hub part came from in the upstream's answer, for loss reports (best effort for chat,
-        whose parts are fields of one message)."""
+    def part_path(self, index: int, part: dict | None = None) -> str:
+        """Where a hub part came from in the upstream's answer, for loss reports: the ``path`` its decoder
+        gave it, else a best effort from its index (chat parts are fields of one message)."""
+        if part is not None and "path" in part:
+            return part["path"]
         if self.source == "chat":
             return "choices[0].message"
         return f"{'content' if self.source == 'anthropic' else 'output'}[{index}]"

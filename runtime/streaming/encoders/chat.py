@@ -3,7 +3,9 @@
 ``chat.completion.chunk`` objects without ``event:`` lines: the role on the first delta, each tool call
 opened once with its index, id and name and then fed argument fragments, a ``finish_reason`` chunk, a usage
 chunk when the client asked for one, then ``[DONE]``. Reasoning goes out as ``reasoning_content``, the
-field DeepSeek-style clients read.
+field DeepSeek-style clients read. URL citations go out as the message's ``annotations``, all in one delta
+before the finish chunk: ``ChoiceDelta`` has no such field, but OpenAI's search models stream them this way
+and the SDK accumulator puts them on the final message.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import time
 
 import orjson
+from apiswitch.runtime.fieldmaps import CHAT_TO_STOP
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
+from apiswitch.runtime.spokes._common import report_stop
 
+from ..citations import chat_annotations
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -31,6 +37,9 @@ from ..mapping import chat_stop
 from .base import StreamEncoder, json_string_body
 
 DONE_FRAME = b"data: [DONE]\n\n"
+JOINED_TEXT = "joined with the text before it into one string"
+JOINED_REFUSAL = "joined with the refusal before it into one string"
+REFUSAL_ORDER = "a chat answer holds its text and its refusal apart; the text comes back ahead of the refusal"
 CHOICE_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
 
 
@@ -48,9 +57,21 @@ class ChatEncoder(StreamEncoder):
         self._tool_head = b""
         self._custom_opened = False
         self._arguments_sent = False
+        # What a chat message cannot keep apart, reported as the non-streaming writer reports it: the open
+        # part's path and text length, how many texts came before, and where the first refusal came from.
+        self._open_path = ""
+        self._text_length = 0
+        self._content_length = 0
+        self._texts = 0
+        self._refusal_path: str | None = None
+        # Citations of the open text part, and the message's annotations, sent in one delta at the end:
+        # the SDK accumulator cannot merge annotation lists from several chunks.
+        self._citations: list[CitationAdded] = []
+        self._annotations: list[dict] = []
         self._handlers = {
             TextDelta: self._text,
             ArgumentsDelta: self._arguments,
+            CitationAdded: self._citation,
             ReasoningDelta: self._reasoning,
             SignatureDelta: _ignore,
             PartStarted: self._part_started,
@@ -83,6 +104,7 @@ class ChatEncoder(StreamEncoder):
     def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
         part = event.part
         ptype = part["type"]
+        path = self.part_path(event.index, part)
         if ptype == "tool_call":
             name = self.context.client_tool_name(part["name"])
             call = {
@@ -98,19 +120,32 @@ class ChatEncoder(StreamEncoder):
             self._arguments_sent = False
             out.append(self._delta(b'{"tool_calls":[' + orjson.dumps(call) + b"]}"))
             ptype = "custom" if part.get("kind") == "custom" else "tool"
-        elif ptype not in ("text", "reasoning", "refusal"):
-            self.losses.dropped(
-                self.part_path(event.index), f"a {part.get('format')} {ptype} item has no chat equivalent"
-            )
+        elif ptype == "refusal":
+            if self._refusal_path is None:
+                self._refusal_path = path
+            elif not self.same_format:
+                self.losses.coerced(path, JOINED_REFUSAL)
+        elif ptype not in ("text", "reasoning"):
+            self.losses.dropped(path, f"a {part.get('format')} {ptype} item has no chat equivalent")
             return
         self._open_hub = event.index
         self._open_kind = ptype
+        self._open_path = path
+        self._text_length = 0
 
     def _text(self, event: TextDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
             return
-        key = b'{"content":' if self._open_kind == "text" else b'{"refusal":'
+        if self._open_kind == "text":
+            key = b'{"content":'
+            self._text_length += len(event.text)
+        else:
+            key = b'{"refusal":'
         out.append(self._head + key + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
+
+    def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
+        if event.index == self._open_hub and self._open_kind == "text":
+            self._citations.append(event)
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index == self._open_hub:
@@ -131,9 +166,11 @@ class ChatEncoder(StreamEncoder):
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
             return
-        if self._open_kind == "reasoning" and event.origin not in (None, "chat"):
+        if self._open_kind == "text":
+            self._text_stopped()
+        elif self._open_kind == "reasoning" and event.origin not in (None, "chat"):
             self.losses.dropped(
-                self.part_path(event.index),
+                self._open_path,
                 f"chat has no place for {event.origin} reasoning state; only its text is carried",
             )
         if self._open_kind == "custom":
@@ -145,8 +182,32 @@ class ChatEncoder(StreamEncoder):
             out.append(self._head + self._tool_head + b'"{}"}}]}' + CHOICE_TAIL)
         self._open_hub = self._open_kind = None
 
+    def _text_stopped(self) -> None:
+        path = self._open_path
+        # A chat upstream's parts are the fields the client gets back: joined and ordered as they came.
+        lossy = not self.same_format
+        if self._text_length:
+            if self._texts and lossy:
+                self.losses.coerced(path, JOINED_TEXT)
+            self._texts += 1
+        if self._refusal_path is not None and lossy:
+            self.losses.coerced(self._refusal_path, REFUSAL_ORDER)
+            self.losses.coerced(path, REFUSAL_ORDER)
+        if self._citations:
+            first = self._citations[0]
+            citations = [c.citation for c in self._citations]
+            self._annotations += chat_annotations(
+                citations, first.format, self._text_length, self._content_length, first.path, self.losses
+            )
+            self._citations = []
+        self._content_length += self._text_length
+
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
-        reason = orjson.dumps(chat_stop(event.stop_reason))
+        if self._annotations:
+            out.append(self._delta(b'{"annotations":' + orjson.dumps(self._annotations) + b"}"))
+        finish = chat_stop(event.stop_reason)
+        report_stop(event.stop_reason, CHAT_TO_STOP.get(finish, finish), self.emit, event.stop_sequence)
+        reason = orjson.dumps(finish)
         out.append(self._head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n")
         if self.context.client_wants_stream_usage:
             chunk = dict(

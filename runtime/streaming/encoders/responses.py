@@ -16,11 +16,14 @@ from apiswitch.runtime.fieldmaps import STOP_TO_RESPONSES
 from apiswitch.runtime.hub import Usage, tool_call_input
 from apiswitch.runtime.ids import derived_id, response_id
 from apiswitch.runtime.spokes import responses as responses_spoke
+from apiswitch.runtime.spokes._common import report_stop
 from apiswitch.runtime.tools import CUSTOM_INPUT_KEY
 
+from ..citations import responses_annotation
 from ..custom_input import CustomInputStreamer
 from ..events import (
     ArgumentsDelta,
+    CitationAdded,
     KeepAlive,
     PartStarted,
     PartStopped,
@@ -49,6 +52,8 @@ class ResponsesEncoder(StreamEncoder):
         self._part: dict[str, Any] | None = None
         self._open_hub: int | None = None
         self._text: list[str] = []
+        # Citations of the open text part that need its final length: (citation, format, path).
+        self._pending_citations: list[tuple[dict[str, Any], str, str]] = []
         self._summary_index: int | None = None
         self._arguments: list[str] = []
         self._custom_from_function = False
@@ -57,6 +62,7 @@ class ResponsesEncoder(StreamEncoder):
         self._handlers = {
             TextDelta: self._text_delta,
             ArgumentsDelta: self._arguments_delta,
+            CitationAdded: self._citation,
             ReasoningDelta: self._reasoning_delta,
             SignatureDelta: self._signature,
             PartStarted: self._part_started,
@@ -111,6 +117,8 @@ class ResponsesEncoder(StreamEncoder):
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         self._close_message(out)
         status, reason = STOP_TO_RESPONSES.get(event.stop_reason or "end_turn", ("completed", None))
+        read_back = responses_spoke.read_back_stop(status, reason, self._output)
+        report_stop(event.stop_reason, read_back, self.emit, event.stop_sequence)
         response = dict(
             self._response,
             output=self._output,
@@ -194,7 +202,8 @@ class ResponsesEncoder(StreamEncoder):
             self._open_item(out, dict(part["block"]), "opaque")
         else:
             self.losses.dropped(
-                self.part_path(event.index), f"a {part.get('format')} {ptype} block has no Responses item"
+                self.part_path(event.index, part),
+                f"a {part.get('format')} {ptype} block has no Responses item",
             )
             return
         self._open_hub = event.index
@@ -251,6 +260,24 @@ class ResponsesEncoder(StreamEncoder):
             self._emit(out, "response.output_text.delta", self._where(delta=event.text, logprobs=[]))
         else:
             self._emit(out, "response.refusal.delta", self._where(delta=event.text))
+
+    def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
+        if event.index != self._open_hub or self._part is None or self._part["type"] != "output_text":
+            return
+        if event.format == "responses":
+            # A Responses annotation already has its place in the text: passed on where it came.
+            self._add_annotation(event.citation, out)
+        else:
+            self._pending_citations.append((event.citation, event.format, event.path))
+
+    def _add_annotation(self, annotation: dict[str, Any], out: list[bytes]) -> None:
+        annotations = self._part["annotations"]
+        annotations.append(annotation)
+        self._emit(
+            out,
+            "response.output_text.annotation.added",
+            self._where(annotation_index=len(annotations) - 1, annotation=annotation),
+        )
 
     def _reasoning_delta(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._item_kind != "reasoning":
@@ -340,6 +367,8 @@ class ResponsesEncoder(StreamEncoder):
             part = self._part
             if part["type"] == "output_text":
                 part["text"] = text
+                if self._pending_citations:
+                    self._resolve_citations(len(text), out)
                 self._emit(out, "response.output_text.done", self._where(text=text, logprobs=[]))
             else:
                 part["refusal"] = text
@@ -386,6 +415,13 @@ class ResponsesEncoder(StreamEncoder):
             self._close_item(out, event.raw)
         else:
             self._close_item(out, event.raw)
+
+    def _resolve_citations(self, text_length: int, out: list[bytes]) -> None:
+        pending, self._pending_citations = self._pending_citations, []
+        for citation, fmt, path in pending:
+            annotation = responses_annotation(citation, fmt, text_length, path, self.losses)
+            if annotation is not None:
+                self._add_annotation(annotation, out)
 
     def _close_reasoning(self, event: PartStopped, out: list[bytes]) -> None:
         self._close_summary(out)
