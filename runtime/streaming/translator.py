@@ -34,6 +34,10 @@ CHARS_PER_TOKEN = 4
 _COUNTED = (TextDelta, ReasoningDelta)
 
 
+# Where each upstream format says why an answer stopped, for loss reports about it.
+_STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
+
+
 class StreamTranslator:
     __slots__ = (
         "source",
@@ -156,6 +160,7 @@ class StreamTranslator:
         stop = event.stop_reason if event.stop_reason in STOP_REASONS else None
         # `tool_use` only with a tool call, and a tool call always reported as `tool_use`.
         if stop == "tool_use" and not self._tool_calls:
+            self._losses.coerced(_STOP_PATHS[self.source], "tool_use without a tool call; end_turn used")
             stop = "end_turn"
         elif stop in (None, "end_turn", "stop_sequence") and self._tool_calls:
             stop = "tool_use"

@@ -137,6 +137,11 @@ def test_regression_tool_use_without_a_tool_call_is_reported_as_end_turn():
     upstream = chat_stream({"content": "no tools here"}, finish="tool_calls")
     assert check_anthropic(translate(upstream, "chat", "anthropic"))["stop_reason"] == "end_turn"
     assert check_chat(translate(upstream, "chat", "chat"))["finish_reason"] == "stop"
+    # The change is a loss like any other, as in the non-streaming translation.
+    translator = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    translator.feed(upstream)
+    translator.finish()
+    assert ("choices[0].finish_reason", "coerced") in {(loss.path, loss.action) for loss in translator.losses}
 
 
 def test_regression_zero_usage_the_stop_event_waits_for_the_usage_chunk():
