@@ -9,6 +9,10 @@ Two upstreams, each its own process:
   saturated, so latency is mostly queueing behind other requests, and the "overhead" is how much longer
   the queue is when every request costs the proxy's CPU on top (on 2 cores shared by load generator,
   proxy and upstream, the difference of two saturated queues).
+- "relay" is the floor, measured in the same run: a process that only copies bytes between client and
+  upstream. What it adds is the cost of one more hop on this machine (two more socket writes and process
+  wake-ups per message, which in a small VM can reach a millisecond once the processes idle); "-relay" is the
+  proxy's latency above that floor, its own work.
 - "paced" answers like a model does, only faster than any real one: the first byte after --first-byte-ms
   (default 100) and stream events --event-ms apart (default 5). This is the proxy's added latency in use,
   and what the target (p50 at most 1 ms, p99 at most 5 ms at concurrency 32) is judged on.
@@ -51,6 +55,36 @@ print(upstream.port, flush=True)
 sys.stdin.read()
 """
 
+RELAY_SCRIPT = """
+import asyncio, sys
+try:
+    import uvloop
+    uvloop.install()
+except ImportError:
+    pass
+
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+async def serve(client_reader, client_writer):
+    upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", int(sys.argv[1]))
+    await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
+
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"""
+
 CHAT_BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Say the sentence."}]}
 ANTHROPIC_BODY = {"model": "bench-model", "max_tokens": 200, "messages": [{"role": "user", "content": "Say it."}]}
 
@@ -70,6 +104,14 @@ def free_port() -> int:
 def start_upstream(first_byte: float = 0.0, event: float = 0.0) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen([sys.executable, "-c", UPSTREAM_SCRIPT, str(first_byte), str(event)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+def start_relay(upstream_port: int) -> tuple[subprocess.Popen[str], int]:
+    """The floor: one more hop that does nothing but copy bytes, in its own process like the proxy."""
+    process = subprocess.Popen([sys.executable, "-c", RELAY_SCRIPT, str(upstream_port)], stdout=subprocess.PIPE,
+                               text=True)
     assert process.stdout is not None
     return process, int(process.stdout.readline())
 
@@ -184,6 +226,7 @@ def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, firs
     for stream in (False, True):
         for concurrency in (1, 32):
             base: tuple[float, float] | None = None
+            floor: tuple[float, float] | None = None
             for name, url, body in paths:
                 spread = first_byte + (EVENTS * event if stream else 0.0)
                 samples, elapsed = asyncio.run(load(url, body, stream, concurrency, requests, spread))
@@ -192,9 +235,11 @@ def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, firs
                 p50, p99 = pct(latencies, 0.50), pct(latencies, 0.99)
                 if base is None:
                     base = (p50, p99)
-                    extra = f"{'':>8} {'':>8}"
+                    extra = f"{'':>8} {'':>8} {'':>8}"
                 else:
-                    extra = f"{p50 - base[0]:>8.2f} {p99 - base[1]:>8.2f}"
+                    if floor is None:
+                        floor = (p50, p99)
+                    extra = f"{p50 - base[0]:>8.2f} {p99 - base[1]:>8.2f} {p50 - floor[0]:>8.2f}"
                 print(f"{label:<8} {name:<12} {'stream' if stream else 'unary':<7} {concurrency:>4} "
                       f"{len(samples) / elapsed:>8.0f} {p50:>8.2f} {p99:>8.2f} {pct(ttfbs, 0.5):>9.2f} "
                       f"{pct(ttfbs, 0.99):>9.2f} {extra}", flush=True)
@@ -218,7 +263,7 @@ def main() -> int:
           f"python {sys.version.split()[0]}, {args.workers} proxy worker(s); paced upstream: first byte "
           f"{args.first_byte_ms:g} ms, events {args.event_ms:g} ms apart")
     header = (f"{'upstream':<8} {'path':<12} {'mode':<7} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'ttfb p50':>9} {'ttfb p99':>9} {'+p50 ms':>8} {'+p99 ms':>8}")
+              f"{'ttfb p50':>9} {'ttfb p99':>9} {'+p50 ms':>8} {'+p99 ms':>8} {'-relay':>8}")
     print(header)
     print("-" * len(header))
     upstreams = {"instant": (0.0, 0.0), "paced": (args.first_byte_ms / 1000, args.event_ms / 1000)}
@@ -229,15 +274,18 @@ def main() -> int:
         try:
             with tempfile.TemporaryDirectory(prefix="apiswitch-bench-") as scratch:
                 proxy, proxy_port = start_proxy(upstream_port, Path(scratch), args.workers)
+                relay, relay_port = start_relay(upstream_port)
                 try:
                     paths = [("direct", f"http://127.0.0.1:{upstream_port}/v1/chat/completions", CHAT_BODY),
+                             ("relay", f"http://127.0.0.1:{relay_port}/v1/chat/completions", CHAT_BODY),
                              ("passthrough", f"http://127.0.0.1:{proxy_port}/v1/chat/completions", CHAT_BODY)]
                     if translated:
                         paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
                     run_rows(label, paths, args.requests, first_byte, event)
                 finally:
-                    proxy.terminate()
-                    proxy.wait(10)
+                    for process in (proxy, relay):
+                        process.terminate()
+                        process.wait(10)
         finally:
             upstream.terminate()
             upstream.wait(10)
