@@ -382,3 +382,26 @@ def test_a_null_refusal_in_chat_history_is_kept_for_chat_and_reported_elsewhere(
     assert "messages[1].refusal" in _paths(there)
     back = translate_request(there.body, target, "chat")
     assert "refusal" not in back.body["messages"][1]
+
+
+# FOUND 54
+EMPTY_MESSAGES = [
+    ("chat", "responses", {"model": "m", "messages": USER + [{"role": "assistant", "content": []},
+                                                             {"role": "user", "content": "x"}]}, "messages[1]"),
+    ("responses", "chat", {"model": "m", "input": [{"role": "user", "content": []}, {"role": "user", "content": "x"}]},
+     "input[0]"),
+    ("responses", "chat", {"model": "m", "input": [{"role": "user", "content": "hi"},
+                                                   {"role": "assistant", "content": []},
+                                                   {"role": "user", "content": "x"}]}, "input[1].content"),
+    ("responses", "anthropic", {"model": "m", "input": [{"role": "user", "content": "hi"},
+                                                        {"role": "user", "content": []},
+                                                        {"role": "user", "content": "x"}]}, "input[1]"),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "body", "path"), EMPTY_MESSAGES,
+                         ids=[f"{row[0]}-{row[1]}-{row[3]}" for row in EMPTY_MESSAGES])
+def test_a_message_with_an_empty_content_list_does_not_vanish_unreported(source: str, target: str, body: dict,
+                                                                         path: str) -> None:
+    """A message the target cannot hold, or whose empty content it spells otherwise, is a reported change."""
+    assert any(related(p, path) for p in _paths(translate_request(body, source, target)))
