@@ -348,6 +348,9 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
                                      {"type": "output_text", "text": "t", "annotations": [], "logprobs": []}]}]),
      "output[0].content"),
     ("52", "chat", "responses", _chat_answer({"content": "", "refusal": "no"}), "choices[0].message.content"),
+    ("55", "responses", "chat",
+     _responses_answer([_text_item("a"), {"type": "message", "id": "msg_2", "status": "completed", "role": "assistant",
+                                          "content": [{"type": "refusal", "refusal": "no"}]}]), "output"),
 ]
 
 
