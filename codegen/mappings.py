@@ -1,7 +1,9 @@
 """specs/mappings.md -> generated/fieldmaps.py and docs/compatibility.md.
 
 A mapping table has one column per format (`anthropic`, `chat`, `responses`); its first column names the
-concept and an optional `notes` column says why. `-` marks what a format cannot express. A table whose first
+concept and an optional `notes` column says why. `-` marks what a format cannot express. A cell starting with
+`→` (or `->`) is a target only: translating *to* that format writes the concept there, but reading that field
+is another row's job (one anthropic field that two OpenAI fields both become, say). A table whose first
 header is `runtime conversion` lists what only hand-written code can convert, with the dotted name of the
 function that does it; a test imports each, so a conversion named here but not written fails the build.
 """
@@ -19,6 +21,7 @@ from .markdown import read_document
 
 FORMATS = ("anthropic", "chat", "responses")
 _ARROW = re.compile(r"(\w+|\*)\s*(?:->|→)\s*(\w+|\*)")
+_TARGET_ONLY = re.compile(r"^\s*(?:->|→)")
 
 
 @dataclass
@@ -27,6 +30,11 @@ class MappingRow:
     values: dict[str, str | None]
     notes: str
     line: int
+    targets_only: frozenset[str] = frozenset()  # formats whose cell is written to but never read from
+
+    def read_from(self, fmt: str) -> str | None:
+        """The value this row reads when translating from ``fmt`` (None: the row is not read from it)."""
+        return None if fmt in self.targets_only else self.values[fmt]
 
 
 @dataclass
@@ -49,6 +57,7 @@ def _value(cell: str) -> str | None:
     cell = cell.strip()
     if cell in ("", "-", "—"):
         return None
+    cell = _TARGET_ONLY.sub("", cell).strip()
     ticks = re.findall(r"`([^`]*)`", cell)
     return ticks[0] if ticks else cell
 
@@ -105,8 +114,10 @@ def read_mappings(text: str, file: str) -> tuple[list[MappingTable], list[Runtim
         for n, row in enumerate(raw.rows):
             cells = row + [""] * len(headers)
             values = {f: _value(cells[headers.index(f)]) for f in FORMATS}
+            targets_only = frozenset(f for f in FORMATS if _TARGET_ONLY.match(cells[headers.index(f)]))
             rows.append(MappingRow(cells[0].strip().strip("`"), values,
-                                   cells[notes_col].strip() if notes_col is not None else "", raw.line + 2 + n))
+                                   cells[notes_col].strip() if notes_col is not None else "", raw.line + 2 + n,
+                                   targets_only))
         tables.append(MappingTable(name, heading, rows, raw.line))
     return tables, conversions
 
@@ -126,6 +137,8 @@ def render_fieldmaps(tables: list[MappingTable], conversions: list[RuntimeConver
         for r in t.rows:
             fields = [f'"concept": {_py(r.concept)}'] + [f'"{f}": {_py(r.values[f])}' for f in FORMATS]
             fields.append(f'"notes": {_py(r.notes)}')
+            if r.targets_only:  # only on the rows that have such cells, so the others read as before
+                fields.append(f'"targets_only": {_py(" ".join(f for f in FORMATS if f in r.targets_only))}')
             out.append("    {" + ", ".join(fields) + "},")
         out.append(")")
         out.append(f'"""{t.heading} ({file}:{t.line})."""')
@@ -143,10 +156,12 @@ def render_fieldmaps(tables: list[MappingTable], conversions: list[RuntimeConver
     out.append("")
     out.append("")
     out.append("def lookup(table: tuple[Row, ...], source: str, target: str) -> dict[str, str | None]:")
-    out.append('    """Map values of `source` to values of `target` (None: the target cannot express it)."""')
+    out.append('    """Map values of `source` to values of `target` (None: the target cannot express it).')
+    out.append("")
+    out.append('    A row whose `source` cell is a target only (listed in its `targets_only`) is not read from `source`."""')
     out.append("    found: dict[str, str | None] = {}")
     out.append("    for row in table:")
-    out.append("        value = row[source]")
+    out.append('        value = None if source in (row.get("targets_only") or "").split() else row[source]')
     out.append("        if value is not None and value not in found:")
     out.append("            found[value] = row[target]")
     out.append("    return found")
@@ -164,7 +179,7 @@ def render_matrix(tables: list[MappingTable], conversions: list[RuntimeConversio
         dropped: list[str] = []
         for t in tables:
             for r in t.rows:
-                a, b = r.values[source], r.values[target]
+                a, b = r.read_from(source), r.values[target]
                 if a is None:
                     continue
                 label = f"{t.heading}: {r.concept}"

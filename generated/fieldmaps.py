@@ -20,7 +20,7 @@ STOP_REASONS: Final[tuple[Row, ...]] = (
     {"concept": "context window full", "anthropic": "model_context_window_exceeded", "chat": "length", "responses": "incomplete", "notes": "responses: `incomplete_details.reason` is `max_output_tokens`"},
     {"concept": "failed", "anthropic": None, "chat": None, "responses": "failed", "notes": "anthropic and chat answer with an HTTP error instead"},
 )
-"""Stop reasons (specs/mappings.md:17)."""
+"""Stop reasons (specs/mappings.md:19)."""
 
 ROLES: Final[tuple[Row, ...]] = (
     {"concept": "user turn", "anthropic": "user", "chat": "user", "responses": "user", "notes": ""},
@@ -30,7 +30,7 @@ ROLES: Final[tuple[Row, ...]] = (
     {"concept": "developer message", "anthropic": "system", "chat": "system", "responses": "developer", "notes": "anthropic has no developer role (leading ones join the system prompt); chat providers other than OpenAI often know only `system`, which OpenAI treats alike; a chat client's own developer messages pass as they are"},
     {"concept": "tool result carrier", "anthropic": "user", "chat": "tool", "responses": "function_call_output", "notes": "anthropic: `tool_result` blocks in a user turn; responses: an item"},
 )
-"""Roles (specs/mappings.md:31)."""
+"""Roles (specs/mappings.md:33)."""
 
 CONTENT_PARTS: Final[tuple[Row, ...]] = (
     {"concept": "text", "anthropic": "text", "chat": "text", "responses": "input_text", "notes": "responses assistant text is `output_text`"},
@@ -47,7 +47,7 @@ CONTENT_PARTS: Final[tuple[Row, ...]] = (
     {"concept": "cache hint", "anthropic": "cache_control", "chat": None, "responses": None, "notes": "dropped, unless the `keep_cache_control` option is set for a chat provider that takes it"},
     {"concept": "server tool blocks", "anthropic": "server_tool_use", "chat": None, "responses": "web_search_call", "notes": "passed through to their own format, reported elsewhere"},
 )
-"""Content parts (specs/mappings.md:42)."""
+"""Content parts (specs/mappings.md:44)."""
 
 USAGE_FIELDS: Final[tuple[Row, ...]] = (
     {"concept": "prompt tokens", "anthropic": "input_tokens", "chat": "prompt_tokens", "responses": "input_tokens", "notes": "anthropic excludes cache reads and writes"},
@@ -57,7 +57,7 @@ USAGE_FIELDS: Final[tuple[Row, ...]] = (
     {"concept": "reasoning tokens", "anthropic": None, "chat": "completion_tokens_details.reasoning_tokens", "responses": "output_tokens_details.reasoning_tokens", "notes": "anthropic counts them in `output_tokens`"},
     {"concept": "total", "anthropic": None, "chat": "total_tokens", "responses": "total_tokens", "notes": "computed"},
 )
-"""Usage fields (specs/mappings.md:63)."""
+"""Usage fields (specs/mappings.md:65)."""
 
 PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "output token limit", "anthropic": "max_tokens", "chat": "max_tokens", "responses": "max_output_tokens", "notes": "chat `max_completion_tokens` is read too; an optional per-provider cap clamps it (reported)"},
@@ -66,9 +66,9 @@ PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "nucleus sampling", "anthropic": "top_p", "chat": "top_p", "responses": "top_p", "notes": ""},
     {"concept": "top-k sampling", "anthropic": "top_k", "chat": None, "responses": None, "notes": ""},
     {"concept": "seed", "anthropic": None, "chat": "seed", "responses": None, "notes": ""},
-    {"concept": "end-user id", "anthropic": None, "chat": "user", "responses": "user", "notes": "chat and responses have both end-user keys, and between them each keeps its key; to anthropic either becomes `metadata.user_id` (the next row says how it comes back; another key is a reported change)"},
-    {"concept": "safety identifier", "anthropic": None, "chat": "safety_identifier", "responses": "safety_identifier", "notes": "as above; ids longer than 64 are hashed for responses"},
-    {"concept": "anthropic end-user id", "anthropic": "metadata.user_id", "chat": "user", "responses": "safety_identifier", "notes": "ids longer than 64 are hashed for responses"},
+    {"concept": "end-user id", "anthropic": "metadata.user_id", "chat": "user", "responses": "user", "notes": "chat and responses have both end-user keys, and between them each keeps its key; to anthropic either becomes `metadata.user_id` (the anthropic end-user id row says how it comes back; another key is a reported change)", "targets_only": "anthropic"},
+    {"concept": "safety identifier", "anthropic": "metadata.user_id", "chat": "safety_identifier", "responses": "safety_identifier", "notes": "as above; ids longer than 64 are hashed for responses", "targets_only": "anthropic"},
+    {"concept": "anthropic end-user id", "anthropic": "metadata.user_id", "chat": "user", "responses": "safety_identifier", "notes": "ids longer than 64 are hashed for responses", "targets_only": "chat responses"},
     {"concept": "metadata", "anthropic": None, "chat": "metadata", "responses": "metadata", "notes": "anthropic metadata holds only `user_id`"},
     {"concept": "parallel tool calls", "anthropic": "tool_choice.disable_parallel_tool_use", "chat": "parallel_tool_calls", "responses": "parallel_tool_calls", "notes": "negated"},
     {"concept": "JSON schema output", "anthropic": "output_config.format", "chat": "response_format", "responses": "text.format", "notes": "OpenAI needs a `name`: `output` when none is given"},
@@ -83,7 +83,7 @@ PARAMETER_NAMES: Final[tuple[Row, ...]] = (
     {"concept": "service tier", "anthropic": None, "chat": "service_tier", "responses": "service_tier", "notes": ""},
     {"concept": "store", "anthropic": None, "chat": "store", "responses": "store", "notes": "responses upstreams get encrypted reasoning when thinking is on, and `store: false` unless the client chose"},
 )
-"""Parameter names (specs/mappings.md:74)."""
+"""Parameter names (specs/mappings.md:76)."""
 
 TOOL_CHOICE: Final[tuple[Row, ...]] = (
     {"concept": "model decides", "anthropic": "auto", "chat": "auto", "responses": "auto", "notes": ""},
@@ -93,7 +93,7 @@ TOOL_CHOICE: Final[tuple[Row, ...]] = (
     {"concept": "a named freeform tool", "anthropic": "tool", "chat": "custom", "responses": "custom", "notes": "names the function stand-in"},
     {"concept": "an allowed subset", "anthropic": "auto", "chat": "allowed_tools", "responses": "allowed_tools", "notes": "anthropic: `auto` (or `any` when the subset is required); the subset itself is dropped"},
 )
-"""Tool choice (specs/mappings.md:101)."""
+"""Tool choice (specs/mappings.md:103)."""
 
 THINKING_BUDGET_AND_EFFORT: Final[tuple[Row, ...]] = (
     {"concept": "minimal", "anthropic": "1024", "chat": "minimal", "responses": "minimal", "notes": "budgets below 2048"},
@@ -104,7 +104,7 @@ THINKING_BUDGET_AND_EFFORT: Final[tuple[Row, ...]] = (
     {"concept": "max", "anthropic": "63999", "chat": "max", "responses": "max", "notes": ""},
     {"concept": "off", "anthropic": "disabled", "chat": "none", "responses": "none", "notes": "`none` gives `disabled`; `disabled` is not sent as `none`, which many models reject: dropped, reported"},
 )
-"""Thinking budget and effort (specs/mappings.md:116)."""
+"""Thinking budget and effort (specs/mappings.md:118)."""
 
 ERROR_STATUSES: Final[tuple[Row, ...]] = (
     {"concept": "invalid request", "anthropic": "400", "chat": "400", "responses": "400", "notes": "also for bodies apiswitch itself cannot read, with the field path"},
@@ -118,7 +118,7 @@ ERROR_STATUSES: Final[tuple[Row, ...]] = (
     {"concept": "timeout", "anthropic": "504", "chat": "504", "responses": "504", "notes": ""},
     {"concept": "overloaded", "anthropic": "529", "chat": "503", "responses": "503", "notes": "`Retry-After` is passed on"},
 )
-"""Error statuses (specs/mappings.md:128)."""
+"""Error statuses (specs/mappings.md:130)."""
 
 ERROR_TYPES: Final[tuple[Row, ...]] = (
     {"concept": "invalid request", "anthropic": "invalid_request_error", "chat": "invalid_request_error", "responses": "invalid_request_error", "notes": ""},
@@ -132,7 +132,7 @@ ERROR_TYPES: Final[tuple[Row, ...]] = (
     {"concept": "timeout", "anthropic": "timeout_error", "chat": "server_error", "responses": "server_error", "notes": "OpenAI code `timeout`"},
     {"concept": "overloaded", "anthropic": "overloaded_error", "chat": "server_error", "responses": "server_error", "notes": "OpenAI code `overloaded`"},
 )
-"""Error types (specs/mappings.md:143)."""
+"""Error types (specs/mappings.md:145)."""
 
 TABLES: Final[dict[str, tuple[Row, ...]]] = {
     "STOP_REASONS": STOP_REASONS,
@@ -172,10 +172,12 @@ RUNTIME_CONVERSIONS: Final[tuple[tuple[str, str, str], ...]] = (
 
 
 def lookup(table: tuple[Row, ...], source: str, target: str) -> dict[str, str | None]:
-    """Map values of `source` to values of `target` (None: the target cannot express it)."""
+    """Map values of `source` to values of `target` (None: the target cannot express it).
+
+    A row whose `source` cell is a target only (listed in its `targets_only`) is not read from `source`."""
     found: dict[str, str | None] = {}
     for row in table:
-        value = row[source]
+        value = None if source in (row.get("targets_only") or "").split() else row[source]
         if value is not None and value not in found:
             found[value] = row[target]
     return found

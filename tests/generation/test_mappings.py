@@ -56,6 +56,44 @@ def test_matrix_lists_carried_converted_and_dropped_per_direction() -> None:
     assert "images in tool results" not in matrix.split("\n## chat → anthropic")[1].split("\n## ")[0]
 
 
+ONE_WAY = """# Mappings
+
+## Parameter names
+
+| concept | anthropic | chat | responses | notes |
+|---|---|---|---|---|
+| end-user id | → `metadata.user_id` | `user` | `user` | |
+| safety identifier | → `metadata.user_id` | `safety_identifier` | `safety_identifier` | |
+| anthropic end-user id | `metadata.user_id` | → `user` | -> `safety_identifier` | |
+"""
+
+
+def test_a_target_only_cell_is_written_to_but_never_read_from() -> None:
+    """Two OpenAI keys both become one anthropic field, which comes back as one of them: the table says so
+    with target-only cells, and the lookup, the matrix and the rows agree on each direction."""
+    tables, conversions = read_mappings(ONE_WAY, "specs/mappings.md")
+    rows = tables[0].rows
+    assert [row.targets_only for row in rows] == [
+        frozenset({"anthropic"}), frozenset({"anthropic"}), frozenset({"chat", "responses"})]
+    assert rows[0].values["anthropic"] == "metadata.user_id" and rows[0].read_from("anthropic") is None
+    namespace: dict[str, object] = {}
+    exec(compile(render_fieldmaps(tables, conversions, "specs/mappings.md"), "fieldmaps", "exec"), namespace)
+    lookup = namespace["lookup"]
+    table = namespace["PARAMETER_NAMES"]
+    assert lookup(table, "chat", "anthropic") == {  # type: ignore[operator]
+        "user": "metadata.user_id", "safety_identifier": "metadata.user_id"}
+    assert lookup(table, "anthropic", "responses") == {"metadata.user_id": "safety_identifier"}  # type: ignore[operator]
+    assert lookup(table, "chat", "responses") == {  # type: ignore[operator]
+        "user": "user", "safety_identifier": "safety_identifier"}
+    matrix = render_matrix(tables, conversions, "specs/mappings.md")
+    to_anthropic = matrix.split("\n## chat → anthropic")[1].split("\n## ")[0]
+    assert "Parameter names: end-user id: `user` → `metadata.user_id`" in to_anthropic
+    assert "Parameter names: safety identifier: `safety_identifier` → `metadata.user_id`" in to_anthropic
+    assert "- nothing" in to_anthropic.split("### Dropped")[1]
+    from_anthropic = matrix.split("\n## anthropic → chat")[1].split("\n## ")[0]
+    assert from_anthropic.count("`metadata.user_id` →") == 1
+
+
 def test_bad_direction_is_an_error_with_line() -> None:
     with pytest.raises(SpecError, match=r"specs/mappings.md:\d+: unknown format"):
         read_mappings(DOC.replace("* -> chat", "anthropic -> gemini"), "specs/mappings.md")

@@ -313,11 +313,21 @@ def _chat_conversation(draw: st.DrawFn, tools: list[dict]) -> list[dict]:
             reply["content"] = draw(words)
         elif "content" not in reply:
             reply["content"] = None  # required unless there are tool calls; null beside a refusal, as answers have it
-        messages.append(reply)
+        messages.append(_chat_refusal_spellings(draw, reply))
         for call in calls:
             answer = draw(chat.model("ChatCompletionToolMessageParam"))
             messages.append(answer | {"tool_call_id": call["id"]})
     return messages
+
+
+def _chat_refusal_spellings(draw: st.DrawFn, message: dict) -> dict:
+    """Beside a refusal, clients send the content as null, an empty string or an empty list; a turn without
+    one may say `refusal: null` (what an answer echoed back as history holds)."""
+    if isinstance(message.get("refusal"), str) and not message.get("tool_calls"):
+        message["content"] = draw(st.sampled_from([message["content"], None, "", []]))
+    elif "refusal" not in message and draw(st.integers(0, 3)) == 0:
+        message["refusal"] = None
+    return message
 
 
 def _chat_file_sources(message: dict) -> dict:
@@ -360,6 +370,8 @@ def chat_responses(draw: st.DrawFn) -> dict[str, Any]:
         message.pop("tool_calls", None)
     if "content" not in message:
         message["content"] = None
+    if isinstance(message.get("refusal"), str) and not message["content"] and draw(st.booleans()):
+        message["content"] = ""  # some providers send an empty text beside a refusal rather than null
     finish = choice["finish_reason"]
     if finish == "function_call":
         finish = "stop"  # the deprecated functions API

@@ -239,6 +239,9 @@ UNREPORTED_ROUND_TRIP_CHANGES = [
                                   {"type": "refusal", "refusal": "a"}, {"type": "refusal", "refusal": "b"}]},
                               {"role": "user", "content": "hi"}]},
      "input[1].content"),
+    ("51", "chat", "responses",
+     {"model": "m", "messages": USER + [{"role": "assistant", "content": [], "refusal": "no"},
+                                        {"role": "user", "content": "x"}]}, "messages[1].content"),
 ]
 
 
@@ -344,6 +347,10 @@ UNREPORTED_ANSWER_ROUND_TRIP_CHANGES = [
                          "content": [{"type": "refusal", "refusal": "no"},
                                      {"type": "output_text", "text": "t", "annotations": [], "logprobs": []}]}]),
      "output[0].content"),
+    ("52", "chat", "responses", _chat_answer({"content": "", "refusal": "no"}), "choices[0].message.content"),
+    ("55", "responses", "chat",
+     _responses_answer([_text_item("a"), {"type": "message", "id": "msg_2", "status": "completed", "role": "assistant",
+                                          "content": [{"type": "refusal", "refusal": "no"}]}]), "output"),
 ]
 
 
@@ -365,3 +372,39 @@ def test_loss_paths_of_a_responses_answer_are_paths_into_it() -> None:
     out = translate_response(_responses_answer([_text_item("x")], usage=usage), "responses", "chat")
     assert "usage.cache_creation_input_tokens" not in _paths(out)
     assert "usage.input_tokens_details.cache_write_tokens" in _paths(out)
+
+
+# FOUND 53
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_a_null_refusal_in_chat_history_is_kept_for_chat_and_reported_elsewhere(target: str) -> None:
+    """`refusal: null` (what an answer echoed back as history holds) says "no refusal"; only chat can say it."""
+    body = {"model": "m", "messages": USER + [{"role": "assistant", "content": "ok", "refusal": None},
+                                              {"role": "user", "content": "x"}]}
+    assert translate_request(body, "chat", "chat").body == body
+    there = translate_request(body, "chat", target)
+    assert "messages[1].refusal" in _paths(there)
+    back = translate_request(there.body, target, "chat")
+    assert "refusal" not in back.body["messages"][1]
+
+
+# FOUND 54
+EMPTY_MESSAGES = [
+    ("chat", "responses", {"model": "m", "messages": USER + [{"role": "assistant", "content": []},
+                                                             {"role": "user", "content": "x"}]}, "messages[1]"),
+    ("responses", "chat", {"model": "m", "input": [{"role": "user", "content": []}, {"role": "user", "content": "x"}]},
+     "input[0]"),
+    ("responses", "chat", {"model": "m", "input": [{"role": "user", "content": "hi"},
+                                                   {"role": "assistant", "content": []},
+                                                   {"role": "user", "content": "x"}]}, "input[1].content"),
+    ("responses", "anthropic", {"model": "m", "input": [{"role": "user", "content": "hi"},
+                                                        {"role": "user", "content": []},
+                                                        {"role": "user", "content": "x"}]}, "input[1]"),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "body", "path"), EMPTY_MESSAGES,
+                         ids=[f"{row[0]}-{row[1]}-{row[3]}" for row in EMPTY_MESSAGES])
+def test_a_message_with_an_empty_content_list_does_not_vanish_unreported(source: str, target: str, body: dict,
+                                                                         path: str) -> None:
+    """A message the target cannot hold, or whose empty content it spells otherwise, is a reported change."""
+    assert any(related(p, path) for p in _paths(translate_request(body, source, target)))

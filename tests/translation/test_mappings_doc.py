@@ -30,7 +30,7 @@ def first_values(rows: list, source: str, target: str) -> dict[str, str | None]:
     """What the generated `lookup` gives: the first row of each source value wins."""
     found: dict[str, str | None] = {}
     for row in rows:
-        value = row.values[source]
+        value = row.read_from(source)
         if value is not None and value not in found:
             found[value] = row.values[target]
     return found
@@ -149,7 +149,7 @@ def test_parameter_names_table_matches_the_translations(tables: dict) -> None:
             "tool_choice": {"type": "auto", "disable_parallel_tool_use": True}}
     checked = 0
     for row in tables["PARAMETER_NAMES"]:
-        source_path = row.values["anthropic"]
+        source_path = row.read_from("anthropic")
         if source_path is None or not _has_path(body, source_path):
             continue
         for target in ("chat", "responses"):
@@ -161,6 +161,21 @@ def test_parameter_names_table_matches_the_translations(tables: dict) -> None:
                 assert _has_path(out, target_path), (row.concept, target, target_path)
                 checked += 1
     assert checked >= 12
+
+
+@pytest.mark.parametrize("source", ["chat", "responses"])
+@pytest.mark.parametrize("key", ["user", "safety_identifier"])
+def test_openai_end_user_keys_land_where_the_table_says(tables: dict, source: str, key: str) -> None:
+    """Both OpenAI end-user keys become anthropic's `metadata.user_id`; the table must not call them dropped."""
+    first = {"chat": {"messages": [{"role": "user", "content": "x"}]}, "responses": {"input": "x"}}[source]
+    body = {"model": "m", **first, key: "u1"}
+    [row] = [row for row in tables["PARAMETER_NAMES"] if row.read_from(source) == key]
+    for target in ("anthropic", "chat", "responses"):
+        if target == source:
+            continue
+        target_path = row.values[target]
+        assert target_path is not None, (row.concept, target)
+        assert _value(translate_request(body, source, target).body, target_path) == "u1", (row.concept, target)
 
 
 def _has_path(body: dict, path: str) -> bool:
@@ -193,8 +208,8 @@ def test_parameters_are_carried_or_reported(tables: dict, source: str, target: s
     # effort); arriving at any of them is carrying it.
     targets: dict[str, list[str]] = {}
     for row in tables["PARAMETER_NAMES"]:
-        if row.values[source] is not None:
-            targets.setdefault(row.values[source], []).extend([row.values[target]] if row.values[target] else [])
+        if row.read_from(source) is not None:
+            targets.setdefault(row.read_from(source), []).extend([row.values[target]] if row.values[target] else [])
     for source_path, target_paths in targets.items():
         if not _has_path(body, source_path) or (source, source_path) in HARMLESS:
             continue

@@ -119,6 +119,8 @@ def _one_turn_of_items(first: hub.Message, second: hub.Message) -> bool:
     """Responses items that are parts of one turn (a call beside its reasoning, results of one turn):
     putting them in one message is how Anthropic writes a turn, not a change."""
     structural = {"tool_call", "tool_result", "reasoning"}
+    if not first.content or not second.content:
+        return False  # an empty message is no item of a turn: what joins it is reported
     return all(p["type"] in structural for p in second.content) or all(
         p["type"] in structural for p in first.content)
 

@@ -106,9 +106,15 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
                       "path": join_path(path, "refusal")})
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
-    quiet = {k: msg[k] for k in ("refusal",) if k in msg and msg[k] is None}
+    extra = split_extra(msg, known)
+    if content == [] and parts:
+        # An empty list beside a refusal or tool calls: chat gets it back; elsewhere it reads back as null.
+        extra["content"] = []
+    if "refusal" in msg and msg["refusal"] is None:
+        # "No refusal", said out loud: chat gets it back; another format has no refusal field (reported).
+        extra["refusal"] = None
     return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
-                       extra=split_extra(msg, known), quiet=quiet, null_content=content is None, original=msg)
+                       extra=extra, null_content=content is None, original=msg)
 
 
 def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:

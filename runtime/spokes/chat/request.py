@@ -176,10 +176,12 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
         # Text only: a plain string, which every chat provider takes (some take nothing else).
         content = text_content(message.content, emit, message.path)
         if not content:
+            emit.losses.dropped(message.path, "a message with no content; chat providers reject it")
             return None
     else:
         content = parts_to_content(message.content, emit)
         if not content:
+            emit.losses.dropped(message.path, "a message with no content; chat providers reject it")
             return None
     role = message.role
     if role == "developer" and not emit.same_format:
@@ -289,6 +291,8 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
     else:
         content = plain_text(texts, emit, message.path)
         out["content"] = content if content or not (calls or (in_field and not texts)) else None
+        if not message.content and not message.content_is_string:
+            emit.losses.coerced(join_path(message.path, "content"), "an empty content list; chat sends an empty string")
     if calls:
         out["tool_calls"] = calls
     emit.restore_extra(out, message.extra, message.path, message.quiet)

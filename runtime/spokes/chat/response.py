@@ -124,6 +124,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             emit.losses.dropped(path, f"a chat message cannot hold {label!r}")
     report_joined([p for p in resp.content if p["type"] == "text"], emit, "content")
     _report_refusal_order(resp.content, emit)
+    _report_joined_message_items(resp.content, emit)
     out["content"] = "".join(texts) if texts else None
     if "refusal" not in out:
         out["refusal"] = None
@@ -134,6 +135,20 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     if annotations:
         out["annotations"] = annotations
     return out
+
+
+def _report_joined_message_items(content: list[hub.Part], emit: Emit) -> None:
+    """A chat answer is one message: the text and refusals of several Responses message items all go into it
+    and read back as one item. Report each item after the first."""
+    if emit.same_format:
+        return
+    items = []
+    for part in content:
+        item = part.get("item")
+        if part["type"] in ("text", "refusal") and item is not None and item["index"] not in items:
+            items.append(item["index"])
+    for index in items[1:]:
+        emit.losses.coerced(f"output[{index}]", "a chat answer is one message; it joins the first message item")
 
 
 def _report_refusal_order(content: list[hub.Part], emit: Emit) -> None:

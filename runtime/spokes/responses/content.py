@@ -320,6 +320,8 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
             if converted is not None:
                 run.append(converted)
     flush()
+    if not items and not emit.same_format:
+        emit.losses.dropped(message.path, "a message with no content: responses has no item to hold it")
     if not any(item.get("role") == message.role for item in items):
         # No message item carries the message's own fields (an assistant turn of calls only): report them.
         emit.restore_extra({}, message.extra, message.path)

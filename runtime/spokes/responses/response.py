@@ -92,6 +92,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     for part in resp.content:
         kind = part["type"]
         if kind == "text" and not part["text"] and not emit.same_format:
+            emit.losses.dropped(part.get("path", ""), "an empty text: a Responses answer has no empty output_text")
             continue
         if kind in ("text", "refusal"):
             item_info = part.get("item", {}) if emit.same_format else {}
