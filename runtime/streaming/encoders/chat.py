@@ -64,6 +64,8 @@ class ChatEncoder(StreamEncoder):
         self._content_length = 0
         self._texts = 0
         self._refusal_path: str | None = None
+        # The Responses message items whose text or refusals this answer holds: all go into one message.
+        self._items: set[str] = set()
         # Citations of the open text part, and the message's annotations, sent in one delta at the end:
         # the SDK accumulator cannot merge annotation lists from several chunks.
         self._citations: list[CitationAdded] = []
@@ -105,6 +107,13 @@ class ChatEncoder(StreamEncoder):
         part = event.part
         ptype = part["type"]
         path = self.part_path(event.index, part)
+        item_id = part.get("item_id") if ptype in ("text", "refusal") else None
+        if item_id is not None and item_id not in self._items:
+            if self._items and not self.same_format:
+                # A message part's path is output[i].content[j]; the item is what joins.
+                self.losses.coerced(path.partition(".content")[0],
+                                    "a chat answer is one message; it joins the first message item")
+            self._items.add(item_id)
         if ptype == "tool_call":
             name = self.context.client_tool_name(part["name"])
             call = {
