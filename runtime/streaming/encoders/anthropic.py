@@ -104,7 +104,8 @@ class AnthropicEncoder(StreamEncoder):
         self._previous_item = item_id
         if ptype in ("text", "refusal"):
             block: dict[str, Any] = {"type": "text", "text": ""}
-            kind = "text"
+            # A refusal stays "refusal" until its first text: one that ends empty still needs its text.
+            kind = ptype
             if ptype == "refusal":
                 self.losses.coerced(
                     self.part_path(event.index, part),
@@ -156,6 +157,8 @@ class AnthropicEncoder(StreamEncoder):
                 + orjson.dumps(event.text)
                 + b"}}\n\n"
             )
+            if self._open_kind == "refusal":
+                self._open_kind = "text"
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "text":
@@ -239,6 +242,10 @@ class AnthropicEncoder(StreamEncoder):
                 + b"}}\n\n"
             )
             self._custom_opened = False
+        elif self._open_kind == "refusal":
+            # Anthropic rejects an empty text block when the client sends the turn back; the non-streaming
+            # writer gives an empty refusal the same placeholder.
+            out.append(DELTA_HEAD + self._index_bytes + b',"delta":{"type":"text_delta","text":"(refused)"}}\n\n')
         self._summary_index = None
         out.append(
             b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'
