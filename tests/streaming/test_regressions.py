@@ -551,9 +551,9 @@ def test_regression_an_empty_anthropic_text_block_streams_as_the_body_translates
     assert len(streamed) == len(expected["output"])
 
 
-@pytest.mark.xfail(strict=True, reason="open: a stream concatenates the summaries of several reasoning items "
-                   "into reasoning_content, translate_response joins them with a blank line")
 def test_regression_several_reasoning_items_reach_chat_joined_as_in_a_body(stream_server):
+    """Chat has one reasoning string: several reasoning items are joined with a blank line, streamed or not
+    (the stream used to run them together)."""
     from apiswitch.runtime.translate import translate_response
 
     from .test_directions import _non_streaming_body

@@ -89,8 +89,7 @@ def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
 
     Narrowed while their bugs are open (test_regressions, strict xfail): every text, refusal and thinking
     block has text (empty blocks stream and translate differently:
-    test_regression_an_empty_anthropic_text_block_streams_as_the_body_translates), and a Responses answer
-    has at most one reasoning item (test_regression_several_reasoning_items_reach_chat_joined_as_in_a_body). A chat message has one reasoning text, one content
+    test_regression_an_empty_anthropic_text_block_streams_as_the_body_translates). A chat message has one reasoning text, one content
     text and then its tool calls, so a chat answer is drawn in that order; the others interleave blocks."""
     refusal = draw(st.booleans()) if fmt != "anthropic" else False
     if refusal:
@@ -104,10 +103,7 @@ def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
         else:
             blocks = []
             for n in range(draw(st.integers(0, 4))):
-                kinds = ["text", "tool"]
-                if fmt != "responses" or not any(b.kind == "thinking" for b in blocks):
-                    kinds.append("thinking")
-                kind = draw(st.sampled_from(kinds))
+                kind = draw(st.sampled_from(["text", "thinking", "tool"]))
                 blocks.append(draw(
                     text_block() if kind == "text" else thinking_block() if kind == "thinking" else tool_block(n)
                 ))
