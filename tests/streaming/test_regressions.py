@@ -582,3 +582,22 @@ def test_regression_several_reasoning_items_reach_chat_joined_as_in_a_body(strea
     expected = translate_response(body, "responses", "chat", make_context("responses", "chat")).body
     assert (streamed["choices"][0]["message"].get("reasoning_content")
             == expected["choices"][0]["message"].get("reasoning_content"))
+
+
+def test_regression_an_empty_text_part_reaches_claude_as_no_block(stream_server):
+    """An empty output_text would be an empty Anthropic text block, which the API rejects when Claude Code
+    sends the turn back; the body writer leaves it out, and so does the stream now."""
+    empty = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    message = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": [empty]}
+    where = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+    part_events = [
+        dict(where, type="response.content_part.added", part=empty),
+        dict(where, type="response.output_text.delta", delta="", logprobs=[]),
+        dict(where, type="response.output_text.done", text="", logprobs=[]),
+        dict(where, type="response.content_part.done", part=empty),
+    ]
+    upstream = responses_stream(message, between=part_events)
+    out = translate(upstream, "responses", "anthropic")
+    assert anthropic_blocks(out) == []
+    streamed = stream_server.accumulate(out, "anthropic")["content"]
+    assert streamed == anthropic_non_streaming(upstream, "responses", stream_server)["content"] == []

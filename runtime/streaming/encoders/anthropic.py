@@ -138,6 +138,14 @@ class AnthropicEncoder(StreamEncoder):
             )
             return
         self._open_hub = event.index
+        if kind == "text" and not self.same_format:
+            # Opened with its first text: an empty text block is what the non-streaming writer leaves out,
+            # and what Anthropic rejects when the client sends the turn back.
+            self._open_kind = "unopened"
+            return
+        self._open_block(block, kind, out)
+
+    def _open_block(self, block: dict[str, Any], kind: str, out: list[bytes]) -> None:
         self._open_kind = kind
         self._index_bytes = str(self._next).encode()
         self._next += 1
@@ -149,24 +157,32 @@ class AnthropicEncoder(StreamEncoder):
         )
 
     def _text(self, event: TextDelta, out: list[bytes]) -> None:
-        if event.index == self._open_hub:
-            out.append(
-                DELTA_HEAD
-                + self._index_bytes
-                + b',"delta":{"type":"text_delta","text":'
-                + orjson.dumps(event.text)
-                + b"}}\n\n"
-            )
-            if self._open_kind == "refusal":
+        if event.index != self._open_hub:
+            return
+        if self._open_kind != "text":
+            if self._open_kind == "unopened":
+                if not event.text:
+                    return
+                self._open_block({"type": "text", "text": ""}, "text", out)
+            elif self._open_kind == "refusal":
                 self._open_kind = "text"
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"text_delta","text":'
+            + orjson.dumps(event.text)
+            + b"}}\n\n"
+        )
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
-        if event.index != self._open_hub or self._open_kind != "text":
+        if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
             return
         if event.format != "anthropic":
             # Anthropic citations point into documents or search results the client supplied or saw.
             self.losses.dropped(event.path, "anthropic citations need source locations")
             return
+        if self._open_kind == "unopened":
+            self._open_block({"type": "text", "text": ""}, "text", out)
         out.append(
             DELTA_HEAD
             + self._index_bytes
@@ -222,6 +238,9 @@ class AnthropicEncoder(StreamEncoder):
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
+            return
+        if self._open_kind == "unopened":
+            self._open_hub = self._open_kind = None
             return
         if self._open_kind == "thinking" and event.raw is not None and event.origin != "anthropic":
             # Reasoning state of another format travels opaquely in the signature, restored on the next turn.
