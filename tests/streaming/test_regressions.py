@@ -528,9 +528,9 @@ def test_regression_an_empty_refusal_reaches_claude_as_non_empty_text(stream_ser
     assert streamed == [{"type": "text", "text": "(refused)"}]
 
 
-@pytest.mark.xfail(strict=True, reason="open: an empty text block streams as an empty Responses message item, "
-                   "while translate_response leaves it out")
 def test_regression_an_empty_anthropic_text_block_streams_as_the_body_translates(stream_server):
+    """An empty Anthropic text block: translate_response leaves it out of a Responses answer, and the stream
+    now does too (it used to send an empty message item)."""
     from apiswitch.runtime.translate import translate_response
 
     from .test_directions import _non_streaming_body

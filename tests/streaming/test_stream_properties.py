@@ -90,9 +90,8 @@ def thinking_block(draw: st.DrawFn) -> build.Block:
 def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
     """One answer in the shape ``fmt``'s API gives it.
 
-    Narrowed while their bugs are open (test_regressions, strict xfail): refusal and thinking blocks, and
-    the text blocks of an Anthropic answer, have text (empty ones stream and translate differently:
-    test_regression_an_empty_anthropic_text_block_streams_as_the_body_translates). A chat message has one reasoning text, one content
+    Narrowed while their bugs are open: refusal and thinking blocks have text (see the report of
+    test_stream_properties' hunt). A chat message has one reasoning text, one content
     text and then its tool calls, so a chat answer is drawn in that order; the others interleave blocks."""
     refusal = draw(st.booleans()) if fmt != "anthropic" else False
     if refusal:
@@ -111,7 +110,7 @@ def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
                 kind = draw(st.sampled_from(["text", "thinking", "tool"]))
                 blocks.append(
                     draw(
-                        text_block(empty=fmt != "anthropic")
+                        text_block(empty=True)
                         if kind == "text"
                         else thinking_block()
                         if kind == "thinking"
