@@ -82,20 +82,24 @@ def text_block(draw: st.DrawFn, kind: str = "text", empty: bool = False) -> buil
 
 
 @st.composite
-def thinking_block(draw: st.DrawFn) -> build.Block:
-    return build.Block("thinking", draw(pieces(draw(TEXT.filter(bool)))), signature=draw(SIGNATURE))
+def thinking_block(draw: st.DrawFn, empty: bool = True) -> build.Block:
+    return build.Block(
+        "thinking", draw(pieces(draw(TEXT if empty else TEXT.filter(bool)))), signature=draw(SIGNATURE)
+    )
 
 
 @st.composite
 def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
     """One answer in the shape ``fmt``'s API gives it.
 
-    Narrowed while their bugs are open: refusal and thinking blocks have text (see the report of
-    test_stream_properties' hunt). A chat message has one reasoning text, one content
+    A Responses reasoning item has summary text: with none, the API sends `summary: []` and no summary
+    part, while the fixture writer always writes one part. A chat message has one reasoning text, one content
     text and then its tool calls, so a chat answer is drawn in that order; the others interleave blocks."""
     refusal = draw(st.booleans()) if fmt != "anthropic" else False
     if refusal:
-        blocks = [draw(text_block("refusal"))]
+        # Narrowed: an empty refusal from chat streams as nothing but translates to a refusal (open:
+        # test_regression_an_empty_chat_refusal_streams_as_the_body_translates).
+        blocks = [draw(text_block("refusal", empty=fmt != "chat"))]
         stop = "refusal"
     else:
         if fmt == "chat":
@@ -112,7 +116,7 @@ def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
                     draw(
                         text_block(empty=True)
                         if kind == "text"
-                        else thinking_block()
+                        else thinking_block(empty=fmt != "responses")
                         if kind == "thinking"
                         else tool_block(n)
                     )
@@ -145,11 +149,11 @@ def rechunked(draw: st.DrawFn, data: bytes) -> list[bytes]:
 
 
 def _unspelled_chat(value: dict) -> dict:
-    """A chat message's `content: ""` / `refusal: ""` and a missing key say the same: the SDK's chunk
+    """A chat message's `content: ""` / `refusal: ""` / `reasoning_content: ""` and a missing key say the same: the SDK's chunk
     accumulator cannot tell an empty string that was never streamed from none."""
     for choice in value.get("choices") or []:
         message = choice.get("message") or {}
-        for key in ("content", "refusal"):
+        for key in ("content", "refusal", "reasoning_content"):
             if message.get(key) == "":
                 del message[key]
     return value

@@ -320,6 +320,10 @@ class ResponsesEncoder(StreamEncoder):
         # Anthropic thinking and chat reasoning_content reach Responses clients as a reasoning summary.
         index = event.summary_index or 0
         if self._summary_index != index:
+            if not event.text and not self.same_format:
+                # No summary part for no text (thinking shown as omitted sends only its signature), as the
+                # non-streaming writer gives such reasoning `summary: []`.
+                return
             self._close_summary(out)
             self._summary_index = index
             item["summary"].append({"type": "summary_text", "text": ""})
