@@ -637,3 +637,12 @@ def test_regression_an_empty_chat_refusal_streams_as_the_body_translates(stream_
     upstream = chat_stream({"refusal": ""})
     streamed = stream_server.accumulate(translate(upstream, "chat", "anthropic"), "anthropic")["content"]
     assert streamed == anthropic_non_streaming(upstream, "chat", stream_server)["content"]
+
+
+@pytest.mark.xfail(strict=True, reason="open: a chat reasoning_content of one empty delta streams as no block, "
+                   "while the SDK-accumulated body has reasoning_content '' and translates to an empty thinking "
+                   "block (runtime/spokes/chat assistant_to_hub keeps an empty reasoning string)")
+def test_regression_an_empty_chat_reasoning_streams_as_the_body_translates(stream_server):
+    upstream = chat_stream({"reasoning_content": ""})
+    streamed = stream_server.accumulate(translate(upstream, "chat", "anthropic"), "anthropic")["content"]
+    assert streamed == anthropic_non_streaming(upstream, "chat", stream_server)["content"]

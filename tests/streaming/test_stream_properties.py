@@ -103,7 +103,9 @@ def answers(draw: st.DrawFn, fmt: str) -> build.Scenario:
         stop = "refusal"
     else:
         if fmt == "chat":
-            blocks = draw(st.lists(thinking_block(), max_size=1)) + draw(
+            # Narrowed: an empty reasoning_content streams as nothing but translates to an empty thinking
+            # block (open: test_regression_an_empty_chat_reasoning_streams_as_the_body_translates).
+            blocks = draw(st.lists(thinking_block(empty=False), max_size=1)) + draw(
                 st.lists(text_block(empty=True), max_size=1)
             )
             calls = draw(st.integers(0, 3))
