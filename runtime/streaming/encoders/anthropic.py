@@ -104,7 +104,8 @@ class AnthropicEncoder(StreamEncoder):
         self._previous_item = item_id
         if ptype in ("text", "refusal"):
             block: dict[str, Any] = {"type": "text", "text": ""}
-            kind = "text"
+            # A refusal stays "refusal" until its first text: one that ends empty still needs its text.
+            kind = ptype
             if ptype == "refusal":
                 self.losses.coerced(
                     self.part_path(event.index, part),
@@ -137,6 +138,14 @@ class AnthropicEncoder(StreamEncoder):
             )
             return
         self._open_hub = event.index
+        if kind == "text" and not self.same_format:
+            # Opened with its first text: an empty text block is what the non-streaming writer leaves out,
+            # and what Anthropic rejects when the client sends the turn back.
+            self._open_kind = "unopened"
+            return
+        self._open_block(block, kind, out)
+
+    def _open_block(self, block: dict[str, Any], kind: str, out: list[bytes]) -> None:
         self._open_kind = kind
         self._index_bytes = str(self._next).encode()
         self._next += 1
@@ -148,22 +157,32 @@ class AnthropicEncoder(StreamEncoder):
         )
 
     def _text(self, event: TextDelta, out: list[bytes]) -> None:
-        if event.index == self._open_hub:
-            out.append(
-                DELTA_HEAD
-                + self._index_bytes
-                + b',"delta":{"type":"text_delta","text":'
-                + orjson.dumps(event.text)
-                + b"}}\n\n"
-            )
+        if event.index != self._open_hub:
+            return
+        if self._open_kind != "text":
+            if self._open_kind == "unopened":
+                if not event.text:
+                    return
+                self._open_block({"type": "text", "text": ""}, "text", out)
+            elif self._open_kind == "refusal":
+                self._open_kind = "text"
+        out.append(
+            DELTA_HEAD
+            + self._index_bytes
+            + b',"delta":{"type":"text_delta","text":'
+            + orjson.dumps(event.text)
+            + b"}}\n\n"
+        )
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
-        if event.index != self._open_hub or self._open_kind != "text":
+        if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
             return
         if event.format != "anthropic":
             # Anthropic citations point into documents or search results the client supplied or saw.
             self.losses.dropped(event.path, "anthropic citations need source locations")
             return
+        if self._open_kind == "unopened":
+            self._open_block({"type": "text", "text": ""}, "text", out)
         out.append(
             DELTA_HEAD
             + self._index_bytes
@@ -220,6 +239,9 @@ class AnthropicEncoder(StreamEncoder):
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
             return
+        if self._open_kind == "unopened":
+            self._open_hub = self._open_kind = None
+            return
         if self._open_kind == "thinking" and event.raw is not None and event.origin != "anthropic":
             # Reasoning state of another format travels opaquely in the signature, restored on the next turn.
             out.append(
@@ -239,6 +261,10 @@ class AnthropicEncoder(StreamEncoder):
                 + b"}}\n\n"
             )
             self._custom_opened = False
+        elif self._open_kind == "refusal":
+            # Anthropic rejects an empty text block when the client sends the turn back; the non-streaming
+            # writer gives an empty refusal the same placeholder.
+            out.append(DELTA_HEAD + self._index_bytes + b',"delta":{"type":"text_delta","text":"(refused)"}}\n\n')
         self._summary_index = None
         out.append(
             b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'

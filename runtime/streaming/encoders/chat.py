@@ -57,6 +57,12 @@ class ChatEncoder(StreamEncoder):
         self._tool_head = b""
         self._custom_opened = False
         self._arguments_sent = False
+        # Chat has one reasoning string: reasoning parts and summary parts are joined with a blank line, as
+        # the non-streaming writer joins them. Whether some was written, whether the open part still owes
+        # the separator, and the summary part last written to.
+        self._reasoning_written = False
+        self._reasoning_gap = False
+        self._summary_index: int | None = None
         # What a chat message cannot keep apart, reported as the non-streaming writer reports it: the open
         # part's path and text length, how many texts came before, and where the first refusal came from.
         self._open_path = ""
@@ -134,7 +140,10 @@ class ChatEncoder(StreamEncoder):
                 self._refusal_path = path
             elif not self.same_format:
                 self.losses.coerced(path, JOINED_REFUSAL)
-        elif ptype not in ("text", "reasoning"):
+        elif ptype == "reasoning":
+            self._reasoning_gap = self._reasoning_written
+            self._summary_index = None
+        elif ptype != "text":
             self.losses.dropped(path, f"a {part.get('format')} {ptype} item has no chat equivalent")
             return
         self._open_hub = event.index
@@ -157,8 +166,19 @@ class ChatEncoder(StreamEncoder):
             self._citations.append(event)
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
-        if event.index == self._open_hub:
-            out.append(self._head + b'{"reasoning_content":' + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
+        if event.index != self._open_hub:
+            return
+        text = event.text
+        if text:
+            summary = event.summary_index
+            if self._reasoning_gap or (
+                summary is not None and self._summary_index is not None and summary != self._summary_index
+            ):
+                text = "\n\n" + text
+            self._reasoning_gap = False
+            self._reasoning_written = True
+            self._summary_index = summary
+        out.append(self._head + b'{"reasoning_content":' + orjson.dumps(text) + b"}" + CHOICE_TAIL)
 
     def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:

@@ -55,6 +55,9 @@ class ResponsesEncoder(StreamEncoder):
         # Citations of the open text part that need its final length: (citation, format, path).
         self._pending_citations: list[tuple[dict[str, Any], str, str]] = []
         self._summary_index: int | None = None
+        # A text part from another format, waiting for its first text: an empty one is left out, as the
+        # non-streaming writer leaves it out.
+        self._unopened: dict[str, Any] | None = None
         self._arguments: list[str] = []
         self._custom_from_function = False
         self._custom_streamer: CustomInputStreamer | None = None
@@ -170,25 +173,10 @@ class ResponsesEncoder(StreamEncoder):
     def _part_started(self, event: PartStarted, out: list[bytes]) -> None:
         part = event.part
         ptype = part["type"]
-        if ptype in ("text", "refusal"):
-            item_id = part.get("item_id")
-            if self._item_kind == "message" and item_id and item_id != self._item["id"]:
-                self._close_message(out)
-            if self._item_kind != "message":
-                item = {
-                    "id": item_id or self._derived_id("msg_"),
-                    "type": "message",
-                    "status": "in_progress",
-                    "role": "assistant",
-                    "content": [],
-                }
-                self._open_item(out, item, "message")
-            if ptype == "text":
-                self._part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-            else:
-                self._part = {"type": "refusal", "refusal": ""}
-            self._text = []
-            self._emit(out, "response.content_part.added", self._where(part=dict(self._part)))
+        if ptype == "text" and not self.same_format:
+            self._unopened = part
+        elif ptype in ("text", "refusal"):
+            self._start_message_part(part, out)
         elif ptype == "reasoning":
             self._close_message(out)
             item = {"id": part.get("item_id") or self._derived_id("rs_"), "type": "reasoning", "summary": []}
@@ -207,6 +195,26 @@ class ResponsesEncoder(StreamEncoder):
             )
             return
         self._open_hub = event.index
+
+    def _start_message_part(self, part: dict[str, Any], out: list[bytes]) -> None:
+        item_id = part.get("item_id")
+        if self._item_kind == "message" and item_id and item_id != self._item["id"]:
+            self._close_message(out)
+        if self._item_kind != "message":
+            item = {
+                "id": item_id or self._derived_id("msg_"),
+                "type": "message",
+                "status": "in_progress",
+                "role": "assistant",
+                "content": [],
+            }
+            self._open_item(out, item, "message")
+        if part["type"] == "text":
+            self._part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        else:
+            self._part = {"type": "refusal", "refusal": ""}
+        self._text = []
+        self._emit(out, "response.content_part.added", self._where(part=dict(self._part)))
 
     def _open_tool(self, part: dict[str, Any], out: list[bytes]) -> None:
         upstream_name = part["name"]
@@ -253,16 +261,28 @@ class ResponsesEncoder(StreamEncoder):
         return where
 
     def _text_delta(self, event: TextDelta, out: list[bytes]) -> None:
-        if event.index != self._open_hub or self._part is None:
+        if event.index != self._open_hub:
             return
+        if self._part is None:
+            if self._unopened is None or not event.text:
+                return
+            self._start_unopened(out)
         self._text.append(event.text)
         if self._part["type"] == "output_text":
             self._emit(out, "response.output_text.delta", self._where(delta=event.text, logprobs=[]))
         else:
             self._emit(out, "response.refusal.delta", self._where(delta=event.text))
 
+    def _start_unopened(self, out: list[bytes]) -> None:
+        part, self._unopened = self._unopened, None
+        self._start_message_part(part, out)
+
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
-        if event.index != self._open_hub or self._part is None or self._part["type"] != "output_text":
+        if event.index != self._open_hub:
+            return
+        if self._part is None and self._unopened is not None:
+            self._start_unopened(out)
+        if self._part is None or self._part["type"] != "output_text":
             return
         if event.format == "responses":
             # A Responses annotation already has its place in the text: passed on where it came.
@@ -300,6 +320,10 @@ class ResponsesEncoder(StreamEncoder):
         # Anthropic thinking and chat reasoning_content reach Responses clients as a reasoning summary.
         index = event.summary_index or 0
         if self._summary_index != index:
+            if not event.text and not self.same_format:
+                # No summary part for no text (thinking shown as omitted sends only its signature), as the
+                # non-streaming writer gives such reasoning `summary: []`.
+                return
             self._close_summary(out)
             self._summary_index = index
             item["summary"].append({"type": "summary_text", "text": ""})
@@ -361,6 +385,9 @@ class ResponsesEncoder(StreamEncoder):
         if event.index != self._open_hub:
             return
         self._open_hub = None
+        if self._unopened is not None:
+            self._unopened = None
+            return
         kind = self._item_kind
         if kind == "message":
             text = "".join(self._text)
