@@ -386,7 +386,9 @@ class ResponsesEncoder(StreamEncoder):
             return
         self._open_hub = None
         if self._unopened is not None:
-            self._unopened = None
+            part, self._unopened = self._unopened, None
+            self.losses.dropped(self.part_path(event.index, part),
+                                "an empty text: a Responses answer has no empty output_text")
             return
         kind = self._item_kind
         if kind == "message":
