@@ -222,9 +222,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, first_byte: float,
-             event: float) -> None:
+             event: float, concurrencies: tuple[int, ...] = (1, 32)) -> None:
     for stream in (False, True):
-        for concurrency in (1, 32):
+        for concurrency in concurrencies:
             base: tuple[float, float] | None = None
             floor: tuple[float, float] | None = None
             for name, url, body in paths:
@@ -252,6 +252,7 @@ def main() -> int:
     parser.add_argument("--first-byte-ms", type=float, default=100.0, help="paced upstream: time to first byte")
     parser.add_argument("--event-ms", type=float, default=5.0, help="paced upstream: time between stream events")
     parser.add_argument("--only", choices=("instant", "paced"), help="run one upstream only")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32], help="client counts (default 1 32)")
     args = parser.parse_args()
     try:
         import apiswitch.runtime.translate  # noqa: F401
@@ -281,7 +282,7 @@ def main() -> int:
                              ("passthrough", f"http://127.0.0.1:{proxy_port}/v1/chat/completions", CHAT_BODY)]
                     if translated:
                         paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
-                    run_rows(label, paths, args.requests, first_byte, event)
+                    run_rows(label, paths, args.requests, first_byte, event, tuple(args.concurrency))
                 finally:
                     for process in (proxy, relay):
                         process.terminate()

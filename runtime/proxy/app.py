@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hmac
 import logging
 import time
@@ -69,6 +70,10 @@ class ProxyState:
         if self.request_log is None and self.config.log.enabled:
             path = Path(self.config.log.path) if self.config.log.path else default_log_path()
             self.request_log = RequestLog(path, self.config.log.retention_days)
+        # Everything loaded so far (models, validators, translators) lives as long as the process: frozen out
+        # of the cyclic collector, a full collection no longer walks it in the middle of a request.
+        gc.collect()
+        gc.freeze()
 
     async def close(self) -> None:
         if self.transport is not None:
