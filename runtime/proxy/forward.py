@@ -184,9 +184,7 @@ class Forwarder:
             return ProxyError(400, last.message if len(failures) == 1 else "; ".join(failures))
         if last is not None and last.status is not None and last.body and last.upstream_format:
             # One upstream answered with an error: show the client that error, in its own format.
-            return _with_passback(client_error_from_upstream(
-                last.status, last.body, last.upstream_format, ex.client_format, last.headers), last.headers,
-                ex.client_format)
+            return _client_error(last.status, last.body, last.upstream_format, ex.client_format, last.headers)
         return ProxyError(502, "all providers failed: " + "; ".join(failures))
 
     # -- one attempt -------------------------------------------------------------------------------------------
@@ -246,14 +244,13 @@ class Forwarder:
         body = self.redactor.bytes(body)
         status = response.status_code
         message, _ = upstream_error(body)
+        headers = dict(response.headers)
         failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response),
-                                candidate.provider.format, dict(response.headers))
+                                candidate.provider.format, headers)
         if status in (408, 429) or status >= 500:
             raise failure
         # A client error would fail the same way elsewhere: answer it now, in the client's format.
-        raise _with_passback(client_error_from_upstream(status, body, candidate.provider.format, ex.client_format,
-                                                        dict(response.headers)), dict(response.headers),
-                             ex.client_format)
+        raise _client_error(status, body, candidate.provider.format, ex.client_format, headers)
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: httpx.Response) -> None:
@@ -392,7 +389,10 @@ class Forwarder:
                     await responder.write(ping)
 
 
-def _with_passback(error: ProxyError, upstream_headers: dict[str, str], client_format: str) -> ProxyError:
+def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,
+                  upstream_headers: dict[str, str]) -> ProxyError:
+    """An upstream's error in the client's format, with the provider headers a client should still see."""
+    error = client_error_from_upstream(status, body, upstream_format, client_format, upstream_headers)
     raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in upstream_headers.items()]
     for name, value in passed_back(raw, client_format):
         error.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))

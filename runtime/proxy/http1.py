@@ -202,14 +202,9 @@ class _Body(httpx.AsyncByteStream):
                 await self.aclose()
                 raise
             if chunk is None:
-                self._release()
+                await self.aclose()  # read to its end: the connection goes back to the pool
                 return
             yield chunk
-
-    def _release(self) -> None:
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            self.pool.release(connection)
 
     async def aclose(self) -> None:
         connection, self.connection = self.connection, None
