@@ -91,7 +91,8 @@ class Fault:
     - `first_byte_delay`: seconds to wait before the status line (a first-byte timeout upstream).
     - `first_event_delay`: for streams, seconds between the response headers and the first event (a
       provider that answers 200 at once, then thinks).
-    - `event_delay`: seconds between streamed events (a slow stream; keep-alive territory).
+    - `event_delay`: seconds between streamed events (a slow stream; keep-alive territory), kept to the
+      upstream's clock: event n goes out `n * event_delay` after the first, however long writes took.
     - `die_after_events`: stream this many events, then drop the connection without ending the
       chunked body, so the client sees a broken transfer rather than a clean end.
     - `malformed_first_event`: the first SSE event carries bytes that are not JSON.

@@ -299,13 +299,16 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.first_event_delay:
                 self.wfile.flush()
                 time.sleep(fault.first_event_delay)
+            # Events keep to the upstream's own clock, as a model's tokens do: time this thread loses to the
+            # scheduler after a write must not push every later event back.
+            paced_from = time.monotonic()
             for count, event in enumerate(self._stream_events(reply, request)):
                 if fault.die_after_events is not None and count >= fault.die_after_events:
                     request.outcome = "dropped mid-stream"
                     self._drop()
                     return
                 if count and fault.event_delay:
-                    time.sleep(fault.event_delay)
+                    time.sleep(max(0.0, paced_from + count * fault.event_delay - time.monotonic()))
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):

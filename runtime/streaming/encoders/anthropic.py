@@ -54,22 +54,9 @@ class AnthropicEncoder(StreamEncoder):
         # The Responses message item of the previous part, when it was text: adjacent items become one run of
         # text blocks, which reads back as one item (reported, as the non-streaming writer does).
         self._previous_item: str | None = None
-        self._handlers = {
-            TextDelta: self._text,
-            ArgumentsDelta: self._arguments,
-            CitationAdded: self._citation,
-            ReasoningDelta: self._reasoning,
-            SignatureDelta: self._signature,
-            PartStarted: self._part_started,
-            PartStopped: self._part_stopped,
-            ResponseStarted: self._response_started,
-            ResponseFinished: self._response_finished,
-            ResponseFailed: self._failed,
-            KeepAlive: lambda event, out: out.append(PING),
-        }
 
     def encode(self, event, out: list[bytes]) -> None:
-        self._handlers[type(event)](event, out)
+        self._HANDLERS[type(event)](self, event, out)
 
     def keepalive(self) -> bytes:
         return PING
@@ -293,3 +280,22 @@ class AnthropicEncoder(StreamEncoder):
     def _failed(self, event: ResponseFailed, out: list[bytes]) -> None:
         error = {"type": event.error_type or "api_error", "message": event.message}
         out.append(frame("error", {"type": "error", "error": error}))
+
+    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
+        out.append(self.keepalive())
+
+    # One table per class, not per stream: bound methods held by the instance would make every encoder a
+    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
+    _HANDLERS: dict[type, Any] = {
+        TextDelta: _text,
+        ArgumentsDelta: _arguments,
+        CitationAdded: _citation,
+        ReasoningDelta: _reasoning,
+        SignatureDelta: _signature,
+        PartStarted: _part_started,
+        PartStopped: _part_stopped,
+        ResponseStarted: _response_started,
+        ResponseFinished: _response_finished,
+        ResponseFailed: _failed,
+        KeepAlive: _keepalive_event,
+    }

@@ -11,6 +11,7 @@ and the SDK accumulator puts them on the final message.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 from apiswitch.runtime.fieldmaps import CHAT_TO_STOP
@@ -76,22 +77,9 @@ class ChatEncoder(StreamEncoder):
         # the SDK accumulator cannot merge annotation lists from several chunks.
         self._citations: list[CitationAdded] = []
         self._annotations: list[dict] = []
-        self._handlers = {
-            TextDelta: self._text,
-            ArgumentsDelta: self._arguments,
-            CitationAdded: self._citation,
-            ReasoningDelta: self._reasoning,
-            SignatureDelta: _ignore,
-            PartStarted: self._part_started,
-            PartStopped: self._part_stopped,
-            ResponseStarted: self._response_started,
-            ResponseFinished: self._response_finished,
-            ResponseFailed: self._failed,
-            KeepAlive: lambda event, out: out.append(self.keepalive()),
-        }
 
     def encode(self, event, out: list[bytes]) -> None:
-        self._handlers[type(event)](event, out)
+        self._HANDLERS[type(event)](self, event, out)
 
     def _delta(self, delta: bytes) -> bytes:
         return self._head + delta + CHOICE_TAIL
@@ -252,7 +240,25 @@ class ChatEncoder(StreamEncoder):
         out.append(b"data: " + orjson.dumps({"error": error}) + b"\n\n")
         out.append(DONE_FRAME)
 
+    def _ignore(self, event: SignatureDelta, out: list[bytes]) -> None:
+        # Chat has no field for opaque reasoning state.
+        return None
 
-def _ignore(event, out) -> None:
-    # Chat has no field for opaque reasoning state.
-    return None
+    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
+        out.append(self.keepalive())
+
+    # One table per class, not per stream: bound methods held by the instance would make every encoder a
+    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
+    _HANDLERS: dict[type, Any] = {
+        TextDelta: _text,
+        ArgumentsDelta: _arguments,
+        CitationAdded: _citation,
+        ReasoningDelta: _reasoning,
+        SignatureDelta: _ignore,
+        PartStarted: _part_started,
+        PartStopped: _part_stopped,
+        ResponseStarted: _response_started,
+        ResponseFinished: _response_finished,
+        ResponseFailed: _failed,
+        KeepAlive: _keepalive_event,
+    }

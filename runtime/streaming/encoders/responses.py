@@ -62,22 +62,9 @@ class ResponsesEncoder(StreamEncoder):
         self._custom_from_function = False
         self._custom_streamer: CustomInputStreamer | None = None
         self._custom_streamed: list[str] = []
-        self._handlers = {
-            TextDelta: self._text_delta,
-            ArgumentsDelta: self._arguments_delta,
-            CitationAdded: self._citation,
-            ReasoningDelta: self._reasoning_delta,
-            SignatureDelta: self._signature,
-            PartStarted: self._part_started,
-            PartStopped: self._part_stopped,
-            ResponseStarted: self._response_started,
-            ResponseFinished: self._response_finished,
-            ResponseFailed: self._failed,
-            KeepAlive: lambda event, out: out.append(self.keepalive()),
-        }
 
     def encode(self, event, out: list[bytes]) -> None:
-        self._handlers[type(event)](event, out)
+        self._HANDLERS[type(event)](self, event, out)
 
     def _emit(self, out: list[bytes], kind: str, payload: dict[str, Any]) -> None:
         payload["type"] = kind
@@ -466,6 +453,24 @@ class ResponsesEncoder(StreamEncoder):
             )
         self._close_item(out, event.raw)
 
+    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
+        out.append(self.keepalive())
+
+    # One table per class, not per stream: bound methods held by the instance would make every encoder a
+    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
+    _HANDLERS: dict[type, Any] = {
+        TextDelta: _text_delta,
+        ArgumentsDelta: _arguments_delta,
+        CitationAdded: _citation,
+        ReasoningDelta: _reasoning_delta,
+        SignatureDelta: _signature,
+        PartStarted: _part_started,
+        PartStopped: _part_stopped,
+        ResponseStarted: _response_started,
+        ResponseFinished: _response_finished,
+        ResponseFailed: _failed,
+        KeepAlive: _keepalive_event,
+    }
 
 def _custom_input(arguments: str) -> str:
     """The raw text of a bridged custom tool call, decoded as the non-streaming translation does."""
