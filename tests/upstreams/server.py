@@ -28,13 +28,14 @@ class ScriptedUpstream:
     """One scripted provider. Answers come from, in order: the queue given to the constructor or
     `script()` (one answer per request to the format's endpoint), then `responder`, then `default`.
 
-    Use as a context manager or call `start()` / `stop()`. `requests` holds everything received (any path);
+    Use as a context manager or call `start()` / `stop()`. `requests` holds everything received (any path;
+    only the latest `remember` requests when that is given);
     `calls` only the requests to the format's endpoint. Failed checks are collected in `failures`;
     `assert_no_failures()` raises them.
     """
 
     def __init__(self, format: str, *answers: Answer, responder: Responder | None = None,
-                 default: Answer | None = None) -> None:
+                 default: Answer | None = None, remember: int | None = None) -> None:
         if format not in WIRES:
             raise ValueError(f"unknown format {format!r}; expected one of {FORMATS}")
         self.format = format
@@ -42,6 +43,9 @@ class ScriptedUpstream:
         self.responder = responder
         self.default: Answer = default if default is not None else Reply()
         self.requests: list[RecordedRequest] = []
+        # How many received requests `requests` keeps (None: all). A long-running load, such as the proxy
+        # benchmark, keeps none: an ever-growing heap makes the process's garbage collections ever longer.
+        self.remember = remember
         self.failures: list[str] = []
         self._queue: deque[Answer] = deque(answers)
         self._lock = threading.Lock()
@@ -127,6 +131,8 @@ class ScriptedUpstream:
     def _record(self, request: RecordedRequest) -> None:
         with self._arrived:
             self.requests.append(request)
+            if self.remember is not None and len(self.requests) > self.remember:
+                del self.requests[: len(self.requests) - self.remember]
             self._arrived.notify_all()
 
     def _fail(self, message: str) -> None:
