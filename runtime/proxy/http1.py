@@ -158,17 +158,17 @@ class _Connection(asyncio.Protocol):
                 raise self.error
             if self.complete:
                 return None
-            self.wakeup = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self.wakeup = waiter = loop.create_future()
+            # A bare timer rather than asyncio.timeout(): this runs once per body chunk of every stream, and
+            # the timeout context (task lookup, cancellation bookkeeping) costs twice the wait it guards.
+            timer = None if timeout is None else loop.call_later(timeout, _read_timed_out, waiter, timeout)
             try:
-                if timeout is None:
-                    await self.wakeup
-                else:
-                    async with asyncio.timeout(timeout):
-                        await self.wakeup
-            except TimeoutError:
-                raise httpx.ReadTimeout(f"no data within {timeout:g}s") from None
+                await waiter
             finally:
                 self.wakeup = None
+                if timer is not None:
+                    timer.cancel()
         chunk = self.chunks.popleft()
         self.buffered -= len(chunk)
         if self.paused and self.buffered <= _HIGH_WATER // 4 and self.transport is not None:
@@ -183,6 +183,11 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+
+def _read_timed_out(waiter: asyncio.Future[None], timeout: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(httpx.ReadTimeout(f"no data within {timeout:g}s"))
 
 
 class _Body(httpx.AsyncByteStream):

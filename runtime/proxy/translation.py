@@ -62,10 +62,29 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
 # client must hear so: the SDKs quietly accept a truncated stream as if it were a short answer.
 _TERMINAL = {
     "anthropic": re.compile(rb'"type"\s*:\s*"message_stop"|^event: ?message_stop', re.M),
-    "chat": re.compile(rb'^data: ?\[DONE\]|"finish_reason"\s*:\s*"', re.M),
+    "chat": re.compile(rb'^data: ?\[DONE\]', re.M),
     "responses": re.compile(rb'"type"\s*:\s*"response\.(?:completed|failed|incomplete)"'
                             rb'|^event: ?response\.(?:completed|failed|incomplete)', re.M),
 }
+# Bytes every terminal event contains: the other events, nearly all of a stream, skip the regular expression.
+_TERMINAL_HINTS = {
+    "anthropic": (b"message_stop",),
+    "chat": (b"[DONE]",),
+    "responses": (b"response.completed", b"response.failed", b"response.incomplete"),
+}
+# Every chat chunk has a finish_reason; only the last one's is a string.
+_FINISH_REASON = b'"finish_reason"'
+_STRING_VALUE = re.compile(rb'\s*:\s*"')
+
+
+def _ends_stream(fmt: str, frame: bytes) -> bool:
+    if fmt == "chat":
+        at = frame.find(_FINISH_REASON)
+        while at >= 0:
+            if _STRING_VALUE.match(frame, at + len(_FINISH_REASON)):
+                return True
+            at = frame.find(_FINISH_REASON, at + 1)
+    return any(hint in frame for hint in _TERMINAL_HINTS[fmt]) and _TERMINAL[fmt].search(frame) is not None
 
 
 _MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
@@ -76,7 +95,6 @@ class PassthroughStream:
 
     def __init__(self, client_format: str, client_model: str) -> None:
         self.client_format = client_format
-        self.terminal = _TERMINAL[client_format]
         self.complete = False
         self.error: str | None = None
         # Any model value, not only the name asked for: providers answer with dated or aliased names.
@@ -87,7 +105,7 @@ class PassthroughStream:
     def feed(self, frame: bytes) -> bytes:
         if self.client_format == "responses":
             self.sequence += 1
-        if not self.complete and self.terminal.search(frame):
+        if not self.complete and _ends_stream(self.client_format, frame):
             self.complete = True
         if b'"model"' in frame:
             # The first one is the response's own: it comes before any content in every format's events.
