@@ -14,8 +14,9 @@ Two upstreams, each its own process:
   wake-ups per message, which in a small VM can reach a millisecond once the processes idle); "-relay" is the
   proxy's latency above that floor, its own work.
 - "paced" answers like a model does, only faster than any real one: the first byte after --first-byte-ms
-  (default 100) and stream events --event-ms apart (default 5). This is the proxy's added latency in use,
-  and what the target (p50 at most 1 ms, p99 at most 5 ms at concurrency 32) is judged on.
+  (default 100) and stream events --event-ms apart (default 5), each at its time on the upstream's own clock
+  as a model's tokens are. This is the proxy's added latency in use, and what the target (p50 at most 1 ms,
+  p99 at most 5 ms at concurrency 32) is judged on.
 
 The upstream (a scripted chat provider from tests/upstreams) and the proxy (`apiswitch serve`) each run in
 their own process, as in real use; the load generator is a third. "passthrough" is a chat client to a chat
