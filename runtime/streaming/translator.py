@@ -61,7 +61,7 @@ class StreamTranslator:
         self.context = context if context is not None else TranslationContext(source=target, target=source)
         self._losses = LossCollector()
         self._sse = SSEDecoder()
-        self._decoder = DECODERS[source](self.context, self._losses)
+        self._decoder = DECODERS[source](self.context, self._losses, target)
         self._encoder = ENCODERS[target](self.context, self._losses, source)
         self._closed = False
         self._chars = 0

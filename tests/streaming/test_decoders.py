@@ -22,7 +22,7 @@ FIXTURES = [(n, f) for n, f in all_fixtures() if n != "repeated_tool_header"]
 
 def decode(data: bytes, source: str) -> HubAccumulator:
     accumulator = HubAccumulator(source)
-    decoder = DECODERS[source](TranslationContext(), LossCollector())
+    decoder = DECODERS[source](TranslationContext(), LossCollector(), source)
     sse = SSEDecoder()
     for event in [*sse.feed(data), *sse.finish()]:
         for hub_event in decoder.event(event):

@@ -631,18 +631,52 @@ def test_regression_thinking_without_text_reaches_codex_with_an_empty_summary(st
     assert [item["summary"] for item in streamed] == [item["summary"] for item in expected["output"]] == [[]]
 
 
-@pytest.mark.xfail(strict=True, reason="open: a chat refusal of one empty delta streams as no block, while the "
-                   "SDK-accumulated body has refusal '' and translates to a '(refused)' text block")
 def test_regression_an_empty_chat_refusal_streams_as_the_body_translates(stream_server):
     upstream = chat_stream({"refusal": ""})
     streamed = stream_server.accumulate(translate(upstream, "chat", "anthropic"), "anthropic")["content"]
     assert streamed == anthropic_non_streaming(upstream, "chat", stream_server)["content"]
 
 
-@pytest.mark.xfail(strict=True, reason="open: a chat reasoning_content of one empty delta streams as no block, "
-                   "while the SDK-accumulated body has reasoning_content '' and translates to an empty thinking "
-                   "block (runtime/spokes/chat assistant_to_hub keeps an empty reasoning string)")
 def test_regression_an_empty_chat_reasoning_streams_as_the_body_translates(stream_server):
     upstream = chat_stream({"reasoning_content": ""})
     streamed = stream_server.accumulate(translate(upstream, "chat", "anthropic"), "anthropic")["content"]
     assert streamed == anthropic_non_streaming(upstream, "chat", stream_server)["content"]
+
+
+def _said(body: dict[str, Any], target: str) -> list[tuple[str, ...]]:
+    """What an answer says, part by part: types and texts, without ids."""
+    if target == "anthropic":
+        return [(b["type"], b.get("text") or b.get("thinking") or "") for b in body["content"]]
+    return [(item["type"], *(f"{p['type']}:{p.get('text', p.get('refusal'))}" for p in item.get("content") or ()))
+            for item in body["output"]]
+
+
+@pytest.mark.parametrize("text", [None, "t"])
+@pytest.mark.parametrize("key", ["refusal", "reasoning_content", "reasoning"])
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_regression_an_empty_chat_field_streams_and_reports_as_the_body_translates(target, key, text, stream_server):
+    """An empty refusal or reasoning makes no part on either side, and both report it left out."""
+    from apiswitch.runtime.translate import translate_response
+
+    from .test_directions import _non_streaming_body
+
+    upstream = chat_stream({key: ""}, *([{"content": text}] if text else []))
+    translator = StreamTranslator("chat", target, context=make_context("chat", target))
+    streamed = stream_server.accumulate(translator.feed(upstream) + translator.finish(), target)
+    body = _non_streaming_body(stream_server.accumulate(upstream, "chat"), "chat")
+    expected = translate_response(body, "chat", target, make_context("chat", target))
+    assert _said(streamed, target) == _said(expected.body, target) == (
+        [] if text is None else [("text", "t")] if target == "anthropic" else [("message", "output_text:t")])
+    streamed_losses = {(loss.path, loss.action) for loss in translator.losses if loss.path != "usage"}
+    assert streamed_losses == {(loss.path, loss.action) for loss in expected.losses} == {
+        (f"choices[0].message.{key}", "dropped")}
+
+
+@pytest.mark.parametrize("key", ["refusal", "reasoning_content"])
+def test_regression_an_empty_chat_field_beside_its_text_in_another_delta_is_not_reported(key, stream_server):
+    """An empty first delta of a field that says something later: the part is streamed, nothing left out."""
+    translator = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    out = translator.feed(chat_stream({key: ""}, {key: "no"})) + translator.finish()
+    (block,) = stream_server.accumulate(out, "anthropic")["content"]
+    assert block.get("text", block.get("thinking")) == "no"
+    assert not [loss for loss in translator.losses if loss.action == "dropped"]

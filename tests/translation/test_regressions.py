@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from apiswitch.runtime.reasoning import unwrap
 
 from apiswitch import translate_request
@@ -318,3 +319,55 @@ def test_refusal_ahead_of_text_in_a_chat_answer_is_reported() -> None:
     message = out.body["choices"][0]["message"]
     assert (message["content"], message["refusal"]) == ("t", "a")
     assert {("output[0].content[0]", "coerced"), ("output[0].content[1]", "coerced")} <= losses_of(out)
+
+
+EMPTY_FIELDS = ("refusal", "reasoning_content", "reasoning")
+
+
+@pytest.mark.parametrize("key", EMPTY_FIELDS)
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_an_empty_chat_refusal_or_reasoning_makes_no_part_and_is_reported(key, target) -> None:
+    """An empty string says nothing: no invented "(refused)" text, no empty thinking block or reasoning item,
+    no refusal stop reason; the field is reported as left out, in answers and in history alike."""
+    message = {"role": "assistant", "content": "t", key: ""}
+    answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+              "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}]}
+    out = response(answer, "chat", target)
+    if target == "anthropic":
+        assert (out.body["content"], out.body["stop_reason"]) == ([{"type": "text", "text": "t"}], "end_turn")
+    else:
+        assert [item["type"] for item in out.body["output"]] == ["message"]
+        assert [part["type"] for part in out.body["output"][0]["content"]] == ["output_text"]
+        assert out.body["status"] == "completed"
+    assert losses_of(out) == {(f"choices[0].message.{key}", "dropped")}
+
+    history = {"model": "m", "max_tokens": 10, "messages": [
+        {"role": "user", "content": "q"}, message, {"role": "user", "content": "q"}]}
+    sent = request(history, "chat", target)
+    assert losses_of(sent) == {(f"messages[1].{key}", "dropped")}
+    turns = sent.body["messages"] if target == "anthropic" else sent.body["input"]
+    assert len(turns) == 3
+    assert {key: turns[1][key] for key in ("role", "content")} == {"role": "assistant", "content": "t"}
+
+
+@pytest.mark.parametrize("key", EMPTY_FIELDS)
+def test_an_empty_chat_refusal_or_reasoning_comes_back_to_chat_unchanged(key) -> None:
+    message = {"role": "assistant", "content": None, key: ""}
+    answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+              "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}]}
+    out = response(answer, "chat", "chat")
+    assert out.body["choices"][0]["message"] == message and not out.losses
+    history = {"model": "m", "messages": [{"role": "user", "content": "q"}, message,
+                                          {"role": "user", "content": "q"}]}
+    sent = request(history, "chat", "chat")
+    assert sent.body["messages"][1] == message and not sent.losses
+
+
+def test_an_empty_reasoning_content_gives_way_to_reasoning_beside_it() -> None:
+    """OpenRouter's `reasoning` holds the text when a `reasoning_content` beside it is empty."""
+    message = {"role": "assistant", "content": "t", "reasoning_content": "", "reasoning": "why"}
+    answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+              "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}]}
+    out = response(answer, "chat", "anthropic")
+    assert [(b["type"], b.get("thinking")) for b in out.body["content"]] == [("thinking", "why"), ("text", None)]
+    assert ("choices[0].message.reasoning_content", "dropped") in losses_of(out)

@@ -25,6 +25,16 @@ FORMAT = "chat"
 # Where providers put reasoning text on an assistant message; the first is the common one.
 REASONING_KEYS = ("reasoning_content", "reasoning")
 
+# Assistant message fields whose empty string says nothing: no part is made of one (an empty thinking block
+# or an invented refusal text would be content the model never wrote). Chat gets the field back; another
+# format reports it. A stream cannot tell such a field from a missing one, and reports it the same way.
+EMPTY_SAYS_NOTHING = (*REASONING_KEYS, "refusal")
+
+
+def empty_fields(msg: dict[str, Any]) -> list[str]:
+    """The fields of ``msg`` that hold an empty string with nothing to say."""
+    return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]
+
 
 def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
     kind = part.get("type")
@@ -93,7 +103,7 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     parts: list[hub.Part] = []
     known = {"role", "content", "tool_calls", "refusal", *REASONING_KEYS}
     for key in REASONING_KEYS:
-        if isinstance(msg.get(key), str):
+        if isinstance(msg.get(key), str) and msg[key]:
             text = msg[key]
             parts.append({"type": "reasoning", "text": text, "summary": [], "origin": FORMAT,
                           "raw": {key: text}, "key": key, "path": join_path(path, key)})
@@ -101,12 +111,13 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     content = msg.get("content")
     text_parts, is_string = content_to_parts(content, join_path(path, "content"))
     parts.extend(text_parts)
-    if isinstance(msg.get("refusal"), str):
+    if isinstance(msg.get("refusal"), str) and msg["refusal"]:
         parts.append({"type": "refusal", "text": msg["refusal"], "as_field": True,
                       "path": join_path(path, "refusal")})
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
     extra = split_extra(msg, known)
+    extra.update((key, "") for key in empty_fields(msg))
     if content == [] and parts:
         # An empty list beside a refusal or tool calls: chat gets it back; elsewhere it reads back as null.
         extra["content"] = []

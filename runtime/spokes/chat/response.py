@@ -10,7 +10,7 @@ from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
 from .._common import Emit, report_joined, report_stop, split_extra
-from .content import FORMAT, assistant_to_hub, tool_call_to_chat
+from .content import FORMAT, assistant_to_hub, empty_fields, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
 
@@ -53,6 +53,8 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     unmapped = [f"usage.{group}.{key}" for group, known in (
         ("prompt_tokens_details", {"cached_tokens"}), ("completion_tokens_details", {"reasoning_tokens"}))
         for key in (usage_body.get(group) or {}) if key not in known]
+    # Empty fields make no part: a chat client gets them back with the choice (answer_original), others a loss.
+    unmapped += [join_path("choices[0].message", key) for key in empty_fields(message)]
     finish = choice.get("finish_reason")
     return hub.Response(unmapped=unmapped,
         source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,

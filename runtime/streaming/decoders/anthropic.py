@@ -37,8 +37,8 @@ KEEPALIVE = KeepAlive()
 class AnthropicDecoder(StreamDecoder):
     source = "anthropic"
 
-    def __init__(self, context, losses) -> None:
-        super().__init__(context, losses)
+    def __init__(self, context, losses, target) -> None:
+        super().__init__(context, losses, target)
         self._started = False
         # Anthropic block index -> (hub index, hub part type)
         self._blocks: dict[int, tuple[int, str]] = {}

@@ -32,9 +32,11 @@ class StreamDecoder:
 
     source = ""
 
-    def __init__(self, context: TranslationContext, losses: LossCollector) -> None:
+    def __init__(self, context: TranslationContext, losses: LossCollector, target: str) -> None:
         self.context = context
         self.losses = losses
+        # The client's format: a few losses exist only when the answer leaves its own format.
+        self.target = target
         # True once the upstream's terminal event (or an error) has been turned into hub events.
         self.closed = False
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.ids import random_id
+from apiswitch.runtime.spokes.chat.content import EMPTY_SAYS_NOTHING
 from apiswitch.runtime.sse import DONE
 
 from ..events import (
@@ -34,8 +35,8 @@ SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 class ChatDecoder(StreamDecoder):
     source = "chat"
 
-    def __init__(self, context, losses) -> None:
-        super().__init__(context, losses)
+    def __init__(self, context, losses, target) -> None:
+        super().__init__(context, losses, target)
         self._started = False
         self._next = 0
         # The open hub part: its index and what feeds it ("reasoning", "text", "refusal" or a tool key).
@@ -50,6 +51,10 @@ class ChatDecoder(StreamDecoder):
         self._reasoning: list[str] = []
         self._finish_reason: str | None = None
         self._usage = None
+        # Fields (EMPTY_SAYS_NOTHING) seen as an empty string and seen with text: one only ever empty is
+        # what the accumulated body holds as "", which its translation reports when left out.
+        self._empty: set[str] = set()
+        self._spoken: set[str] = set()
 
     def event(self, sse) -> list[StreamEvent]:
         if self.closed:
@@ -117,6 +122,7 @@ class ChatDecoder(StreamDecoder):
         self.closed = True
         out: list[StreamEvent] = []
         self._close(out)
+        self._report_empty_fields()
         stop = stop_from_chat(self._finish_reason)
         out.append(ResponseFinished(stop, None, self._usage))
         return out
@@ -146,6 +152,19 @@ class ChatDecoder(StreamDecoder):
         if tool_calls:
             for position, call in enumerate(tool_calls):
                 self._tool_call(call, position, out)
+        for key in EMPTY_SAYS_NOTHING:
+            value = delta.get(key)
+            if type(value) is str:
+                (self._spoken if value else self._empty).add(key)
+
+    def _report_empty_fields(self) -> None:
+        """A field streamed only as empty strings is one the accumulated body holds as "": it opens no part
+        here, and is reported for other formats as the body translation reports it."""
+        if self.target == self.source:
+            return
+        for key in EMPTY_SAYS_NOTHING:
+            if key in self._empty and key not in self._spoken:
+                self.losses.dropped(f"choices[0].message.{key}", f"no equivalent in {self.target}")
 
     def _annotations(self, annotations: list[Any], out: list[StreamEvent]) -> None:
         """Chat annotations cite the message text; providers send them beside or after the text deltas."""

@@ -35,8 +35,8 @@ TOOL_ITEMS = {"function_call": "function", "custom_tool_call": "custom"}
 class ResponsesDecoder(StreamDecoder):
     source = "responses"
 
-    def __init__(self, context, losses) -> None:
-        super().__init__(context, losses)
+    def __init__(self, context, losses, target) -> None:
+        super().__init__(context, losses, target)
         self._started = False
         self._next = 0
         # output_index -> item type, and the hub index of its open part (tool calls and reasoning).
