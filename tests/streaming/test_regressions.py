@@ -680,3 +680,46 @@ def test_regression_an_empty_chat_field_beside_its_text_in_another_delta_is_not_
     (block,) = stream_server.accumulate(out, "anthropic")["content"]
     assert block.get("text", block.get("thinking")) == "no"
     assert not [loss for loss in translator.losses if loss.action == "dropped"]
+
+
+LOGPROBS = {"content": [{"token": "hi", "logprob": -0.25, "bytes": [104, 105], "top_logprobs": []}], "refusal": None}
+
+
+def _chat_stream_with_unread_fields() -> bytes:
+    """A chat answer carrying fields no hub event holds: a delta's audio and a choice's logprobs."""
+    frames = [
+        {**HEAD, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]},
+        {**HEAD, "choices": [{"index": 0, "delta": {"content": "hi", "audio": {"id": "audio_1", "transcript": "hi"}},
+                              "logprobs": LOGPROBS, "finish_reason": None}]},
+        {**HEAD, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]},
+    ]
+    return b"".join(b"data: " + json.dumps(f).encode() + b"\n\n" for f in frames) + b"data: [DONE]\n\n"
+
+
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_regression_chat_fields_no_event_holds_are_reported_as_the_body_reports_them(target, stream_server):
+    """Before, a chat answer's audio and logprobs vanished without a loss, streamed or not."""
+    from apiswitch.runtime.translate import translate_response
+
+    from .test_directions import _non_streaming_body
+
+    upstream = _chat_stream_with_unread_fields()
+    translator = StreamTranslator("chat", target, context=make_context("chat", target))
+    translator.feed(upstream)
+    translator.finish()
+    accumulated = stream_server.accumulate(upstream, "chat")
+    assert accumulated["choices"][0]["logprobs"]["content"][0]["token"] == "hi"
+    body = _non_streaming_body(accumulated, "chat")
+    expected = translate_response(body, "chat", target, make_context("chat", target))
+    wanted = {("choices[0].message.audio", "dropped"), ("choices[0].logprobs", "dropped")}
+    assert {(loss.path, loss.action) for loss in expected.losses} >= wanted
+    assert {(loss.path, loss.action) for loss in translator.losses} >= wanted
+
+
+def test_regression_a_chat_to_chat_stream_reports_the_fields_it_does_not_carry():
+    """The chat body comes back whole; a re-encoded chat stream cannot, and says which fields it left out."""
+    translator = StreamTranslator("chat", "chat", context=make_context("chat", "chat"))
+    out = translator.feed(_chat_stream_with_unread_fields()) + translator.finish()
+    assert b"audio_1" not in out
+    assert {(loss.path, loss.action) for loss in translator.losses} >= {
+        ("choices[0].message.audio", "dropped"), ("choices[0].logprobs", "dropped")}

@@ -371,3 +371,49 @@ def test_an_empty_reasoning_content_gives_way_to_reasoning_beside_it() -> None:
     out = response(answer, "chat", "anthropic")
     assert [(b["type"], b.get("thinking")) for b in out.body["content"]] == [("thinking", "why"), ("text", None)]
     assert ("choices[0].message.reasoning_content", "dropped") in losses_of(out)
+
+
+def _chat_answer(message: dict, **choice: object) -> dict:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": "stop",
+                         "logprobs": None, **choice}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+
+
+CHAT_LOGPROBS = {"content": [{"token": "hi", "logprob": -0.25, "bytes": [104, 105], "top_logprobs": []}],
+                 "refusal": None}
+
+
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_chat_answer_fields_no_hub_part_holds_are_reported(target: str) -> None:
+    """Before, audio, logprobs and a provider's own message keys vanished without a loss."""
+    body = _chat_answer({"content": "hi", "audio": {"id": "audio_1", "data": "", "transcript": "hi",
+                                                    "expires_at": 1}, "x_provider_note": "kept?"},
+                        logprobs=CHAT_LOGPROBS)
+    assert losses_of(response(body, "chat", target)) >= {
+        ("choices[0].message.audio", "dropped"), ("choices[0].message.x_provider_note", "dropped"),
+        ("choices[0].logprobs", "dropped")}
+
+
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_chat_answer_fields_that_say_nothing_are_not_reported(target: str) -> None:
+    body = _chat_answer({"content": "hi", "refusal": None, "audio": None, "function_call": None,
+                         "tool_calls": [], "annotations": []})
+    assert not [path for path, action in losses_of(response(body, "chat", target)) if path.startswith("choices")]
+
+
+@pytest.mark.parametrize("target", ["anthropic", "responses"])
+def test_chat_annotations_without_text_to_cite_are_reported(target: str) -> None:
+    body = _chat_answer({"content": None, "annotations": [{"type": "url_citation", "url_citation": {
+        "url": "https://example.com", "title": "t", "start_index": 0, "end_index": 0}}],
+        "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        finish_reason="tool_calls")
+    assert ("choices[0].message.annotations", "dropped") in losses_of(response(body, "chat", target))
+
+
+def test_chat_answer_fields_no_hub_part_holds_come_back_to_chat() -> None:
+    body = _chat_answer({"content": "hi", "audio": {"id": "audio_1", "data": "", "transcript": "hi",
+                                                    "expires_at": 1}}, logprobs=CHAT_LOGPROBS)
+    out = response(body, "chat", "chat")
+    assert out.body["choices"] == body["choices"]
+    assert not out.losses

@@ -31,6 +31,11 @@ REASONING_KEYS = ("reasoning_content", "reasoning")
 EMPTY_SAYS_NOTHING = (*REASONING_KEYS, "refusal")
 
 
+def says_something(value: Any) -> bool:
+    """Whether a field's value holds anything a reader could miss: null and empty values do not."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
 def empty_fields(msg: dict[str, Any]) -> list[str]:
     """The fields of ``msg`` that hold an empty string with nothing to say."""
     return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]

@@ -10,13 +10,16 @@ from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
 from .._common import Emit, report_joined, report_stop, split_extra
-from .content import FORMAT, assistant_to_hub, empty_fields, tool_call_to_chat
+from .content import FORMAT, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
 
 
 # Response keys that describe the serving side, not the answer: kept for chat clients only.
 _RESPONSE_QUIET_KEYS = frozenset({"system_fingerprint", "service_tier"})
+
+
+_CHOICE_KEYS = frozenset({"index", "message", "finish_reason"})
 
 
 _USAGE_KEYS = frozenset({"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
@@ -32,11 +35,13 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     answer = assistant_to_hub(message, "choices[0].message")
     content = answer.content
     annotations = message.get("annotations")
+    cited = False
     if annotations:
         text_parts = [p for p in content if p["type"] == "text"]
         if text_parts:
             text_parts[-1]["citations"] = [a.get("url_citation", a) for a in annotations]
             text_parts[-1]["citations_format"] = "url"
+            cited = True
     usage_body = body.get("usage") or {}
     has_usage = isinstance(body.get("usage"), dict)
     cached = (usage_body.get("prompt_tokens_details") or {}).get("cached_tokens")
@@ -55,6 +60,12 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         for key in (usage_body.get(group) or {}) if key not in known]
     # Empty fields make no part: a chat client gets them back with the choice (answer_original), others a loss.
     unmapped += [join_path("choices[0].message", key) for key in empty_fields(message)]
+    # Fields no hub part holds (audio, logprobs, a provider's own keys): a chat client gets the choice back
+    # whole; any other format loses them, and is told so.
+    unmapped += [join_path("choices[0].message", key) for key, value in answer.extra.items()
+                 if says_something(value) and not (key == "annotations" and cited)]
+    unmapped += [join_path("choices[0]", key) for key, value in choice.items()
+                 if key not in _CHOICE_KEYS and says_something(value)]
     finish = choice.get("finish_reason")
     return hub.Response(unmapped=unmapped,
         source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.ids import random_id
-from apiswitch.runtime.spokes.chat.content import EMPTY_SAYS_NOTHING
+from apiswitch.runtime.spokes.chat.content import EMPTY_SAYS_NOTHING, says_something
 from apiswitch.runtime.sse import DONE
 
 from ..events import (
@@ -30,6 +30,9 @@ from .base import StreamDecoder, json_object, optional_text, text
 
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
+# What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
+DELTA_KEYS = frozenset({"role", "content", "refusal", "reasoning_content", "reasoning", "annotations", "tool_calls"})
+CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
 
 
 class ChatDecoder(StreamDecoder):
@@ -55,6 +58,8 @@ class ChatDecoder(StreamDecoder):
         # what the accumulated body holds as "", which its translation reports when left out.
         self._empty: set[str] = set()
         self._spoken: set[str] = set()
+        # Paths of fields this stream carried and no hub event holds (dict: reported once, in arrival order).
+        self._unread: dict[str, None] = {}
 
     def event(self, sse) -> list[StreamEvent]:
         if self.closed:
@@ -99,6 +104,9 @@ class ChatDecoder(StreamDecoder):
                         f"choices[{choice.get('index')}]", "only the first choice is translated"
                     )
                     continue
+                for key, value in choice.items():
+                    if key not in CHOICE_KEYS and says_something(value):
+                        self._unread[f"choices[0].{key}"] = None
                 delta = choice.get("delta")
                 if delta:
                     self._delta(delta, out)
@@ -123,6 +131,10 @@ class ChatDecoder(StreamDecoder):
         out: list[StreamEvent] = []
         self._close(out)
         self._report_empty_fields()
+        for path in self._unread:
+            # Chat clients lose them too: the stream is written afresh from hub events.
+            self.losses.dropped(path, f"no equivalent in {self.target}" if self.target != self.source
+                                else "a translated chat stream carries only the fields it reads")
         stop = stop_from_chat(self._finish_reason)
         out.append(ResponseFinished(stop, None, self._usage))
         return out
@@ -156,6 +168,9 @@ class ChatDecoder(StreamDecoder):
             value = delta.get(key)
             if type(value) is str:
                 (self._spoken if value else self._empty).add(key)
+        for key, value in delta.items():
+            if key not in DELTA_KEYS and says_something(value):
+                self._unread[f"choices[0].message.{key}"] = None
 
     def _report_empty_fields(self) -> None:
         """A field streamed only as empty strings is one the accumulated body holds as "": it opens no part
