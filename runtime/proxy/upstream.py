@@ -75,14 +75,20 @@ def adjust_body(body: dict[str, Any], provider: Provider, model: str, translated
     if quirks.no_stream_usage:
         body.pop("stream_options", None)
     strip_reasoning = translated and not quirks.reasoning_content_echo
+    # DeepSeek answers 400 when a tool-call turn of the history lacks its reasoning_content. A turn whose
+    # reasoning never reached the client (another provider answered it, or it was empty) gets an empty one.
+    fill_reasoning = translated and quirks.reasoning_content_echo
     messages = body.get("messages")
-    if isinstance(messages, list) and (quirks.string_content or strip_reasoning):
+    if isinstance(messages, list) and (quirks.string_content or translated):
         for message in messages:
             if not isinstance(message, dict):
                 continue
             if strip_reasoning:
                 # Most chat providers reject an unknown message field; only echo it where it is wanted.
                 message.pop("reasoning_content", None)
+            elif fill_reasoning and message.get("role") == "assistant" and message.get("tool_calls") \
+                    and not isinstance(message.get("reasoning_content"), str):
+                message["reasoning_content"] = ""
             if quirks.string_content:
                 _flatten_content(message)
     return body

@@ -80,6 +80,34 @@ def test_anthropic_thinking_turn_reaches_a_deepseek_style_provider_with_reasonin
     assert assistant["tool_calls"][0]["id"] == "call_ds_1"
 
 
+def test_a_tool_call_turn_without_reasoning_gets_an_empty_one_for_a_deepseek_style_provider(proxy, scripted_upstream):
+    """DeepSeek refuses a history whose tool-call turn lacks reasoning_content; a turn another provider
+    answered (no thinking block) must still reach it with the field."""
+    upstream = scripted_upstream("chat", Reply.text("ok"), Reply.text("ok"))
+    running = chat_proxy(proxy, upstream, "reasoning_content_echo = true\n")
+    messages = [{"role": "user", "content": "list"},
+                {"role": "assistant", "content": [
+                    {"type": "text", "text": "Listing."},
+                    {"type": "tool_use", "id": "call_1", "name": "Bash", "input": {"command": "ls"}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "call_1", "content": "a.txt"}]},
+                {"role": "assistant", "content": "Found a.txt."},
+                {"role": "user", "content": "thanks"}]
+    response = httpx.post(running.url + "/v1/messages", json={
+        "model": "claude-x", "max_tokens": 100, "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
+        "messages": messages})
+    assert response.status_code == 200
+    assistants = [m for m in upstream.calls[0].body["messages"] if m["role"] == "assistant"]
+    assert assistants[0]["reasoning_content"] == "" and assistants[0]["tool_calls"][0]["id"] == "call_1"
+    assert "reasoning_content" not in assistants[1]  # no tool call: DeepSeek ignores reasoning there
+    # A chat client's own history is its own business, quirk or not.
+    own = [{"role": "user", "content": "list"},
+           {"role": "assistant", "content": None, "tool_calls": [
+               {"id": "call_1", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}]},
+           {"role": "tool", "tool_call_id": "call_1", "content": "a.txt"}]
+    httpx.post(running.url + "/v1/chat/completions", json={"model": "x", "messages": own})
+    assert "reasoning_content" not in upstream.calls[1].body["messages"][1]
+
+
 def test_max_output_tokens_cap(proxy, scripted_upstream):
     upstream = scripted_upstream("chat", Reply.text("ok"), Reply.text("ok"))
     running = chat_proxy(proxy, upstream, extra="max_output_tokens = 1000")
