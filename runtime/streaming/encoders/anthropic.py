@@ -33,6 +33,12 @@ from .base import StreamEncoder, foreign_signature, json_string_body
 
 PING = b'event: ping\ndata: {"type":"ping"}\n\n'
 DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+# The start of each delta kind after the block index; the value and the closing braces follow.
+TEXT_DELTA = b',"delta":{"type":"text_delta","text":'
+CITATIONS_DELTA = b',"delta":{"type":"citations_delta","citation":'
+INPUT_JSON_DELTA = b',"delta":{"type":"input_json_delta","partial_json":'
+THINKING_DELTA = b',"delta":{"type":"thinking_delta","thinking":'
+SIGNATURE_DELTA = b',"delta":{"type":"signature_delta","signature":'
 
 
 def frame(name: str, payload: dict[str, Any]) -> bytes:
@@ -54,9 +60,6 @@ class AnthropicEncoder(StreamEncoder):
         # The Responses message item of the previous part, when it was text: adjacent items become one run of
         # text blocks, which reads back as one item (reported, as the non-streaming writer does).
         self._previous_item: str | None = None
-
-    def encode(self, event, out: list[bytes]) -> None:
-        self._HANDLERS[type(event)](self, event, out)
 
     def keepalive(self) -> bytes:
         return PING
@@ -143,6 +146,10 @@ class AnthropicEncoder(StreamEncoder):
             )
         )
 
+    def _delta(self, kind: bytes, value: Any) -> bytes:
+        """One content_block_delta frame of the open block: bytes spliced, only the value serialised."""
+        return DELTA_HEAD + self._index_bytes + kind + orjson.dumps(value) + b"}}\n\n"
+
     def _text(self, event: TextDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
             return
@@ -153,13 +160,7 @@ class AnthropicEncoder(StreamEncoder):
                 self._open_block({"type": "text", "text": ""}, "text", out)
             elif self._open_kind == "refusal":
                 self._open_kind = "text"
-        out.append(
-            DELTA_HEAD
-            + self._index_bytes
-            + b',"delta":{"type":"text_delta","text":'
-            + orjson.dumps(event.text)
-            + b"}}\n\n"
-        )
+        out.append(self._delta(TEXT_DELTA, event.text))
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
@@ -170,13 +171,7 @@ class AnthropicEncoder(StreamEncoder):
             return
         if self._open_kind == "unopened":
             self._open_block({"type": "text", "text": ""}, "text", out)
-        out.append(
-            DELTA_HEAD
-            + self._index_bytes
-            + b',"delta":{"type":"citations_delta","citation":'
-            + orjson.dumps(event.citation)
-            + b"}}\n\n"
-        )
+        out.append(self._delta(CITATIONS_DELTA, event.citation))
 
     def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -188,13 +183,7 @@ class AnthropicEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        out.append(
-            DELTA_HEAD
-            + self._index_bytes
-            + b',"delta":{"type":"input_json_delta","partial_json":'
-            + orjson.dumps(fragment)
-            + b"}}\n\n"
-        )
+        out.append(self._delta(INPUT_JSON_DELTA, fragment))
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "thinking":
@@ -205,23 +194,11 @@ class AnthropicEncoder(StreamEncoder):
             if self._summary_index is not None and event.summary_index != self._summary_index:
                 text = "\n\n" + text
             self._summary_index = event.summary_index
-        out.append(
-            DELTA_HEAD
-            + self._index_bytes
-            + b',"delta":{"type":"thinking_delta","thinking":'
-            + orjson.dumps(text)
-            + b"}}\n\n"
-        )
+        out.append(self._delta(THINKING_DELTA, text))
 
     def _signature(self, event: SignatureDelta, out: list[bytes]) -> None:
         if event.index == self._open_hub and self._open_kind == "thinking" and event.kind == "signature":
-            out.append(
-                DELTA_HEAD
-                + self._index_bytes
-                + b',"delta":{"type":"signature_delta","signature":'
-                + orjson.dumps(event.signature)
-                + b"}}\n\n"
-            )
+            out.append(self._delta(SIGNATURE_DELTA, event.signature))
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -231,27 +208,16 @@ class AnthropicEncoder(StreamEncoder):
             return
         if self._open_kind == "thinking" and event.raw is not None and event.origin != "anthropic":
             # Reasoning state of another format travels opaquely in the signature, restored on the next turn.
-            out.append(
-                DELTA_HEAD
-                + self._index_bytes
-                + b',"delta":{"type":"signature_delta","signature":'
-                + orjson.dumps(foreign_signature(event.raw, event.origin or "", "anthropic", "signature"))
-                + b"}}\n\n"
-            )
+            signature = foreign_signature(event.raw, event.origin or "", "anthropic", "signature")
+            out.append(self._delta(SIGNATURE_DELTA, signature))
         elif self._open_kind == "custom":
             closing = '"}' if self._custom_opened else '{"input":""}'
-            out.append(
-                DELTA_HEAD
-                + self._index_bytes
-                + b',"delta":{"type":"input_json_delta","partial_json":'
-                + orjson.dumps(closing)
-                + b"}}\n\n"
-            )
+            out.append(self._delta(INPUT_JSON_DELTA, closing))
             self._custom_opened = False
         elif self._open_kind == "refusal":
             # Anthropic rejects an empty text block when the client sends the turn back; the non-streaming
             # writer gives an empty refusal the same placeholder.
-            out.append(DELTA_HEAD + self._index_bytes + b',"delta":{"type":"text_delta","text":"(refused)"}}\n\n')
+            out.append(self._delta(TEXT_DELTA, "(refused)"))
         self._summary_index = None
         out.append(
             b'event: content_block_stop\ndata: {"type":"content_block_stop","index":'
@@ -281,12 +247,7 @@ class AnthropicEncoder(StreamEncoder):
         error = {"type": event.error_type or "api_error", "message": event.message}
         out.append(frame("error", {"type": "error", "error": error}))
 
-    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
-        out.append(self.keepalive())
-
-    # One table per class, not per stream: bound methods held by the instance would make every encoder a
-    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
-    _HANDLERS: dict[type, Any] = {
+    _HANDLERS = {
         TextDelta: _text,
         ArgumentsDelta: _arguments,
         CitationAdded: _citation,
@@ -297,5 +258,5 @@ class AnthropicEncoder(StreamEncoder):
         ResponseStarted: _response_started,
         ResponseFinished: _response_finished,
         ResponseFailed: _failed,
-        KeepAlive: _keepalive_event,
+        KeepAlive: StreamEncoder.keepalive_event,
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from apiswitch.runtime import reasoning
 from apiswitch.runtime.context import TranslationContext
 from apiswitch.runtime.losses import LossCollector
@@ -28,9 +31,17 @@ class StreamEncoder:
     def same_format(self) -> bool:
         return self.source == self.target
 
+    # Event type -> the method that writes it, one table per subclass. Not bound methods held by each instance:
+    # those would make every encoder a reference cycle, left for the cyclic collector instead of freed when
+    # its stream ends.
+    _HANDLERS: dict[type, Callable[[Any, Any, list[bytes]], None]] = {}
+
     def encode(self, event: StreamEvent, out: list[bytes]) -> None:
         """Append the frames for ``event`` to ``out``."""
-        raise NotImplementedError
+        self._HANDLERS[type(event)](self, event, out)
+
+    def keepalive_event(self, event: StreamEvent, out: list[bytes]) -> None:
+        out.append(self.keepalive())
 
     def keepalive(self) -> bytes:
         """Frames that keep an idle client connection open without changing the answer."""

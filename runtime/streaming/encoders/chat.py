@@ -11,7 +11,6 @@ and the SDK accumulator puts them on the final message.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import orjson
 from apiswitch.runtime.fieldmaps import CHAT_TO_STOP
@@ -77,9 +76,6 @@ class ChatEncoder(StreamEncoder):
         # the SDK accumulator cannot merge annotation lists from several chunks.
         self._citations: list[CitationAdded] = []
         self._annotations: list[dict] = []
-
-    def encode(self, event, out: list[bytes]) -> None:
-        self._HANDLERS[type(event)](self, event, out)
 
     def _delta(self, delta: bytes) -> bytes:
         return self._head + delta + CHOICE_TAIL
@@ -244,12 +240,7 @@ class ChatEncoder(StreamEncoder):
         # Chat has no field for opaque reasoning state.
         return None
 
-    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
-        out.append(self.keepalive())
-
-    # One table per class, not per stream: bound methods held by the instance would make every encoder a
-    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
-    _HANDLERS: dict[type, Any] = {
+    _HANDLERS = {
         TextDelta: _text,
         ArgumentsDelta: _arguments,
         CitationAdded: _citation,
@@ -260,5 +251,5 @@ class ChatEncoder(StreamEncoder):
         ResponseStarted: _response_started,
         ResponseFinished: _response_finished,
         ResponseFailed: _failed,
-        KeepAlive: _keepalive_event,
+        KeepAlive: StreamEncoder.keepalive_event,
     }

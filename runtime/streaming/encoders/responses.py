@@ -63,9 +63,6 @@ class ResponsesEncoder(StreamEncoder):
         self._custom_streamer: CustomInputStreamer | None = None
         self._custom_streamed: list[str] = []
 
-    def encode(self, event, out: list[bytes]) -> None:
-        self._HANDLERS[type(event)](self, event, out)
-
     def _emit(self, out: list[bytes], kind: str, payload: dict[str, Any]) -> None:
         payload["type"] = kind
         payload["sequence_number"] = self._seq
@@ -453,12 +450,7 @@ class ResponsesEncoder(StreamEncoder):
             )
         self._close_item(out, event.raw)
 
-    def _keepalive_event(self, event: KeepAlive, out: list[bytes]) -> None:
-        out.append(self.keepalive())
-
-    # One table per class, not per stream: bound methods held by the instance would make every encoder a
-    # reference cycle, left for the cyclic collector instead of freed when its stream ends.
-    _HANDLERS: dict[type, Any] = {
+    _HANDLERS = {
         TextDelta: _text_delta,
         ArgumentsDelta: _arguments_delta,
         CitationAdded: _citation,
@@ -469,8 +461,9 @@ class ResponsesEncoder(StreamEncoder):
         ResponseStarted: _response_started,
         ResponseFinished: _response_finished,
         ResponseFailed: _failed,
-        KeepAlive: _keepalive_event,
+        KeepAlive: StreamEncoder.keepalive_event,
     }
+
 
 def _custom_input(arguments: str) -> str:
     """The raw text of a bridged custom tool call, decoded as the non-streaming translation does."""
