@@ -187,3 +187,17 @@ def report_stop(hub_stop: str | None, read_back: str | None, emit: Emit, stop_se
     if hub_stop is not None and read_back != hub_stop and not emit.same_format:
         emit.losses.coerced(STOP_PATHS[emit.source], f"{emit.target} cannot say {hub_stop!r}; "
                                                      f"it reads as {read_back!r}")
+
+
+def url_citation(citation: dict[str, Any], text_length: int) -> dict[str, Any] | None:
+    """The ``url_citation`` fields for a hub citation of any format, or None when it cites no URL. A
+    citation without indices covers its whole text, ``text_length`` characters."""
+    url = citation.get("url")
+    if not url:
+        return None
+    return {
+        "url": url,
+        "title": citation.get("title") or "",
+        "start_index": citation.get("start_index", 0),
+        "end_index": citation.get("end_index", text_length),
+    }

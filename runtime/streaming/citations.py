@@ -1,10 +1,11 @@
 """Citations of a streamed text part, written for an OpenAI client.
 
 The same rule as the non-streaming writers (``runtime/spokes/chat/response.py`` and
-``runtime/spokes/responses/content.py``): across formats only URL citations survive, as ``url_citation``
-annotations; a citation without indices covers its whole text part. A citation spans text that streams
-after it, so annotations are built when the part stops and its length is known. Responses indices count
-within one ``output_text`` part; chat's count within the message's content, which joins all text parts.
+``runtime/spokes/responses/content.py``), through the same ``url_citation`` builder: across formats only URL
+citations survive, as ``url_citation`` annotations; a citation without indices covers its whole text part.
+A citation spans text that streams after it, so annotations are built when the part stops and its length is
+known. Responses indices count within one ``output_text`` part; chat's count within the message's content,
+which joins all text parts.
 """
 
 from __future__ import annotations
@@ -12,19 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiswitch.runtime.losses import LossCollector
-
-
-def url_citation(citation: dict[str, Any], text_length: int) -> dict[str, Any] | None:
-    """The fields of a ``url_citation`` for ``citation`` (any format), or None when it cites no URL."""
-    url = citation.get("url")
-    if not url:
-        return None
-    return {
-        "url": url,
-        "title": citation.get("title") or "",
-        "start_index": citation.get("start_index", 0),
-        "end_index": citation.get("end_index", text_length),
-    }
+from apiswitch.runtime.spokes._common import url_citation
 
 
 def chat_annotations(

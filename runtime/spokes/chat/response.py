@@ -9,7 +9,7 @@ from ... import hub, reasoning
 from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
-from .._common import Emit, report_joined, report_stop, split_extra
+from .._common import Emit, report_joined, report_stop, split_extra, url_citation
 from .content import FORMAT, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
@@ -183,14 +183,13 @@ def _annotations(part: hub.Part, emit: Emit, offset: int) -> list[dict[str, Any]
         offset = 0
     out = []
     for citation in part.get("citations") or []:
-        url = citation.get("url")
-        if not url:
+        fields = url_citation(citation, len(part["text"]))
+        if fields is None:
             emit.losses.dropped(join_path(part.get("path", ""), "citations"), "chat cites only URLs")
             continue
-        out.append({"type": "url_citation", "url_citation": {
-            "url": url, "title": citation.get("title") or "",
-            "start_index": offset + citation.get("start_index", 0),
-            "end_index": offset + citation.get("end_index", len(part["text"]))}})
+        fields["start_index"] += offset
+        fields["end_index"] += offset
+        out.append({"type": "url_citation", "url_citation": fields})
     return out
 
 

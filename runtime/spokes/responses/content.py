@@ -19,6 +19,7 @@ from .._common import (
     report_document_extras,
     report_joined,
     split_extra,
+    url_citation,
 )
 
 FORMAT = "responses"
@@ -206,13 +207,11 @@ def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
         return citations
     out = []
     for citation in citations:
-        url = citation.get("url")
-        if not url:
+        fields = url_citation(citation, len(part["text"]))
+        if fields is None:
             emit.losses.dropped(join_path(part.get("path", ""), "citations"), "responses cites only URLs and files")
             continue
-        out.append({"type": "url_citation", "url": url, "title": citation.get("title") or "",
-                    "start_index": citation.get("start_index", 0),
-                    "end_index": citation.get("end_index", len(part["text"]))})
+        out.append({"type": "url_citation", **fields})
     return out
 
 
