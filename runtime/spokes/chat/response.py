@@ -177,18 +177,24 @@ def _report_refusal_order(content: list[hub.Part], emit: Emit) -> None:
 
 
 def _annotations(part: hub.Part, emit: Emit, offset: int) -> list[dict[str, Any]]:
-    """Chat annotations index the message's whole content, where this part's text starts at ``offset``
-    (a chat upstream's own annotations already count from the start of the message)."""
-    if part.get("citations_format") == "url":
-        offset = 0
+    return chat_annotations(part.get("citations") or [], part.get("citations_format"), len(part["text"]), offset,
+                            join_path(part.get("path", ""), "citations"), emit.losses)
+
+
+def chat_annotations(citations: list[dict[str, Any]], format: str | None, text_length: int, offset: int,
+                     path: str, losses: LossCollector) -> list[dict[str, Any]]:
+    """Chat message ``annotations`` for one text part's citations (answers and streams alike); citations
+    without a URL are reported. Chat indices count from the start of the message's content, where this part
+    starts at ``offset``; a chat upstream's own annotations (format ``url``) count from there already."""
+    shift = 0 if format == "url" else offset
     out = []
-    for citation in part.get("citations") or []:
-        fields = url_citation(citation, len(part["text"]))
+    for citation in citations:
+        fields = url_citation(citation, text_length)
         if fields is None:
-            emit.losses.dropped(join_path(part.get("path", ""), "citations"), "chat cites only URLs")
+            losses.dropped(path, "chat cites only URLs")
             continue
-        fields["start_index"] += offset
-        fields["end_index"] += offset
+        fields["start_index"] += shift
+        fields["end_index"] += shift
         out.append({"type": "url_citation", "url_citation": fields})
     return out
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ... import hub, reasoning
 from ...ids import derived_id
-from ...losses import join_path
+from ...losses import LossCollector, join_path
 from .._common import (
     Emit,
     data_url,
@@ -202,17 +202,24 @@ def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | N
 
 
 def _annotations(part: hub.Part, emit: Emit) -> list[dict[str, Any]]:
-    citations = part.get("citations") or []
-    if part.get("citations_format") == FORMAT:
-        return citations
-    out = []
-    for citation in citations:
-        fields = url_citation(citation, len(part["text"]))
-        if fields is None:
-            emit.losses.dropped(join_path(part.get("path", ""), "citations"), "responses cites only URLs and files")
-            continue
-        out.append({"type": "url_citation", **fields})
-    return out
+    path = join_path(part.get("path", ""), "citations")
+    annotations = (responses_annotation(citation, part.get("citations_format"), len(part["text"]), path,
+                                        emit.losses) for citation in part.get("citations") or [])
+    return [annotation for annotation in annotations if annotation is not None]
+
+
+def responses_annotation(citation: dict[str, Any], format: str | None, text_length: int, path: str,
+                         losses: LossCollector) -> dict[str, Any] | None:
+    """An ``output_text`` annotation for one citation (answers and streams alike): a Responses annotation as
+    it came, another format's URL citation as ``url_citation``; None (reported) for what Responses cannot
+    cite."""
+    if format == FORMAT:
+        return citation
+    fields = url_citation(citation, text_length)
+    if fields is None:
+        losses.dropped(path, "responses cites only URLs and files")
+        return None
+    return {"type": "url_citation", **fields}
 
 
 def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:

@@ -31,7 +31,7 @@ from .base import StreamDecoder, json_object, optional_text, text
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 # What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
-DELTA_KEYS = frozenset({"role", "content", "refusal", "reasoning_content", "reasoning", "annotations", "tool_calls"})
+DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", *EMPTY_SAYS_NOTHING})
 CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
 
 

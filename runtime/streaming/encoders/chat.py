@@ -18,8 +18,8 @@ from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
 from apiswitch.runtime.spokes._common import report_stop
+from apiswitch.runtime.spokes.chat.response import chat_annotations
 
-from ..citations import chat_annotations
 from ..events import (
     ArgumentsDelta,
     CitationAdded,

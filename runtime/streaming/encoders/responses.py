@@ -17,9 +17,9 @@ from apiswitch.runtime.hub import Usage, tool_call_input
 from apiswitch.runtime.ids import derived_id, response_id
 from apiswitch.runtime.spokes import responses as responses_spoke
 from apiswitch.runtime.spokes._common import report_stop
+from apiswitch.runtime.spokes.responses.content import responses_annotation
 from apiswitch.runtime.tools import CUSTOM_INPUT_KEY
 
-from ..citations import responses_annotation
 from ..custom_input import CustomInputStreamer
 from ..events import (
     ArgumentsDelta,
