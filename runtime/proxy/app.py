@@ -56,7 +56,7 @@ class ProxyState:
         self.breaker = CircuitBreaker(config.failover.breaker_failures, config.failover.breaker_cooldown_seconds)
         self.redactor = Redactor(config.secrets())
         self.request_log = request_log
-        self.transport: httpx.AsyncBaseTransport | None = None
+        self.transport: EgressTransport | None = None
         self.forwarder: Forwarder | None = None
 
     async def open(self) -> None:
@@ -189,7 +189,7 @@ class ProxyEndpoint:
                 c for c in decision.candidates if c.provider.format == "anthropic"))
         exchange = Exchange(fmt, body, raw, decision, headers, responder, row, self.count_tokens)
         assert state.forwarder is not None
-        await until_disconnect(state.forwarder.run(exchange), receive)
+        await until_disconnect(state.forwarder.run(exchange), receive, responder)
 
 
 def _models_body(router: Router, headers: dict[str, str]) -> dict[str, Any]:

@@ -30,11 +30,13 @@ from apiswitch.runtime.proxy.errors import (
     upstream_error,
 )
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
+from apiswitch.runtime.proxy.http1 import ProviderRequest, ProviderResponse
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
 from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
-from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint_url, upstream_headers
+from apiswitch.runtime.proxy.transport import EgressTransport
+from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint, upstream_headers
 
 _MAX_ERROR_BODY = 64 * 1024
 log = logging.getLogger("apiswitch.proxy")
@@ -79,8 +81,8 @@ class Exchange:
         return self.row["client_model"]
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+def _retry_after(response: ProviderResponse) -> float | None:
+    value = response.header("retry-after")
     if value is None:
         return None
     try:
@@ -90,10 +92,10 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class Forwarder:
-    def __init__(self, config: Config, transport: httpx.AsyncBaseTransport, breaker: CircuitBreaker,
+    def __init__(self, config: Config, transport: EgressTransport, breaker: CircuitBreaker,
                  redactor: Redactor) -> None:
         self.config = config
-        # The transport, not an AsyncClient: no cookie jar shared between clients, no redirect or auth
+        # A transport, not an AsyncClient: no cookie jar shared between clients, no redirect or auth
         # machinery, and a good part less work per request.
         self.transport = transport
         self.breaker = breaker
@@ -208,10 +210,9 @@ class Forwarder:
             raise AttemptFailed(str(exc)) from None
         stream = bool(prepared.body.get("stream")) and not count_tokens
         timeouts = provider.timeouts
-        timeout = {"connect": timeouts.connect, "read": timeouts.idle if stream else timeouts.total,
-                   "write": timeouts.connect, "pool": timeouts.connect}
-        request = httpx.Request("POST", endpoint_url(provider, count_tokens), headers=headers,
-                                content=orjson.dumps(prepared.body), extensions={"timeout": timeout})
+        request = ProviderRequest(endpoint(provider, count_tokens), headers, orjson.dumps(prepared.body),
+                                  connect=timeouts.connect, read=timeouts.idle if stream else timeouts.total,
+                                  pool=timeouts.connect)
         response = await self.open(request, timeouts.first_byte)
         try:
             if response.status_code >= 400:
@@ -223,10 +224,10 @@ class Forwarder:
         finally:
             await response.aclose()
 
-    async def open(self, request: httpx.Request, first_byte: float) -> httpx.Response:
+    async def open(self, request: ProviderRequest, first_byte: float) -> ProviderResponse:
         try:
             async with asyncio.timeout(first_byte):
-                return await self.transport.handle_async_request(request)
+                return await self.transport.send(request)
         except TimeoutError:
             raise AttemptFailed(f"no response within {first_byte:g}s") from None
         except httpx.TimeoutException as exc:
@@ -234,7 +235,7 @@ class Forwarder:
         except httpx.TransportError as exc:
             raise AttemptFailed(f"connection failed: {type(exc).__name__}: {exc}") from None
 
-    async def upstream_failed(self, ex: Exchange, candidate: Candidate, response: httpx.Response) -> None:
+    async def upstream_failed(self, ex: Exchange, candidate: Candidate, response: ProviderResponse) -> None:
         body = b""
         with contextlib.suppress(httpx.HTTPError):
             async for chunk in response.aiter_raw():
@@ -244,7 +245,7 @@ class Forwarder:
         body = self.redactor.bytes(body)
         status = response.status_code
         message, _ = upstream_error(body)
-        headers = dict(response.headers)
+        headers = response.header_dict()
         failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response),
                                 candidate.provider.format, headers)
         if status in (408, 429) or status >= 500:
@@ -253,7 +254,7 @@ class Forwarder:
         raise _client_error(status, body, candidate.provider.format, ex.client_format, headers)
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
-                          response: httpx.Response) -> None:
+                          response: ProviderResponse) -> None:
         total = candidate.provider.timeouts.total
         try:
             async with asyncio.timeout(total):
@@ -278,12 +279,12 @@ class Forwarder:
                 ex.row["losses"] = [*ex.row.get("losses", []), *losses]
         encoded = orjson.dumps(out)
         ex.row["response_body"] = encoded
-        await ex.responder.complete(200, encoded, [*JSON, *passed_back(response.headers.raw, ex.client_format)])
+        await ex.responder.complete(200, encoded, [*JSON, *passed_back(response.raw_headers, ex.client_format)])
 
     async def relay_stream(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
-                           response: httpx.Response) -> None:
+                           response: ProviderResponse) -> None:
         provider = candidate.provider
-        content_type = response.headers.get("content-type", "")
+        content_type = response.header("content-type") or ""
         if "text/event-stream" not in content_type:
             raw = await response.aread()
             raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: "
@@ -319,7 +320,7 @@ class Forwarder:
             raise AttemptFailed(f"stream broke before its first event: {type(exc).__name__}") from None
         # Committed: from here on the client has this upstream's answer.
         await self.pump(ex, candidate, prepared, chunks, splitter, held,
-                        passed_back(response.headers.raw, ex.client_format))
+                        passed_back(response.raw_headers, ex.client_format))
 
     async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, chunks: Any,
                    splitter: FrameSplitter, held: list[bytes], extra_headers: list[tuple[bytes, bytes]]) -> None:

@@ -1,10 +1,11 @@
-"""The proxy's HTTP/1.1 client for provider traffic: an httpx transport on asyncio protocols and llhttp.
+"""The proxy's HTTP/1.1 client for provider traffic, on asyncio protocols and llhttp.
 
 Why not httpcore: under load its connection pool scans every pooled connection several times per request and
 its h11 parser is pure Python; together they were over a third of the proxy's CPU. Here a request is one
 `write`, the response is parsed in C (httptools), and the pool is a stack of idle connections per origin.
-The transport keeps httpx's interface (requests in, `httpx.Response` with a byte stream out) and raises
-httpx's exceptions, so the forwarding code reads the same with either transport.
+Why not httpx's Request and Response either: building them (URL and header normalisation, byte-stream
+wrappers) cost more than everything else here together, for a client that only ever POSTs whole bodies.
+It raises httpx's exceptions, so the forwarding code handles failures the same with either transport.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import httptools
 import httpx
@@ -185,18 +186,114 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
+def _head_timed_out(head_done: asyncio.Future[None], timeout: float) -> None:
+    if not head_done.done():
+        head_done.set_exception(httpx.ReadTimeout(f"no response within {timeout:g}s"))
+
+
 def _read_timed_out(waiter: asyncio.Future[None], timeout: float) -> None:
     if not waiter.done():
         waiter.set_exception(httpx.ReadTimeout(f"no data within {timeout:g}s"))
 
 
-class _Body(httpx.AsyncByteStream):
+class Target:
+    """A provider endpoint, parsed once: where to connect, and how every request head to it begins."""
+
+    __slots__ = ("url", "origin", "head")
+
+    def __init__(self, url: str | httpx.URL, method: str = "POST") -> None:
+        parsed = httpx.URL(url)
+        scheme = parsed.raw_scheme
+        self.url = parsed
+        self.origin: Origin = (scheme, parsed.host, parsed.port or (443 if scheme == b"https" else 80))
+        self.head = b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (method.encode(), parsed.raw_path, parsed.netloc)
+
+
+class ProviderRequest:
+    """One request to a provider: a whole body (the proxy never streams one upward) and its timeouts."""
+
+    __slots__ = ("target", "headers", "body", "connect_timeout", "read_timeout", "pool_timeout")
+
+    def __init__(self, target: Target, headers: dict[str, str], body: bytes, *, connect: float | None = None,
+                 read: float | None = None, pool: float | None = None) -> None:
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.connect_timeout = connect
+        self.read_timeout = read
+        self.pool_timeout = pool
+
+    def encode(self) -> bytes:
+        """Head and body as one buffer, so that the request leaves in one write."""
+        lines = [self.target.head]
+        for name, value in self.headers.items():
+            if name.lower() in _SET_HERE:
+                continue
+            line = f"{name}: {value}\r\n"
+            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+                raise httpx.LocalProtocolError(f"header {name!r} has a line break in it")
+            lines.append(line.encode("utf-8"))
+        lines.append(b"Content-Length: %d\r\n\r\n" % len(self.body))
+        lines.append(self.body)
+        return b"".join(lines)
+
+
+# Framing is the transport's business, whatever the caller's headers say.
+_SET_HERE = frozenset(("host", "connection", "transfer-encoding", "content-length"))
+
+
+class ProviderResponse:
+    """A provider's answer: status and headers at once, the body on demand. `aclose` gives the connection
+    back to its pool (or closes it, if body was left unread)."""
+
+    __slots__ = ("status_code", "raw_headers", "body")
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: ResponseBody) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body = body
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (`name` in lower case)."""
+        wanted = name.encode("latin-1")
+        for key, value in self.raw_headers:
+            if key.lower() == wanted:
+                return value.decode("latin-1")
+        return None
+
+    def header_dict(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in self.raw_headers:
+            out.setdefault(key.decode("latin-1").lower(), value.decode("latin-1"))
+        return out
+
+    def aiter_raw(self) -> AsyncIterator[bytes]:
+        return self.body.chunks()
+
+    async def aread(self) -> bytes:
+        return await self.body.read_all()
+
+    async def aclose(self) -> None:
+        await self.body.aclose()
+
+
+class ResponseBody(Protocol):
+    def chunks(self) -> AsyncIterator[bytes]: ...
+    async def read_all(self) -> bytes: ...
+    async def aclose(self) -> None: ...
+
+
+class _Body:
+    """The body of a response on one of our connections."""
+
+    __slots__ = ("pool", "connection", "read_timeout")
+
     def __init__(self, pool: Http1Transport, connection: _Connection, read_timeout: float | None) -> None:
         self.pool = pool
         self.connection: _Connection | None = connection
         self.read_timeout = read_timeout
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncIterator[bytes]:
         connection = self.connection
         if connection is None:
             raise httpx.StreamClosed()
@@ -211,6 +308,19 @@ class _Body(httpx.AsyncByteStream):
                 return
             yield chunk
 
+    async def read_all(self) -> bytes:
+        # A loop rather than `chunks()`: an async generator per unary answer costs more than the read.
+        connection = self.connection
+        if connection is None:
+            raise httpx.StreamClosed()
+        parts = []
+        try:
+            while (chunk := await connection.next_chunk(self.read_timeout)) is not None:
+                parts.append(chunk)
+        finally:
+            await self.aclose()
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
     async def aclose(self) -> None:
         connection, self.connection = self.connection, None
         if connection is None:
@@ -223,7 +333,7 @@ class _Body(httpx.AsyncByteStream):
             self.pool.forget(connection)
 
 
-class Http1Transport(httpx.AsyncBaseTransport):
+class Http1Transport:
     """HTTP/1.1 with keep-alive over TCP or TLS; no proxies (the httpx transport serves those)."""
 
     def __init__(self, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -237,26 +347,21 @@ class Http1Transport(httpx.AsyncBaseTransport):
         self.slots = asyncio.Semaphore(self.max_connections)
         self.in_use: set[_Connection] = set()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        scheme = url.raw_scheme
-        if scheme not in (b"http", b"https"):
-            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme.decode()!r}")
-        port = url.port or (443 if scheme == b"https" else 80)
-        origin = (scheme, url.host, port)
-        timeouts = request.extensions.get("timeout", {})
-        head = self._head(request)
-        body = request.content  # always bytes here: the proxy sends whole bodies
-        data = head + body
+    async def send(self, request: ProviderRequest) -> ProviderResponse:
+        target = request.target
+        origin = target.origin
+        if origin[0] not in (b"http", b"https"):
+            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {origin[0].decode()!r}")
+        data = request.encode()
         for reused in (True, False):
             connection = self._idle_connection(origin) if reused else None
             if reused and connection is None:
                 continue
             if connection is None:
-                connection = await self._connect(origin, timeouts.get("connect"), timeouts.get("pool"))
+                connection = await self._connect(origin, request.connect_timeout, request.pool_timeout)
             self.in_use.add(connection)
             try:
-                await self._wait_head(connection.begin(data), timeouts.get("read"))
+                await self._wait_head(connection.begin(data), request.read_timeout)
             except httpx.RemoteProtocolError:
                 self._discard(connection)
                 if reused and not connection.received_any:
@@ -265,42 +370,21 @@ class Http1Transport(httpx.AsyncBaseTransport):
             except BaseException:
                 self._discard(connection)
                 raise
-            headers = connection.headers
-            return httpx.Response(connection.status, headers=headers, request=request,
-                                  stream=_Body(self, connection, timeouts.get("read")),
-                                  extensions={"http_version": b"HTTP/1.1"})
+            return ProviderResponse(connection.status, connection.headers,
+                                    _Body(self, connection, request.read_timeout))
         raise AssertionError("unreachable")
 
     @staticmethod
     async def _wait_head(head_done: asyncio.Future[None], timeout: float | None) -> None:
+        if timeout is None:
+            await head_done
+            return
+        # A bare timer, as in next_chunk: this wait happens once per provider request.
+        timer = asyncio.get_running_loop().call_later(timeout, _head_timed_out, head_done, timeout)
         try:
-            if timeout is None:
-                await head_done
-            else:
-                async with asyncio.timeout(timeout):
-                    await head_done
-        except TimeoutError:
-            raise httpx.ReadTimeout(f"no response within {timeout:g}s") from None
-
-    @staticmethod
-    def _head(request: httpx.Request) -> bytes:
-        url = request.url
-        target = url.raw_path
-        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target)]
-        has_host = False
-        for name, value in request.headers.raw:
-            lower = name.lower()
-            if lower == b"host":
-                has_host = True
-            elif lower in (b"connection", b"transfer-encoding"):
-                continue
-            lines.append(b"%s: %s\r\n" % (name, value))
-        if not has_host:
-            lines.insert(1, b"Host: %s\r\n" % url.netloc)
-        if "content-length" not in request.headers:
-            lines.append(b"Content-Length: %d\r\n" % len(request.content))
-        lines.append(b"\r\n")
-        return b"".join(lines)
+            await head_done
+        finally:
+            timer.cancel()
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         stack = self.idle.get(origin)

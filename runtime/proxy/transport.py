@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from apiswitch.runtime.proxy.egress import ProxyPlan
-from apiswitch.runtime.proxy.http1 import Http1Transport
+from apiswitch.runtime.proxy.http1 import Http1Transport, ProviderRequest, ProviderResponse
 
 
-class EgressTransport(httpx.AsyncBaseTransport):
+class EgressTransport:
     """Sends each request directly (our HTTP/1.1 client) or through its proxy (httpx's transport, which
     tunnels https with CONNECT); one transport per proxy URL, made on first use."""
 
@@ -17,16 +19,39 @@ class EgressTransport(httpx.AsyncBaseTransport):
         self.direct = Http1Transport(limits)
         self.via: dict[str, httpx.AsyncHTTPTransport] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        proxy = self.plan.proxy_for(request.url)
+    async def send(self, request: ProviderRequest) -> ProviderResponse:
+        proxy = self.plan.proxy_for(request.target.url)
         if proxy is None:
-            return await self.direct.handle_async_request(request)
+            return await self.direct.send(request)
         transport = self.via.get(proxy)
         if transport is None:
             transport = self.via[proxy] = httpx.AsyncHTTPTransport(limits=self.limits, retries=0, proxy=proxy)
-        return await transport.handle_async_request(request)
+        timeout = {"connect": request.connect_timeout, "read": request.read_timeout,
+                   "write": request.connect_timeout, "pool": request.pool_timeout}
+        response = await transport.handle_async_request(httpx.Request(
+            "POST", request.target.url, headers=request.headers, content=request.body,
+            extensions={"timeout": timeout}))
+        return ProviderResponse(response.status_code, response.headers.raw, _HttpxBody(response))
 
     async def aclose(self) -> None:
         await self.direct.aclose()
         for transport in self.via.values():
             await transport.aclose()
+
+
+class _HttpxBody:
+    """The body of a response that came through an outbound proxy."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self.response.aiter_raw()
+
+    async def read_all(self) -> bytes:
+        return await self.response.aread()
+
+    async def aclose(self) -> None:
+        await self.response.aclose()

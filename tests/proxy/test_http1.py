@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from apiswitch.runtime.proxy.http1 import Http1Transport
+from apiswitch.runtime.proxy.http1 import Http1Transport, ProviderRequest, Target
 
 BODY = b'{"ok":true}'
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -58,16 +58,23 @@ async def start(handler: Handler, ssl_context: ssl.SSLContext | None = None):
     return server, server.sockets[0].getsockname()[1], connections
 
 
-def post(url: str, read: float = 5) -> httpx.Request:
-    return httpx.Request("POST", url, content=b'{"model":"m"}', headers={"content-type": "application/json"},
-                         extensions={"timeout": {"connect": 5, "read": read, "pool": 5}})
+def post(url: str, read: float = 5) -> ProviderRequest:
+    return ProviderRequest(Target(url), {"content-type": "application/json"}, b'{"model":"m"}',
+                           connect=5, read=read, pool=5)
 
 
-async def fetch(transport: Http1Transport, url: str, read: float = 5) -> httpx.Response:
-    response = await transport.handle_async_request(post(url, read))
-    await response.aread()
+class Fetched:
+    def __init__(self, status_code: int, content: bytes, headers: dict[str, str]) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+
+
+async def fetch(transport: Http1Transport, url: str, read: float = 5) -> Fetched:
+    response = await transport.send(post(url, read))
+    content = await response.aread()
     await response.aclose()
-    return response
+    return Fetched(response.status_code, content, response.header_dict())
 
 
 def test_keep_alive_reuses_one_connection_and_sends_the_request_whole():
@@ -127,7 +134,7 @@ def test_chunked_body_streams_piece_by_piece():
         server, port, _ = await start(handle)
         async with server:
             transport = Http1Transport(LIMITS)
-            response = await transport.handle_async_request(post(f"http://127.0.0.1:{port}/"))
+            response = await transport.send(post(f"http://127.0.0.1:{port}/"))
             pieces = []
             async for piece in response.aiter_raw():
                 pieces.append(piece)
@@ -191,7 +198,7 @@ def test_silence_is_a_read_timeout_and_the_connection_is_dropped():
         async with server:
             transport = Http1Transport(LIMITS)
             with pytest.raises(httpx.ReadTimeout):
-                await transport.handle_async_request(post(f"http://127.0.0.1:{port}/", read=0.2))
+                await transport.send(post(f"http://127.0.0.1:{port}/", read=0.2))
             state = (transport.open_count, transport.idle_count)
             await transport.aclose()
             server.close()
@@ -211,7 +218,7 @@ def test_a_response_abandoned_half_read_closes_its_connection():
         server, port, connections = await start(handle)
         async with server:
             transport = Http1Transport(LIMITS)
-            response = await transport.handle_async_request(post(f"http://127.0.0.1:{port}/"))
+            response = await transport.send(post(f"http://127.0.0.1:{port}/"))
             async for piece in response.aiter_raw():
                 assert piece == b"abc"
                 break
@@ -237,7 +244,7 @@ def test_a_slow_reader_pauses_the_socket_instead_of_buffering_everything():
         server, port, _ = await start(handle)
         async with server:
             transport = Http1Transport(LIMITS)
-            response = await transport.handle_async_request(post(f"http://127.0.0.1:{port}/"))
+            response = await transport.send(post(f"http://127.0.0.1:{port}/"))
             await asyncio.sleep(0.3)  # nobody reads: the transport must stop taking bytes
             connection = next(iter(transport.in_use))
             buffered, paused = connection.buffered, connection.paused
@@ -282,7 +289,7 @@ def test_connection_refused_is_a_connect_error_and_frees_its_slot():
         await server.wait_closed()
         transport = Http1Transport(LIMITS)
         with pytest.raises(httpx.ConnectError):
-            await transport.handle_async_request(post(f"http://127.0.0.1:{port}/"))
+            await transport.send(post(f"http://127.0.0.1:{port}/"))
         return transport.open_count
 
     assert asyncio.run(run()) == 0
