@@ -30,7 +30,7 @@ from apiswitch.runtime.proxy.errors import (
     upstream_error,
 )
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
-from apiswitch.runtime.proxy.http1 import ProviderRequest, ProviderResponse
+from apiswitch.runtime.proxy.http1 import NoResponse, NotComplete, ProviderRequest, ProviderResponse
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
@@ -212,8 +212,8 @@ class Forwarder:
         timeouts = provider.timeouts
         request = ProviderRequest(endpoint(provider, count_tokens), headers, orjson.dumps(prepared.body),
                                   connect=timeouts.connect, read=timeouts.idle if stream else timeouts.total,
-                                  pool=timeouts.connect)
-        response = await self.open(request, timeouts.first_byte)
+                                  pool=timeouts.connect, first_byte=timeouts.first_byte)
+        response = await self.open(request)
         try:
             if response.status_code >= 400:
                 await self.upstream_failed(ex, candidate, response)
@@ -224,12 +224,11 @@ class Forwarder:
         finally:
             await response.aclose()
 
-    async def open(self, request: ProviderRequest, first_byte: float) -> ProviderResponse:
+    async def open(self, request: ProviderRequest) -> ProviderResponse:
         try:
-            async with asyncio.timeout(first_byte):
-                return await self.transport.send(request)
-        except TimeoutError:
-            raise AttemptFailed(f"no response within {first_byte:g}s") from None
+            return await self.transport.send(request)
+        except NoResponse as exc:
+            raise AttemptFailed(str(exc)) from None
         except httpx.TimeoutException as exc:
             raise AttemptFailed(f"timeout: {type(exc).__name__}") from None
         except httpx.TransportError as exc:
@@ -255,12 +254,10 @@ class Forwarder:
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: ProviderResponse) -> None:
-        total = candidate.provider.timeouts.total
         try:
-            async with asyncio.timeout(total):
-                raw = await response.aread()
-        except TimeoutError:
-            raise AttemptFailed(f"response not complete within {total:g}s") from None
+            raw = await response.aread(within=candidate.provider.timeouts.total)
+        except NotComplete as exc:
+            raise AttemptFailed(str(exc)) from None
         except httpx.HTTPError as exc:
             raise AttemptFailed(f"reading the response failed: {type(exc).__name__}") from None
         try:

@@ -186,9 +186,17 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
-def _head_timed_out(head_done: asyncio.Future[None], timeout: float) -> None:
+class NoResponse(httpx.TimeoutException):
+    """The provider did not answer within the request's first-byte time."""
+
+
+class NotComplete(httpx.TimeoutException):
+    """A response body did not arrive whole within the time allowed for all of it."""
+
+
+def _head_timed_out(head_done: asyncio.Future[None], error: Exception) -> None:
     if not head_done.done():
-        head_done.set_exception(httpx.ReadTimeout(f"no response within {timeout:g}s"))
+        head_done.set_exception(error)
 
 
 def _read_timed_out(waiter: asyncio.Future[None], timeout: float) -> None:
@@ -212,16 +220,18 @@ class Target:
 class ProviderRequest:
     """One request to a provider: a whole body (the proxy never streams one upward) and its timeouts."""
 
-    __slots__ = ("target", "headers", "body", "connect_timeout", "read_timeout", "pool_timeout")
+    __slots__ = ("target", "headers", "body", "connect_timeout", "read_timeout", "pool_timeout", "first_byte")
 
     def __init__(self, target: Target, headers: dict[str, str], body: bytes, *, connect: float | None = None,
-                 read: float | None = None, pool: float | None = None) -> None:
+                 read: float | None = None, pool: float | None = None, first_byte: float | None = None) -> None:
         self.target = target
         self.headers = headers
         self.body = body
         self.connect_timeout = connect
         self.read_timeout = read
         self.pool_timeout = pool
+        # From sending until the response head, connecting included: past it, NoResponse.
+        self.first_byte = first_byte
 
     def encode(self) -> bytes:
         """Head and body as one buffer, so that the request leaves in one write."""
@@ -270,8 +280,9 @@ class ProviderResponse:
     def aiter_raw(self) -> AsyncIterator[bytes]:
         return self.body.chunks()
 
-    async def aread(self) -> bytes:
-        return await self.body.read_all()
+    async def aread(self, within: float | None = None) -> bytes:
+        """The whole body; NotComplete if it takes longer than `within` seconds."""
+        return await self.body.read_all(within)
 
     async def aclose(self) -> None:
         await self.body.aclose()
@@ -279,7 +290,7 @@ class ProviderResponse:
 
 class ResponseBody(Protocol):
     def chunks(self) -> AsyncIterator[bytes]: ...
-    async def read_all(self) -> bytes: ...
+    async def read_all(self, within: float | None = None) -> bytes: ...
     async def aclose(self) -> None: ...
 
 
@@ -308,14 +319,30 @@ class _Body:
                 return
             yield chunk
 
-    async def read_all(self) -> bytes:
+    async def read_all(self, within: float | None = None) -> bytes:
         # A loop rather than `chunks()`: an async generator per unary answer costs more than the read.
         connection = self.connection
         if connection is None:
             raise httpx.StreamClosed()
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        wait = self.read_timeout
         parts = []
         try:
-            while (chunk := await connection.next_chunk(self.read_timeout)) is not None:
+            while True:
+                if deadline is not None:
+                    left = deadline - loop.time()
+                    if left <= 0:
+                        raise NotComplete(f"response not complete within {within:g}s")
+                    wait = left if self.read_timeout is None else min(self.read_timeout, left)
+                try:
+                    chunk = await connection.next_chunk(wait)
+                except httpx.ReadTimeout:
+                    if deadline is not None and loop.time() >= deadline:
+                        raise NotComplete(f"response not complete within {within:g}s") from None
+                    raise
+                if chunk is None:
+                    break
                 parts.append(chunk)
         finally:
             await self.aclose()
@@ -353,15 +380,23 @@ class Http1Transport:
         if origin[0] not in (b"http", b"https"):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {origin[0].decode()!r}")
         data = request.encode()
+        loop = asyncio.get_running_loop()
+        first_byte = request.first_byte
+        deadline = None if first_byte is None else loop.time() + first_byte
         for reused in (True, False):
             connection = self._idle_connection(origin) if reused else None
             if reused and connection is None:
                 continue
             if connection is None:
-                connection = await self._connect(origin, request.connect_timeout, request.pool_timeout)
+                connection = await self._connect_before(origin, request, deadline)
             self.in_use.add(connection)
+            wait, error = request.read_timeout, None
+            if deadline is not None:
+                left = max(0.0, deadline - loop.time())
+                if wait is None or left < wait:
+                    wait, error = left, NoResponse(f"no response within {first_byte:g}s")
             try:
-                await self._wait_head(connection.begin(data), request.read_timeout)
+                await self._wait_head(connection.begin(data), wait, error)
             except httpx.RemoteProtocolError:
                 self._discard(connection)
                 if reused and not connection.received_any:
@@ -375,16 +410,31 @@ class Http1Transport:
         raise AssertionError("unreachable")
 
     @staticmethod
-    async def _wait_head(head_done: asyncio.Future[None], timeout: float | None) -> None:
+    async def _wait_head(head_done: asyncio.Future[None], timeout: float | None,
+                         error: Exception | None = None) -> None:
         if timeout is None:
             await head_done
             return
         # A bare timer, as in next_chunk: this wait happens once per provider request.
-        timer = asyncio.get_running_loop().call_later(timeout, _head_timed_out, head_done, timeout)
+        error = error or httpx.ReadTimeout(f"no response within {timeout:g}s")
+        timer = asyncio.get_running_loop().call_later(timeout, _head_timed_out, head_done, error)
         try:
             await head_done
         finally:
             timer.cancel()
+
+    async def _connect_before(self, origin: Origin, request: ProviderRequest, deadline: float | None) -> _Connection:
+        """A new connection, within the request's connect time and what is left of its first-byte time."""
+        if deadline is None:
+            return await self._connect(origin, request.connect_timeout, request.pool_timeout)
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        connect, pool = request.connect_timeout, request.pool_timeout
+        if connect is None or left < connect:
+            try:
+                return await self._connect(origin, left, left if pool is None else min(pool, left))
+            except (httpx.ConnectTimeout, httpx.PoolTimeout):
+                raise NoResponse(f"no response within {request.first_byte:g}s") from None
+        return await self._connect(origin, connect, pool)
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         stack = self.idle.get(origin)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 from apiswitch.runtime.proxy.egress import ProxyPlan
-from apiswitch.runtime.proxy.http1 import Http1Transport, ProviderRequest, ProviderResponse
+from apiswitch.runtime.proxy.http1 import (
+    Http1Transport,
+    NoResponse,
+    NotComplete,
+    ProviderRequest,
+    ProviderResponse,
+)
 
 
 class EgressTransport:
@@ -28,9 +35,13 @@ class EgressTransport:
             transport = self.via[proxy] = httpx.AsyncHTTPTransport(limits=self.limits, retries=0, proxy=proxy)
         timeout = {"connect": request.connect_timeout, "read": request.read_timeout,
                    "write": request.connect_timeout, "pool": request.pool_timeout}
-        response = await transport.handle_async_request(httpx.Request(
-            "POST", request.target.url, headers=request.headers, content=request.body,
-            extensions={"timeout": timeout}))
+        outgoing = httpx.Request("POST", request.target.url, headers=request.headers, content=request.body,
+                                 extensions={"timeout": timeout})
+        try:
+            async with asyncio.timeout(request.first_byte):
+                response = await transport.handle_async_request(outgoing)
+        except TimeoutError:
+            raise NoResponse(f"no response within {request.first_byte:g}s") from None
         return ProviderResponse(response.status_code, response.headers.raw, _HttpxBody(response))
 
     async def aclose(self) -> None:
@@ -50,8 +61,12 @@ class _HttpxBody:
     def chunks(self) -> AsyncIterator[bytes]:
         return self.response.aiter_raw()
 
-    async def read_all(self) -> bytes:
-        return await self.response.aread()
+    async def read_all(self, within: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(within):
+                return await self.response.aread()
+        except TimeoutError:
+            raise NotComplete(f"response not complete within {within:g}s") from None
 
     async def aclose(self) -> None:
         await self.response.aclose()

@@ -8,11 +8,12 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from apiswitch.runtime.proxy.http1 import Http1Transport, ProviderRequest, Target
+from apiswitch.runtime.proxy.http1 import Http1Transport, NoResponse, NotComplete, ProviderRequest, Target
 
 BODY = b'{"ok":true}'
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -205,6 +206,70 @@ def test_silence_is_a_read_timeout_and_the_connection_is_dropped():
         return state
 
     assert asyncio.run(run()) == (0, 0)
+
+
+def test_no_head_within_the_first_byte_time_is_no_response_even_with_a_longer_read_timeout():
+    async def run():
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            await asyncio.sleep(5)
+
+        server, port, _ = await start(handle)
+        async with server:
+            transport = Http1Transport(LIMITS)
+            request = post(f"http://127.0.0.1:{port}/", read=5)
+            request.first_byte = 0.2
+            started = time.monotonic()
+            with pytest.raises(NoResponse, match=r"no response within 0\.2s"):
+                await transport.send(request)
+            waited = time.monotonic() - started
+            state = (transport.open_count, transport.idle_count)
+            await transport.aclose()
+            server.close()
+        return waited, state
+
+    waited, state = asyncio.run(run())
+    assert waited < 2 and state == (0, 0)
+
+
+def test_a_body_trickling_past_its_whole_time_is_not_complete():
+    async def run():
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for _ in range(50):  # each piece well inside the read timeout, all of them far past `within`
+                writer.write(b"1\r\na\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+
+        server, port, _ = await start(handle)
+        async with server:
+            transport = Http1Transport(LIMITS)
+            response = await transport.send(post(f"http://127.0.0.1:{port}/", read=1))
+            with pytest.raises(NotComplete, match=r"not complete within 0\.3s"):
+                await response.aread(within=0.3)
+            state = (transport.open_count, transport.idle_count)
+            await transport.aclose()
+            server.close()
+        return state
+
+    assert asyncio.run(run()) == (0, 0)
+
+
+def test_a_header_with_a_line_break_is_refused_before_anything_is_sent():
+    async def run():
+        handler, seen = fixed()
+        server, port, connections = await start(handler)
+        async with server:
+            transport = Http1Transport(LIMITS)
+            request = post(f"http://127.0.0.1:{port}/")
+            request.headers["x-note"] = "a\r\nx-injected: 1"
+            with pytest.raises(httpx.LocalProtocolError, match="x-note"):
+                await transport.send(request)
+            await transport.aclose()
+        return seen, len(connections)
+
+    assert asyncio.run(run()) == ([], 0)
 
 
 def test_a_response_abandoned_half_read_closes_its_connection():
