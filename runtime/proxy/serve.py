@@ -77,6 +77,7 @@ def serve_main(argv: list[str]) -> int:
 
     import uvicorn
     from apiswitch.runtime.proxy.app import build_app
+    from apiswitch.runtime.proxy.httpserver import HttpProtocol
 
     log_path = config.log.path or str(default_log_path())
     print(f"apiswitch {__version__} serving on http://{host}:{port}  (config: {config.source}; "
@@ -89,7 +90,7 @@ def serve_main(argv: list[str]) -> int:
     if not config.providers:
         print(no_provider_help(port), file=sys.stderr, flush=True)
     options = dict(host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                   server_header=False, timeout_graceful_shutdown=5, proxy_headers=False)
+                   server_header=False, timeout_graceful_shutdown=5, proxy_headers=False, http=HttpProtocol)
     if args.workers <= 1:
         uvicorn.run(build_app(config), **options)
         return 0

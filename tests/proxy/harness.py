@@ -1,4 +1,5 @@
-"""A real proxy on 127.0.0.1 for tests: uvicorn in a thread, a config written as TOML text."""
+"""A real proxy on 127.0.0.1 for tests: uvicorn with apiswitch's HTTP protocol in a thread, a config written as
+TOML text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import uvicorn
 from apiswitch.runtime.proxy.app import build_app
 from apiswitch.runtime.proxy.config import Config, parse_config
+from apiswitch.runtime.proxy.httpserver import HttpProtocol
 
 
 def provider_toml(name: str, fmt: str, base_url: str, *, key_env: str | None = None, extra: str = "") -> str:
@@ -31,7 +33,7 @@ class RunningProxy:
         self.port = sock.getsockname()[1]
         self._socket = sock
         server_config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                       timeout_graceful_shutdown=2)
+                                       timeout_graceful_shutdown=2, http=HttpProtocol)
         self.server = uvicorn.Server(server_config)
         self._thread = threading.Thread(target=self._run, name="apiswitch-test-proxy", daemon=True)
 
