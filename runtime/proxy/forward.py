@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from apiswitch.runtime.proxy.errors import (
 )
 from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
 from apiswitch.runtime.proxy.http1 import NoResponse, NotComplete, ProviderRequest, ProviderResponse
+from apiswitch.runtime.proxy.keepalive import KeepAlive
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
@@ -74,7 +74,7 @@ class Exchange:
     row: dict[str, Any]
     count_tokens: bool = False
     # Keeps a streaming client's connection alive while no candidate has produced an event yet.
-    waiting: asyncio.Task[None] | None = None
+    waiting: KeepAlive | None = None
 
     @property
     def client_model(self) -> str:
@@ -117,7 +117,7 @@ class Forwarder:
 
     async def run(self, ex: Exchange) -> None:
         if ex.row.get("stream") and not ex.count_tokens:
-            ex.waiting = asyncio.ensure_future(self.wait_alive(ex))
+            ex.waiting = KeepAlive(ex.responder, self.config.server.keepalive_seconds, _waiting_comment).start()
         try:
             await self.try_candidates(ex)
         except ProxyError as error:
@@ -129,19 +129,6 @@ class Forwarder:
                                                             error_type(ex.client_format, error.status)), more=False)
         finally:
             stop_waiting(ex)
-
-    async def wait_alive(self, ex: Exchange) -> None:
-        """While the candidates are tried, a streaming client that waited `keepalive_seconds` gets its 200 and SSE
-        comments, so that it and any middlebox do not give up on a slow provider. Failover goes on behind them
-        (nothing of an answer has been sent), but a final failure must then be an in-band error event."""
-        interval = self.config.server.keepalive_seconds
-        responder = ex.responder
-        while True:
-            await asyncio.sleep(interval)
-            async with responder.lock:
-                if not responder.started:
-                    await responder.start(200, SSE)
-                await responder.comment(b"waiting for the provider")
 
     async def try_candidates(self, ex: Exchange) -> None:
         failures: list[str] = []
@@ -329,7 +316,9 @@ class Forwarder:
         async with responder.lock:
             if not responder.started:
                 await responder.start(200, [*SSE, *extra_headers])
-        keepalive = asyncio.ensure_future(self.keep_alive(ex))
+        ping = _anthropic_ping if ex.client_format == "anthropic" else _comment_ping
+        keepalive = KeepAlive(responder, self.config.server.keepalive_seconds, ping,
+                              quiet_until_first_byte=True).start()
         error: str | None = None
         try:
             async with asyncio.timeout(provider.timeouts.total):
@@ -351,7 +340,7 @@ class Forwarder:
             error = f"upstream stream exceeded {provider.timeouts.total:g}s"
             tail = converter.fail(error)
         finally:
-            keepalive.cancel()
+            keepalive.stop()
         async with responder.lock:
             await responder.write(tail, more=False)
         ex.row.update(tap.counts)
@@ -374,19 +363,6 @@ class Forwarder:
             async with responder.lock:
                 await responder.write(b"".join(out))
 
-    async def keep_alive(self, ex: Exchange) -> None:
-        """Idle streams get a keep-alive so that clients and middleboxes do not give up on them."""
-        interval = self.config.server.keepalive_seconds
-        ping = (b'event: ping\ndata: {"type": "ping"}\n\n' if ex.client_format == "anthropic"
-                else b": keep-alive\n\n")
-        responder = ex.responder
-        while True:
-            await asyncio.sleep(interval)
-            if time.monotonic() - responder.last_write_at >= interval and responder.first_byte_at is not None:
-                async with responder.lock:
-                    await responder.write(ping)
-
-
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,
                   upstream_headers: dict[str, str]) -> ProxyError:
     """An upstream's error in the client's format, with the provider headers a client should still see."""
@@ -399,5 +375,22 @@ def _client_error(status: int, body: bytes, upstream_format: str, client_format:
 
 def stop_waiting(ex: Exchange) -> None:
     if ex.waiting is not None:
-        ex.waiting.cancel()
+        ex.waiting.stop()
         ex.waiting = None
+
+
+async def _waiting_comment(responder: Responder) -> None:
+    """While the candidates are tried, a streaming client that waited `keepalive_seconds` gets its 200 and SSE
+    comments, so that it and any middlebox do not give up on a slow provider. Failover goes on behind them
+    (nothing of an answer has been sent), but a final failure must then be an in-band error event."""
+    if not responder.started:
+        await responder.start(200, SSE)
+    await responder.comment(b"waiting for the provider")
+
+
+async def _anthropic_ping(responder: Responder) -> None:
+    await responder.write(b'event: ping\ndata: {"type": "ping"}\n\n')
+
+
+async def _comment_ping(responder: Responder) -> None:
+    await responder.write(b": keep-alive\n\n")

@@ -153,7 +153,7 @@ class _Connection(asyncio.Protocol):
         return self.head_done
 
     async def next_chunk(self, timeout: float | None) -> bytes | None:
-        """The next piece of body, or None at its end."""
+        """The body received since the last call (waiting for some if there is none), or None at its end."""
         while not self.chunks:
             if self.error is not None:
                 raise self.error
@@ -170,7 +170,14 @@ class _Connection(asyncio.Protocol):
                 self.wakeup = None
                 if timer is not None:
                     timer.cancel()
-        chunk = self.chunks.popleft()
+        chunks = self.chunks
+        if len(chunks) == 1:
+            chunk = chunks.popleft()
+        else:
+            # Everything that arrived since the last read, as one piece: a provider streams one HTTP chunk per
+            # event, and a reader that fell behind then forwards them in one write instead of one each.
+            chunk = b"".join(chunks)
+            chunks.clear()
         self.buffered -= len(chunk)
         if self.paused and self.buffered <= _HIGH_WATER // 4 and self.transport is not None:
             self.paused = False
