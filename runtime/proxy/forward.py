@@ -353,15 +353,12 @@ class Forwarder:
     async def emit(frames: list[bytes], converter: Any, tap: usage_mod.StreamUsage, responder: Responder) -> None:
         if not frames:
             return
-        out = []
         for frame in frames:
             tap.observe(frame)
-            converted = converter.feed(frame)
-            if converted:
-                out.append(converted)
+        out = converter.feed_all(frames)
         if out:
             async with responder.lock:
-                await responder.write(b"".join(out))
+                await responder.write(out)
 
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,
                   upstream_headers: dict[str, str]) -> ProxyError:

@@ -84,7 +84,10 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
             if _STRING_VALUE.match(frame, at + len(_FINISH_REASON)):
                 return True
             at = frame.find(_FINISH_REASON, at + 1)
-    return any(hint in frame for hint in _TERMINAL_HINTS[fmt]) and _TERMINAL[fmt].search(frame) is not None
+    for hint in _TERMINAL_HINTS[fmt]:
+        if hint in frame:
+            return _TERMINAL[fmt].search(frame) is not None
+    return False
 
 
 _MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
@@ -98,7 +101,10 @@ class PassthroughStream:
         self.complete = False
         self.error: str | None = None
         # Any model value, not only the name asked for: providers answer with dated or aliased names.
-        self.replacement = b'"model":' + orjson.dumps(client_model).replace(b"\\", b"\\\\")
+        self.pair = b'"model":' + orjson.dumps(client_model)
+        self.replacement = self.pair.replace(b"\\", b"\\\\")  # a template for re.sub
+        # The upstream's own model field as last seen: the next event nearly always has it the same.
+        self.seen: bytes | None = None
         self.losses: list[dict[str, str]] = []
         self.sequence = 0
 
@@ -107,10 +113,21 @@ class PassthroughStream:
             self.sequence += 1
         if not self.complete and _ends_stream(self.client_format, frame):
             self.complete = True
-        if b'"model"' in frame:
-            # The first one is the response's own: it comes before any content in every format's events.
+        at = frame.find(b'"model"')
+        if at < 0:
+            return frame
+        # The first one is the response's own: it comes before any content in every format's events.
+        seen = self.seen
+        if seen is not None and frame.startswith(seen, at):
+            return frame[:at] + self.pair + frame[at + len(seen):]
+        match = _MODEL.match(frame, at)
+        if match is None:
             return _MODEL.sub(self.replacement, frame, count=1)
-        return frame
+        self.seen = match.group()
+        return frame[:at] + self.pair + frame[match.end():]
+
+    def feed_all(self, frames: list[bytes]) -> bytes:
+        return b"".join([self.feed(frame) for frame in frames])
 
     def finish(self) -> bytes:
         if self.complete:
@@ -138,6 +155,10 @@ class TranslatedStream:
 
     def feed(self, frame: bytes) -> bytes:
         return self.translator.feed(frame)
+
+    def feed_all(self, frames: list[bytes]) -> bytes:
+        # One call for the lot: the translator's own SSE reader splits them again, once.
+        return self.translator.feed(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def finish(self) -> bytes:
         return self.translator.finish()

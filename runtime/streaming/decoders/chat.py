@@ -33,6 +33,8 @@ SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 # What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
 DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", *EMPTY_SAYS_NOTHING})
 CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
+# A delta with no other key carries text at most.
+_TEXT_ONLY = frozenset({"role", "content"})
 
 
 class ChatDecoder(StreamDecoder):
@@ -104,9 +106,10 @@ class ChatDecoder(StreamDecoder):
                         f"choices[{choice.get('index')}]", "only the first choice is translated"
                     )
                     continue
-                for key, value in choice.items():
-                    if key not in CHOICE_KEYS and says_something(value):
-                        self._unread[f"choices[0].{key}"] = None
+                if not choice.keys() <= CHOICE_KEYS:
+                    for key, value in choice.items():
+                        if key not in CHOICE_KEYS and says_something(value):
+                            self._unread[f"choices[0].{key}"] = None
                 delta = choice.get("delta")
                 if delta:
                     self._delta(delta, out)
@@ -140,6 +143,14 @@ class ChatDecoder(StreamDecoder):
         return out
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
+        if delta.keys() <= _TEXT_ONLY:
+            # Nearly every chunk of an answer: only what the next branch would read, without asking the
+            # delta for the seven other fields it does not have.
+            content = delta.get("content")
+            if content:
+                index = self._ensure("text", out)
+                out.append(TextDelta(index, text(content)))
+            return
         # DeepSeek, Qwen, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`.
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning and isinstance(reasoning, str):
@@ -168,9 +179,10 @@ class ChatDecoder(StreamDecoder):
             value = delta.get(key)
             if type(value) is str:
                 (self._spoken if value else self._empty).add(key)
-        for key, value in delta.items():
-            if key not in DELTA_KEYS and says_something(value):
-                self._unread[f"choices[0].message.{key}"] = None
+        if not delta.keys() <= DELTA_KEYS:
+            for key, value in delta.items():
+                if key not in DELTA_KEYS and says_something(value):
+                    self._unread[f"choices[0].message.{key}"] = None
 
     def _report_empty_fields(self) -> None:
         """A field streamed only as empty strings is one the accumulated body holds as "": it opens no part
