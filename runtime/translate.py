@@ -44,7 +44,9 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     (the provider's limit: larger values are clamped, reported), ``default_max_tokens`` (when anthropic needs
     one), ``keep_cache_control`` (for chat providers that take Anthropic cache hints),
     ``chat_max_tokens_key`` (``max_tokens`` or ``max_completion_tokens``), ``chat_reasoning_echo``
-    (``tool_turns``, ``all`` or ``none``: which reasoning goes back to chat providers).
+    (``tool_turns``, ``all`` or ``none``: which reasoning goes back to chat providers), ``input_bytes`` (the
+    size of the body as received, when the caller has it: spares serialising a large body again only to
+    estimate its tokens).
     """
     source_spoke, target_spoke = _spoke(source), _spoke(target)
     _check_request_shape(body, source)
@@ -54,7 +56,8 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     ctx = TranslationContext(
         source=source, target=target, client_model=req.model, stream=bool(req.stream),
         client_wants_stream_usage=bool(req.stream_include_usage),
-        input_token_estimate=estimate_tokens(body),
+        input_token_estimate=(options["input_bytes"] // 4 if options.get("input_bytes")
+                              else estimate_tokens(body)),
         reasoning_requested=_reasoning_requested(req),
     )
     if source != target:

@@ -181,7 +181,8 @@ class Forwarder:
     async def attempt(self, ex: Exchange, candidate: Candidate, body: dict[str, Any]) -> None:
         provider = candidate.provider
         count_tokens = ex.count_tokens
-        options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens}
+        options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens,
+                   "input_bytes": len(ex.raw)}
         prepared = prepare_request(body, ex.client_format, provider.format, options)
         adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format)
         ex.row["losses"] = prepared.losses

@@ -417,3 +417,11 @@ def test_chat_answer_fields_no_hub_part_holds_come_back_to_chat() -> None:
     out = response(body, "chat", "chat")
     assert out.body["choices"] == body["choices"]
     assert not out.losses
+
+
+def test_the_input_token_estimate_uses_the_received_size_when_the_caller_gives_it():
+    body = {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "x" * 400}]}
+    measured = translate_request(body, "anthropic", "chat").context.input_token_estimate
+    given = translate_request(body, "anthropic", "chat", options={"input_bytes": 4000}).context.input_token_estimate
+    assert measured == len(orjson.dumps(body)) // 4
+    assert given == 1000
