@@ -5,8 +5,8 @@ through the proxy, non-streaming and streaming, at concurrency 1 and 32.
     python benchmarks/proxy.py --requests 100 --first-byte-ms 300 --event-ms 20
     python benchmarks/proxy.py --only instant --instant-requests 10000
 
-The target (p50 overhead at most 1 ms, p99 at most 5 ms, at concurrency 32) holds for every row at 32
-clients, both upstreams.
+The target (p50 overhead at most 1 ms, p99 at most 5 ms, at concurrency 32) applies to every row at 32
+clients, with either upstream.
 
 Two upstreams, each its own process:
 - "instant" answers at once. With 32 clients in a closed loop this measures capacity: the machine is
