@@ -27,8 +27,8 @@ Two upstreams, each its own process:
 tools, a tool call and its result) instead of a one-line one: what the proxy costs on an agent's traffic.
 Its direct row sends the chat body the proxy makes of it, so both rows ask the upstream the same.
 
-"cpu/req" is the proxy process's CPU time (user + system) per request of the row, from /proc: the least noisy
-number here, and the one the saturated rows' overhead grows with.
+"cpu/req" is the proxy process's CPU time (user + system) per request of an instant row, from /proc: the least
+noisy number here, and the one the saturated rows' overhead grows with.
 
 The upstream (a scripted chat provider from tests/upstreams) and the proxy (`apiswitch serve`) each run in
 their own process, as in real use; the load generator is a third. "passthrough" is a chat client to a chat
@@ -262,7 +262,9 @@ def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, firs
             floor: tuple[float, float] | None = None
             for name, url, body in paths:
                 spread = first_byte + (EVENTS * event if stream else 0.0)
-                proxied = name not in ("direct", "relay")
+                # Only where requests come back to back: at a model's pace the process's idle ticks (timers,
+                # the log writer) would be charged to the few requests of the row.
+                proxied = name not in ("direct", "relay") and first_byte == 0
                 before = cpu_seconds(proxy_pid) if proxied else None
                 samples, elapsed = asyncio.run(load(url, body, stream, concurrency, requests, spread))
                 after = cpu_seconds(proxy_pid) if proxied else None
