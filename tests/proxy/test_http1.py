@@ -189,46 +189,37 @@ def test_a_connection_cut_mid_body_is_a_protocol_error():
         asyncio.run(run())
 
 
+async def ask_a_silent_server(request_for, expected: type[Exception], match: str | None = None):
+    """Send to a server that reads the request and never answers: (seconds until `expected`, (open, idle))."""
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(5)
+
+    server, port, _ = await start(handle)
+    async with server:
+        transport = Http1Transport(LIMITS)
+        started = time.monotonic()
+        with pytest.raises(expected, match=match):
+            await transport.send(request_for(f"http://127.0.0.1:{port}/"))
+        waited = time.monotonic() - started
+        state = (transport.open_count, transport.idle_count)
+        await transport.aclose()
+        server.close()
+    return waited, state
+
+
 def test_silence_is_a_read_timeout_and_the_connection_is_dropped():
-    async def run():
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await read_request(reader)
-            await asyncio.sleep(5)
-
-        server, port, _ = await start(handle)
-        async with server:
-            transport = Http1Transport(LIMITS)
-            with pytest.raises(httpx.ReadTimeout):
-                await transport.send(post(f"http://127.0.0.1:{port}/", read=0.2))
-            state = (transport.open_count, transport.idle_count)
-            await transport.aclose()
-            server.close()
-        return state
-
-    assert asyncio.run(run()) == (0, 0)
+    _, state = asyncio.run(ask_a_silent_server(lambda url: post(url, read=0.2), httpx.ReadTimeout))
+    assert state == (0, 0)
 
 
 def test_no_head_within_the_first_byte_time_is_no_response_even_with_a_longer_read_timeout():
-    async def run():
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await read_request(reader)
-            await asyncio.sleep(5)
+    def request_for(url: str) -> ProviderRequest:
+        request = post(url, read=5)
+        request.first_byte = 0.2
+        return request
 
-        server, port, _ = await start(handle)
-        async with server:
-            transport = Http1Transport(LIMITS)
-            request = post(f"http://127.0.0.1:{port}/", read=5)
-            request.first_byte = 0.2
-            started = time.monotonic()
-            with pytest.raises(NoResponse, match=r"no response within 0\.2s"):
-                await transport.send(request)
-            waited = time.monotonic() - started
-            state = (transport.open_count, transport.idle_count)
-            await transport.aclose()
-            server.close()
-        return waited, state
-
-    waited, state = asyncio.run(run())
+    waited, state = asyncio.run(ask_a_silent_server(request_for, NoResponse, r"no response within 0\.2s"))
     assert waited < 2 and state == (0, 0)
 
 
