@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
@@ -57,9 +58,11 @@ class ProxyState:
         self.redactor = Redactor(config.secrets())
         self.request_log = request_log
         self.transport: EgressTransport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.forwarder: Forwarder | None = None
 
     async def open(self) -> None:
+        self.loop = asyncio.get_running_loop()
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
         self.transport = EgressTransport(self.config.server.egress, limits)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
@@ -124,7 +127,7 @@ class ProxyEndpoint:
         state = self.state
         fmt = self.client_format
         started = time.perf_counter()
-        responder = Responder(send)
+        responder = Responder(send, state.loop or asyncio.get_running_loop())
         row: dict[str, Any] = {"ts": time.time(), "client_format": fmt, "path": scope["path"]}
         try:
             await self.handle(scope, receive, responder, row)

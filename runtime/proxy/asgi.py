@@ -47,10 +47,12 @@ def header_map(scope: Scope) -> dict[str, str]:
 class Responder:
     """Writes one response and remembers when the first body byte left, for the log's time to first byte."""
 
-    __slots__ = ("send", "started", "finished", "status", "first_byte_at", "last_write_at", "lock")
+    __slots__ = ("send", "loop", "started", "finished", "status", "first_byte_at", "last_write_at", "lock")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
         self.send = send
+        # The request's loop, for its timers: asking asyncio for it costs a getpid() system call in Python 3.11.
+        self.loop = loop
         self.started = False
         self.finished = False
         self.status: int | None = None
@@ -92,7 +94,8 @@ async def until_disconnect(work: Awaitable[Any], receive: Receive, responder: Re
                           watch_after: float = WATCH_AFTER_SECONDS) -> Any:
     """Await `work` in this task; if the client disconnects first, cancel it (and so the upstream request)
     and raise ClientGone."""
-    task = asyncio.current_task()
+    loop = responder.loop
+    task = asyncio.current_task(loop)
     assert task is not None
     watcher: asyncio.Task[None] | None = None
     gone = False
@@ -109,7 +112,7 @@ async def until_disconnect(work: Awaitable[Any], receive: Receive, responder: Re
         nonlocal watcher
         watcher = asyncio.ensure_future(watch())
 
-    timer = asyncio.get_running_loop().call_later(watch_after, start_watching)
+    timer = loop.call_later(watch_after, start_watching)
     try:
         return await work
     except asyncio.CancelledError:

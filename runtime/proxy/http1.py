@@ -29,8 +29,10 @@ _HIGH_WATER = 256 * 1024
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; parses one response at a time."""
 
-    def __init__(self, origin: Origin) -> None:
+    def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
         self.origin = origin
+        # Held rather than asked for: in Python 3.11 every asyncio.get_running_loop() is a getpid() system call.
+        self.loop = loop
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = 0.0
@@ -148,7 +150,7 @@ class _Connection(asyncio.Protocol):
         self.error = None
         self.until_eof = False
         self.keep_alive = False
-        self.head_done = asyncio.get_running_loop().create_future()
+        self.head_done = self.loop.create_future()
         self.transport.write(data)
         return self.head_done
 
@@ -159,7 +161,7 @@ class _Connection(asyncio.Protocol):
                 raise self.error
             if self.complete:
                 return None
-            loop = asyncio.get_running_loop()
+            loop = self.loop
             self.wakeup = waiter = loop.create_future()
             # A bare timer rather than asyncio.timeout(): this runs once per body chunk of every stream, and
             # the timeout context (task lookup, cancellation bookkeeping) costs twice the wait it guards.
@@ -201,9 +203,9 @@ class NotComplete(httpx.TimeoutException):
     """A response body did not arrive whole within the time allowed for all of it."""
 
 
-def _head_timed_out(head_done: asyncio.Future[None], error: Exception) -> None:
+def _head_timed_out(head_done: asyncio.Future[None], error: type[httpx.TimeoutException], limit: float) -> None:
     if not head_done.done():
-        head_done.set_exception(error)
+        head_done.set_exception(error(f"no response within {limit:g}s"))
 
 
 def _read_timed_out(waiter: asyncio.Future[None], timeout: float) -> None:
@@ -331,7 +333,7 @@ class _Body:
         connection = self.connection
         if connection is None:
             raise httpx.StreamClosed()
-        loop = asyncio.get_running_loop()
+        loop = connection.loop
         deadline = None if within is None else loop.time() + within
         wait = self.read_timeout
         parts = []
@@ -380,6 +382,7 @@ class Http1Transport:
         self.open_count = 0
         self.slots = asyncio.Semaphore(self.max_connections)
         self.in_use: set[_Connection] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None  # the one it first sends on
 
     async def send(self, request: ProviderRequest) -> ProviderResponse:
         target = request.target
@@ -387,7 +390,7 @@ class Http1Transport:
         if origin[0] not in (b"http", b"https"):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {origin[0].decode()!r}")
         data = request.encode()
-        loop = asyncio.get_running_loop()
+        loop = self.loop or self._bind_loop()
         first_byte = request.first_byte
         deadline = None if first_byte is None else loop.time() + first_byte
         for reused in (True, False):
@@ -397,13 +400,13 @@ class Http1Transport:
             if connection is None:
                 connection = await self._connect_before(origin, request, deadline)
             self.in_use.add(connection)
-            wait, error = request.read_timeout, None
+            wait, error, limit = request.read_timeout, httpx.ReadTimeout, request.read_timeout
             if deadline is not None:
                 left = max(0.0, deadline - loop.time())
                 if wait is None or left < wait:
-                    wait, error = left, NoResponse(f"no response within {first_byte:g}s")
+                    wait, error, limit = left, NoResponse, first_byte
             try:
-                await self._wait_head(connection.begin(data), wait, error)
+                await self._wait_head(connection.begin(data), wait, error, limit)
             except httpx.RemoteProtocolError:
                 self._discard(connection)
                 if reused and not connection.received_any:
@@ -416,25 +419,29 @@ class Http1Transport:
                                     _Body(self, connection, request.read_timeout))
         raise AssertionError("unreachable")
 
-    @staticmethod
-    async def _wait_head(head_done: asyncio.Future[None], timeout: float | None,
-                         error: Exception | None = None) -> None:
+    async def _wait_head(self, head_done: asyncio.Future[None], timeout: float | None,
+                         error: type[httpx.TimeoutException], limit: float | None) -> None:
         if timeout is None:
             await head_done
             return
-        # A bare timer, as in next_chunk: this wait happens once per provider request.
-        error = error or httpx.ReadTimeout(f"no response within {timeout:g}s")
-        timer = asyncio.get_running_loop().call_later(timeout, _head_timed_out, head_done, error)
+        # A bare timer, as in next_chunk: this wait happens once per provider request. The error is made only
+        # if it fires: an exception and its message per request would cost more than the wait.
+        assert self.loop is not None
+        timer = self.loop.call_later(timeout, _head_timed_out, head_done, error, limit)
         try:
             await head_done
         finally:
             timer.cancel()
 
+    def _bind_loop(self) -> asyncio.AbstractEventLoop:
+        self.loop = asyncio.get_running_loop()
+        return self.loop
+
     async def _connect_before(self, origin: Origin, request: ProviderRequest, deadline: float | None) -> _Connection:
         """A new connection, within the request's connect time and what is left of its first-byte time."""
         if deadline is None:
             return await self._connect(origin, request.connect_timeout, request.pool_timeout)
-        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        left = max(0.0, deadline - (self.loop or self._bind_loop()).time())
         connect, pool = request.connect_timeout, request.pool_timeout
         if connect is None or left < connect:
             try:
@@ -473,7 +480,7 @@ class Http1Transport:
         try:
             async with asyncio.timeout(timeout):
                 _, protocol = await loop.create_connection(
-                    lambda: _Connection(origin), host, port, ssl=tls, server_hostname=host if tls else None)
+                    lambda: _Connection(origin, loop), host, port, ssl=tls, server_hostname=host if tls else None)
         except TimeoutError:
             self._freed()
             raise httpx.ConnectTimeout(f"no connection to {host}:{port} within {timeout:g}s") from None

@@ -28,7 +28,7 @@ class KeepAlive:
         self.quiet_until_first_byte = quiet_until_first_byte
         self.timer: asyncio.TimerHandle | None = None
         self.task: asyncio.Task[None] | None = None
-        self.loop = asyncio.get_running_loop()
+        self.loop = responder.loop
 
     def start(self) -> KeepAlive:
         self.responder.last_write_at = max(self.responder.last_write_at, time.monotonic())

@@ -27,9 +27,16 @@ class NoRoute(Exception):
     """No route, class rule or default covers this model."""
 
 
+_NO_ROUTE = object()
+_MAX_REMEMBERED = 4096
+
+
 class Router:
     def __init__(self, config: Config) -> None:
         self.config = config
+        # Model name -> the first route whose pattern matches it: clients ask for a handful of names, and
+        # matching every pattern again for each request cost more than the rest of routing.
+        self._route_of: dict[str, Any] = {}
 
     def decide(self, model: str, body: dict[str, Any], fmt: str, body_size: int) -> Decision:
         rules = self.config.rules
@@ -38,9 +45,14 @@ class Router:
             for name, targets in rules.by_class.items():
                 if name in classes:
                     return Decision(None, name, self._candidates(targets, model))
-        for route in self.config.routes:
-            if fnmatchcase(model, route.pattern):
-                return Decision(route.pattern, None, self._candidates(route.targets, model))
+        route = self._route_of.get(model)
+        if route is None:
+            route = next((r for r in self.config.routes if fnmatchcase(model, r.pattern)), _NO_ROUTE)
+            if len(self._route_of) >= _MAX_REMEMBERED:
+                self._route_of.clear()
+            self._route_of[model] = route
+        if route is not _NO_ROUTE:
+            return Decision(route.pattern, None, self._candidates(route.targets, model))
         if rules.default:
             return Decision(None, "default", self._candidates(rules.default, model))
         if not self.config.providers:

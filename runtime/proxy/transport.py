@@ -13,6 +13,7 @@ from apiswitch.runtime.proxy.http1 import (
     NotComplete,
     ProviderRequest,
     ProviderResponse,
+    Target,
 )
 
 
@@ -25,9 +26,14 @@ class EgressTransport:
         self.limits = limits
         self.direct = Http1Transport(limits)
         self.via: dict[str, httpx.AsyncHTTPTransport] = {}
+        self.proxy_of: dict[Target, str | None] = {}  # the plan's answer per endpoint, asked once
 
     async def send(self, request: ProviderRequest) -> ProviderResponse:
-        proxy = self.plan.proxy_for(request.target.url)
+        target = request.target
+        try:
+            proxy = self.proxy_of[target]
+        except KeyError:
+            proxy = self.proxy_of[target] = self.plan.proxy_for(target.url)
         if proxy is None:
             return await self.direct.send(request)
         transport = self.via.get(proxy)
