@@ -84,8 +84,18 @@ class SSEDecoder:
         self._last_byte = rest[-1:]
         events = []
         for block in buf[:end].split(b"\n\n"):
+            # _parse_block's fast paths inline, without a call per event.
+            if block.startswith(b"event: "):
+                nl = block.find(b"\n")
+                if nl > 0 and block.startswith(b"data: ", nl + 1) and block.find(b"\n", nl + 1) < 0:
+                    data = block[nl + 7 :].decode("utf-8", "replace")
+                    events.append(ServerSentEvent(data, block[7:nl].decode("utf-8", "replace")))
+                    continue
+            elif block.startswith(b"data: ") and b"\n" not in block:
+                events.append(ServerSentEvent(block[6:].decode("utf-8", "replace")))
+                continue
             if block:
-                event = self._parse_block(block)
+                event = self._parse_general(block)
                 if event is not None:
                     events.append(event)
         return events
@@ -107,7 +117,7 @@ class SSEDecoder:
             return ServerSentEvent(block[6:].decode("utf-8", "replace"))
         if block.startswith(b"event: "):
             nl = block.find(b"\n")
-            if nl > 0 and block.startswith(b"data: ", nl + 1) and b"\n" not in block[nl + 1 :]:
+            if nl > 0 and block.startswith(b"data: ", nl + 1) and block.find(b"\n", nl + 1) < 0:
                 return ServerSentEvent(
                     block[nl + 7 :].decode("utf-8", "replace"), block[7:nl].decode("utf-8", "replace")
                 )
