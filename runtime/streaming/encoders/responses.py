@@ -36,6 +36,10 @@ from ..events import (
 )
 from .base import StreamEncoder, foreign_signature
 
+# The frame heads of the two delta events nearly every upstream event becomes, built once.
+TEXT_DELTA_HEAD = b"event: response.output_text.delta\ndata: "
+ARGUMENTS_DELTA_HEAD = b"event: response.function_call_arguments.delta\ndata: "
+
 
 class ResponsesEncoder(StreamEncoder):
     target = "responses"
@@ -253,7 +257,19 @@ class ResponsesEncoder(StreamEncoder):
             self._start_unopened(out)
         self._text.append(event.text)
         if self._part["type"] == "output_text":
-            self._emit(out, "response.output_text.delta", self._where(delta=event.text, logprobs=[]))
+            # _emit(..., self._where(...)) written out: the one frame of nearly every text event.
+            item = self._item
+            payload = {
+                "item_id": item["id"],
+                "output_index": len(self._output),
+                "content_index": len(item["content"]),
+                "delta": event.text,
+                "logprobs": [],
+                "type": "response.output_text.delta",
+                "sequence_number": self._seq,
+            }
+            self._seq += 1
+            out.append(TEXT_DELTA_HEAD + orjson.dumps(payload) + b"\n\n")
         else:
             self._emit(out, "response.refusal.delta", self._where(delta=event.text))
 
@@ -359,11 +375,15 @@ class ResponsesEncoder(StreamEncoder):
                 where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": text}
                 self._emit(out, "response.custom_tool_call_input.delta", where)
             return
-        where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
-        if self._item_kind == "custom":
+        where = {"item_id": self._item["id"], "output_index": len(self._output), "delta": event.fragment}
+        if self._item_kind == "function":
+            # _emit written out, as for text deltas.
+            where["type"] = "response.function_call_arguments.delta"
+            where["sequence_number"] = self._seq
+            self._seq += 1
+            out.append(ARGUMENTS_DELTA_HEAD + orjson.dumps(where) + b"\n\n")
+        elif self._item_kind == "custom":
             self._emit(out, "response.custom_tool_call_input.delta", where)
-        elif self._item_kind == "function":
-            self._emit(out, "response.function_call_arguments.delta", where)
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
