@@ -160,7 +160,8 @@ class AnthropicEncoder(StreamEncoder):
                 self._open_block({"type": "text", "text": ""}, "text", out)
             elif self._open_kind == "refusal":
                 self._open_kind = "text"
-        out.append(self._delta(TEXT_DELTA, event.text))
+        # self._delta(TEXT_DELTA, ...) written out: the frame of nearly every text event.
+        out.append(DELTA_HEAD + self._index_bytes + TEXT_DELTA + orjson.dumps(event.text) + b"}}\n\n")
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
@@ -183,7 +184,8 @@ class AnthropicEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        out.append(self._delta(INPUT_JSON_DELTA, fragment))
+        # self._delta written out, as for text.
+        out.append(DELTA_HEAD + self._index_bytes + INPUT_JSON_DELTA + orjson.dumps(fragment) + b"}}\n\n")
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "thinking":
