@@ -109,14 +109,21 @@ class ChatDecoder(StreamDecoder):
                     )
                     continue
                 # Most providers send `"logprobs": null` in every chunk: nothing to report, no need to look.
-                if not choice.keys() <= CHOICE_KEYS and not (
-                    choice.keys() <= _CHOICE_KEYS_LOGPROBS and choice["logprobs"] is None
-                ):
+                if not (_CHOICE_KEYS_LOGPROBS.issuperset(choice) and choice.get("logprobs") is None):
                     for key, value in choice.items():
                         if key not in CHOICE_KEYS and says_something(value):
                             self._unread[f"choices[0].{key}"] = None
                 delta = choice.get("delta")
-                if delta:
+                if not delta:
+                    pass
+                elif delta.keys() <= _TEXT_ONLY:
+                    # Nearly every chunk of an answer: text at most, read here without a call to _delta and
+                    # without asking the delta for the seven other fields it does not have.
+                    content = delta.get("content")
+                    if content:
+                        index = self._open_index if self._open_key == "text" else self._ensure("text", out)
+                        out.append(TextDelta(index, content if type(content) is str else text(content)))
+                else:
                     self._delta(delta, out)
                 reason = choice.get("finish_reason")
                 if reason is not None and text(reason):
@@ -148,14 +155,7 @@ class ChatDecoder(StreamDecoder):
         return out
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
-        if delta.keys() <= _TEXT_ONLY:
-            # Nearly every chunk of an answer: only what the next branch would read, without asking the
-            # delta for the seven other fields it does not have.
-            content = delta.get("content")
-            if content:
-                index = self._open_index if self._open_key == "text" else self._ensure("text", out)
-                out.append(TextDelta(index, text(content)))
-            return
+        """A delta with more than text: event() reads text-only ones itself."""
         if delta.keys() <= _TOOLS_ONLY:
             # A tool call chunk: the branches below for the fields it lacks would read nothing.
             tool_calls = delta.get("tool_calls")
