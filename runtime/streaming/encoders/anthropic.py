@@ -53,6 +53,8 @@ class AnthropicEncoder(StreamEncoder):
         self._next = 0
         # The open block: its Anthropic index as bytes (ready to splice), its hub index and kind.
         self._index_bytes = b"0"
+        # The open block's text delta frame up to the text, kept with _index_bytes.
+        self._text_head = DELTA_HEAD + b"0" + TEXT_DELTA
         self._open_hub: int | None = None
         self._open_kind: str | None = None
         self._summary_index: int | None = None
@@ -138,6 +140,7 @@ class AnthropicEncoder(StreamEncoder):
     def _open_block(self, block: dict[str, Any], kind: str, out: list[bytes]) -> None:
         self._open_kind = kind
         self._index_bytes = str(self._next).encode()
+        self._text_head = DELTA_HEAD + self._index_bytes + TEXT_DELTA
         self._next += 1
         out.append(
             frame(
@@ -161,7 +164,7 @@ class AnthropicEncoder(StreamEncoder):
             elif self._open_kind == "refusal":
                 self._open_kind = "text"
         # self._delta(TEXT_DELTA, ...) written out: the frame of nearly every text event.
-        out.append(DELTA_HEAD + self._index_bytes + TEXT_DELTA + orjson.dumps(event.text) + b"}}\n\n")
+        out.append(self._text_head + orjson.dumps(event.text) + b"}}\n\n")
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
