@@ -36,7 +36,7 @@ from ..events import (
 )
 from .base import StreamEncoder, foreign_signature
 
-# The frame heads of the two delta events nearly every upstream event becomes, built once.
+# Constant pieces of the two delta frames nearly every upstream event becomes.
 TEXT_DELTA_HEAD = b"event: response.output_text.delta\ndata: "
 TEXT_DELTA_TAIL = b',"logprobs":[],"type":"response.output_text.delta","sequence_number":'
 ARGUMENTS_DELTA_HEAD = b"event: response.function_call_arguments.delta\ndata: "
