@@ -82,10 +82,21 @@ class StreamTranslator:
             return b""
         out: list[bytes] = []
         decoder = self._decoder
+        encoder = self._encoder
+        handlers = encoder._HANDLERS
         try:
             for sse in self._sse.feed(data):
                 for event in decoder.event(sse):
-                    self._emit(event, out)
+                    # Deltas, nearly every event, straight to their writer; the rest through _emit.
+                    kind = type(event)
+                    if kind is TextDelta:
+                        self._chars += len(event.text)
+                        handlers[kind](encoder, event, out)
+                    elif kind is ArgumentsDelta:
+                        self._chars += len(event.fragment)
+                        handlers[kind](encoder, event, out)
+                    else:
+                        self._emit(event, out)
                 if self._closed:
                     break
         except Exception as exc:  # noqa: BLE001 - whatever the upstream sent, the client gets a clean end

@@ -88,6 +88,17 @@ def test_utf8_character_split_across_reads():
         assert orjson.loads(event.data)["t"] == text
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=4), st.sampled_from(["", "event: e\n"]))
+def test_invalid_utf8_is_replaced_line_by_line(values, head):
+    # The decoder decodes many events at once; each line must still read as if decoded alone, even when
+    # a truncated character sits right before a line break.
+    values = [value.replace(b"\n", b"").replace(b"\r", b"") for value in values]
+    stream = b"".join(head.encode() + b"data: " + value + b"\n\n" for value in values)
+    expected = [value.decode("utf-8", "replace") for value in values]
+    assert [e.data for e in decode_all([stream])] == expected
+
+
 def test_id_and_retry_fields():
     (event,) = decode_all([b"id: 7\nretry: 1500\ndata: x\n\n"])
     assert (event.id, event.retry, event.data) == ("7", 1500, "x")

@@ -166,11 +166,19 @@ class AnthropicDecoder(StreamDecoder):
         return [PartStarted(index, part), *out]
 
     def _delta(self, data: dict[str, Any]) -> list[StreamEvent]:
-        block = self._blocks.get(data["index"])
+        number = data["index"]
+        block = self._blocks.get(number)
         delta = data["delta"]
         dtype = delta["type"]
+        if block is not None and number == self._open:
+            # Nearly every event: text for a text block, or arguments for a tool call, checked in one go.
+            if dtype == "text_delta" and block[1] == "text":
+                return [TextDelta(block[0], text(delta["text"]))]
+            if dtype == "input_json_delta" and block[1] == "tool_call":
+                fragment = text(delta["partial_json"])
+                return [ArgumentsDelta(block[0], fragment)] if fragment else []
         allowed = DELTA_PART_TYPES.get(dtype)
-        if block is None or data["index"] != self._open:
+        if block is None or number != self._open:
             return self.malformed(f"{dtype} for a block that is not open")
         index, ptype = block
         if allowed is None:

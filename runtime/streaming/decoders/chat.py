@@ -33,8 +33,10 @@ SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 # What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
 DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", *EMPTY_SAYS_NOTHING})
 CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
-# A delta with no other key carries text at most.
+_CHOICE_KEYS_LOGPROBS = CHOICE_KEYS | {"logprobs"}
+# A delta with no other key carries text at most, or tool calls at most.
 _TEXT_ONLY = frozenset({"role", "content"})
+_TOOLS_ONLY = frozenset({"role", "tool_calls"})
 
 
 class ChatDecoder(StreamDecoder):
@@ -106,15 +108,25 @@ class ChatDecoder(StreamDecoder):
                         f"choices[{choice.get('index')}]", "only the first choice is translated"
                     )
                     continue
-                if not choice.keys() <= CHOICE_KEYS:
+                # Most providers send `"logprobs": null` in every chunk: nothing to report, no need to look.
+                if not (_CHOICE_KEYS_LOGPROBS.issuperset(choice) and choice.get("logprobs") is None):
                     for key, value in choice.items():
                         if key not in CHOICE_KEYS and says_something(value):
                             self._unread[f"choices[0].{key}"] = None
                 delta = choice.get("delta")
-                if delta:
+                if not delta:
+                    pass
+                elif delta.keys() <= _TEXT_ONLY:
+                    # Nearly every chunk of an answer: text at most, read here without a call to _delta and
+                    # without asking the delta for the seven other fields it does not have.
+                    content = delta.get("content")
+                    if content:
+                        index = self._open_index if self._open_key == "text" else self._ensure("text", out)
+                        out.append(TextDelta(index, content if type(content) is str else text(content)))
+                else:
                     self._delta(delta, out)
-                reason = optional_text(choice.get("finish_reason"))
-                if reason:
+                reason = choice.get("finish_reason")
+                if reason is not None and text(reason):
                     self._finish_reason = reason
                     self._close(out)
         except (KeyError, TypeError, AttributeError) as exc:
@@ -143,13 +155,13 @@ class ChatDecoder(StreamDecoder):
         return out
 
     def _delta(self, delta: dict[str, Any], out: list[StreamEvent]) -> None:
-        if delta.keys() <= _TEXT_ONLY:
-            # Nearly every chunk of an answer: only what the next branch would read, without asking the
-            # delta for the seven other fields it does not have.
-            content = delta.get("content")
-            if content:
-                index = self._ensure("text", out)
-                out.append(TextDelta(index, text(content)))
+        """A delta with more than text: event() reads text-only ones itself."""
+        if delta.keys() <= _TOOLS_ONLY:
+            # A tool call chunk: the branches below for the fields it lacks would read nothing.
+            tool_calls = delta.get("tool_calls")
+            if tool_calls:
+                for position, call in enumerate(tool_calls):
+                    self._tool_call(call, position, out)
             return
         # DeepSeek, Qwen, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`.
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
@@ -251,7 +263,8 @@ class ChatDecoder(StreamDecoder):
             else:
                 number = last if last is not None else position
         function = call.get("function") or {}
-        arguments = optional_text(function.get("arguments")) or ""
+        arguments = function.get("arguments")
+        arguments = "" if arguments is None else text(arguments)
         if number in self._tools:
             if self._open_key != ("tool", number):
                 # An upstream that interleaves calls: the earlier call was already closed for the client.

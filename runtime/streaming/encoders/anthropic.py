@@ -53,6 +53,8 @@ class AnthropicEncoder(StreamEncoder):
         self._next = 0
         # The open block: its Anthropic index as bytes (ready to splice), its hub index and kind.
         self._index_bytes = b"0"
+        # The open block's text delta frame up to the text, kept with _index_bytes.
+        self._text_head = DELTA_HEAD + b"0" + TEXT_DELTA
         self._open_hub: int | None = None
         self._open_kind: str | None = None
         self._summary_index: int | None = None
@@ -138,6 +140,7 @@ class AnthropicEncoder(StreamEncoder):
     def _open_block(self, block: dict[str, Any], kind: str, out: list[bytes]) -> None:
         self._open_kind = kind
         self._index_bytes = str(self._next).encode()
+        self._text_head = DELTA_HEAD + self._index_bytes + TEXT_DELTA
         self._next += 1
         out.append(
             frame(
@@ -160,7 +163,8 @@ class AnthropicEncoder(StreamEncoder):
                 self._open_block({"type": "text", "text": ""}, "text", out)
             elif self._open_kind == "refusal":
                 self._open_kind = "text"
-        out.append(self._delta(TEXT_DELTA, event.text))
+        # self._delta(TEXT_DELTA, ...) written out: the frame of nearly every text event.
+        out.append(self._text_head + orjson.dumps(event.text) + b"}}\n\n")
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind not in ("text", "unopened"):
@@ -183,7 +187,8 @@ class AnthropicEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        out.append(self._delta(INPUT_JSON_DELTA, fragment))
+        # self._delta written out, as for text.
+        out.append(DELTA_HEAD + self._index_bytes + INPUT_JSON_DELTA + orjson.dumps(fragment) + b"}}\n\n")
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "thinking":

@@ -41,6 +41,7 @@ JOINED_TEXT = "joined with the text before it into one string"
 JOINED_REFUSAL = "joined with the refusal before it into one string"
 REFUSAL_ORDER = "a chat answer holds its text and its refusal apart; the text comes back ahead of the refusal"
 CHOICE_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
+CONTENT_TAIL = b"}" + CHOICE_TAIL
 
 
 class ChatEncoder(StreamEncoder):
@@ -50,6 +51,8 @@ class ChatEncoder(StreamEncoder):
         super().__init__(context, losses, source)
         # Every chunk starts with the same bytes; built once when the response starts.
         self._head = b""
+        # _head with the content key: a text delta is this, its text and CONTENT_TAIL (two copies, not four).
+        self._content_head = b'{"content":'
         self._chunk_fields: dict = {}
         self._open_hub: int | None = None
         self._open_kind: str | None = None
@@ -90,6 +93,7 @@ class ChatEncoder(StreamEncoder):
         if self.same_format and event.extra:
             self._chunk_fields.update(event.extra)
         self._head = b"data: " + orjson.dumps(self._chunk_fields)[:-1] + b',"choices":[{"index":0,"delta":'
+        self._content_head = self._head + b'{"content":'
         # Whether text or only tool calls follow is not known yet, so the first delta carries just the role.
         out.append(self._delta(b'{"role":"assistant"}'))
 
@@ -139,11 +143,10 @@ class ChatEncoder(StreamEncoder):
         if event.index != self._open_hub:
             return
         if self._open_kind == "text":
-            key = b'{"content":'
             self._text_length += len(event.text)
+            out.append(self._content_head + orjson.dumps(event.text) + CONTENT_TAIL)
         else:
-            key = b'{"refusal":'
-        out.append(self._head + key + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
+            out.append(self._head + b'{"refusal":' + orjson.dumps(event.text) + b"}" + CHOICE_TAIL)
 
     def _citation(self, event: CitationAdded, out: list[bytes]) -> None:
         if event.index == self._open_hub and self._open_kind == "text":

@@ -36,6 +36,11 @@ from ..events import (
 )
 from .base import StreamEncoder, foreign_signature
 
+# Constant pieces of the two delta frames nearly every upstream event becomes.
+TEXT_DELTA_HEAD = b"event: response.output_text.delta\ndata: "
+TEXT_DELTA_TAIL = b',"logprobs":[],"type":"response.output_text.delta","sequence_number":'
+ARGUMENTS_DELTA_HEAD = b"event: response.function_call_arguments.delta\ndata: "
+
 
 class ResponsesEncoder(StreamEncoder):
     target = "responses"
@@ -52,6 +57,8 @@ class ResponsesEncoder(StreamEncoder):
         self._part: dict[str, Any] | None = None
         self._open_hub: int | None = None
         self._text: list[str] = []
+        # The open text part's delta frame head (see _text_delta_head), None until its first delta.
+        self._text_head: bytes | None = None
         # Citations of the open text part that need its final length: (citation, format, path).
         self._pending_citations: list[tuple[dict[str, Any], str, str]] = []
         self._summary_index: int | None = None
@@ -133,12 +140,14 @@ class ResponsesEncoder(StreamEncoder):
     # --- items ------------------------------------------------------------------------------------------
 
     def _open_item(self, out: list[bytes], item: dict[str, Any], kind: str) -> None:
+        self._text_head = None
         self._item, self._item_kind = item, kind
         self._emit(
             out, "response.output_item.added", {"output_index": self._output_index, "item": dict(item)}
         )
 
     def _close_item(self, out: list[bytes], raw: dict[str, Any] | None = None) -> None:
+        self._text_head = None
         item = self._item
         if self.same_format and raw is not None:
             # A Responses upstream's own item status (an incomplete call cut by max_output_tokens) stays.
@@ -253,9 +262,22 @@ class ResponsesEncoder(StreamEncoder):
             self._start_unopened(out)
         self._text.append(event.text)
         if self._part["type"] == "output_text":
-            self._emit(out, "response.output_text.delta", self._where(delta=event.text, logprobs=[]))
+            # The frame of nearly every text event: _emit(..., self._where(...)) spliced from bytes that stay
+            # the same while the part is open.
+            head = self._text_head
+            if head is None:
+                head = self._text_head = self._text_delta_head()
+            out.append(b"%b%b%b%d}\n\n" % (head, orjson.dumps(event.text), TEXT_DELTA_TAIL, self._seq))
+            self._seq += 1
         else:
             self._emit(out, "response.refusal.delta", self._where(delta=event.text))
+
+    def _text_delta_head(self) -> bytes:
+        """A text delta frame up to its delta: _where's fields, which change only when an item opens or
+        closes or a content part is added (each of those clears _text_head)."""
+        item = self._item
+        where = {"item_id": item["id"], "output_index": len(self._output), "content_index": len(item["content"])}
+        return TEXT_DELTA_HEAD + orjson.dumps(where)[:-1] + b',"delta":'
 
     def _start_unopened(self, out: list[bytes]) -> None:
         part, self._unopened = self._unopened, None
@@ -292,6 +314,7 @@ class ResponsesEncoder(StreamEncoder):
             # Raw reasoning text from a Responses upstream stays raw reasoning text.
             content = item.setdefault("content", [])
             if not content:
+                self._text_head = None
                 content.append({"type": "reasoning_text", "text": ""})
                 self._emit(
                     out,
@@ -359,11 +382,15 @@ class ResponsesEncoder(StreamEncoder):
                 where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": text}
                 self._emit(out, "response.custom_tool_call_input.delta", where)
             return
-        where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
-        if self._item_kind == "custom":
+        where = {"item_id": self._item["id"], "output_index": len(self._output), "delta": event.fragment}
+        if self._item_kind == "function":
+            # _emit written out, as for text deltas.
+            where["type"] = "response.function_call_arguments.delta"
+            where["sequence_number"] = self._seq
+            self._seq += 1
+            out.append(ARGUMENTS_DELTA_HEAD + orjson.dumps(where) + b"\n\n")
+        elif self._item_kind == "custom":
             self._emit(out, "response.custom_tool_call_input.delta", where)
-        elif self._item_kind == "function":
-            self._emit(out, "response.function_call_arguments.delta", where)
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -387,6 +414,7 @@ class ResponsesEncoder(StreamEncoder):
                 part["refusal"] = text
                 self._emit(out, "response.refusal.done", self._where(refusal=text))
             self._emit(out, "response.content_part.done", self._where(part=part))
+            self._text_head = None
             self._item["content"].append(part)
             self._part = None
         elif kind == "reasoning":
