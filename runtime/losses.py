@@ -40,13 +40,16 @@ class LossCollector:
     """Accumulates losses in the order they were found, without duplicates."""
 
     losses: list[Loss] = field(default_factory=list)
-    _seen: set[Loss] = field(default_factory=set)
+    # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python, and a Loss
+    # is only built for a report not seen before.
+    _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, path: str, action: LossAction, reason: str) -> None:
-        loss = Loss(path, action, reason)
-        if loss not in self._seen:
-            self._seen.add(loss)
-            self.losses.append(loss)
+        key = (path, action, reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            self.losses.append(Loss(path, action, reason))
 
     def dropped(self, path: str, reason: str) -> None:
         self.add(path, "dropped", reason)

@@ -75,10 +75,12 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
         losses.synthesized(path, "tool parameters were missing; an empty object schema was used")
         return {"type": "object", "properties": {}}
     rejected = REJECTED_SCHEMA_KEYWORDS.get(target, frozenset())
-    cleaned = {k: v for k, v in schema.items() if k not in rejected}
-    for key in schema:
-        if key in rejected:
-            losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
+    cleaned = dict(schema)
+    if not rejected.isdisjoint(schema):
+        for key in schema:
+            if key in rejected:
+                del cleaned[key]
+                losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
     if target == "anthropic":
         for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
             del cleaned[key]
