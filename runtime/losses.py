@@ -51,14 +51,27 @@ class LossCollector:
             seen.add(key)
             self.losses.append(Loss(path, action, reason))
 
+    # The three below repeat `add` rather than call it: they run for every loss of every body.
     def dropped(self, path: str, reason: str) -> None:
-        self.add(path, "dropped", reason)
+        key = (path, "dropped", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            self.losses.append(Loss(path, "dropped", reason))
 
     def coerced(self, path: str, reason: str) -> None:
-        self.add(path, "coerced", reason)
+        key = (path, "coerced", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            self.losses.append(Loss(path, "coerced", reason))
 
     def synthesized(self, path: str, reason: str) -> None:
-        self.add(path, "synthesized", reason)
+        key = (path, "synthesized", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            self.losses.append(Loss(path, "synthesized", reason))
 
     def __len__(self) -> int:
         return len(self.losses)

@@ -22,10 +22,11 @@ class Emit:
     # "request": the body goes to an upstream, which can only verify its own opaque reasoning state.
     # "response": the body goes to a client, which only has to hand opaque state back to us.
     direction: str = "request"
+    # Asked dozens of times per body, so worked out once (source and target never change afterwards).
+    same_format: bool = field(init=False, default=False)
 
-    @property
-    def same_format(self) -> bool:
-        return self.source == self.target
+    def __post_init__(self) -> None:
+        self.same_format = self.source == self.target
 
     def restore_extra(self, out: dict[str, Any], extra: dict[str, Any] | None, path: str,
                       quiet: dict[str, Any] | None = None) -> None:

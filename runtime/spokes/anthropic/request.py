@@ -74,13 +74,14 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
 
 
 def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
-    if tool.get("type") not in (None, "custom"):
-        return hub.Tool(kind="server", name=tool.get("name", ""), raw=tool, raw_format=FORMAT, path=path)
+    get = tool.get  # a request carries dozens of tools, each read field by field
+    if get("type") not in (None, "custom"):
+        return hub.Tool(kind="server", name=get("name", ""), raw=tool, raw_format=FORMAT, path=path)
     return hub.Tool(
-        kind="function", name=tool.get("name", ""), description=tool.get("description"), original=tool,
-        parameters=tool.get("input_schema"), parameters_path=join_path(path, "input_schema"),
-        strict=tool.get("strict"), cache_control=tool.get("cache_control"),
-        defer_loading=tool.get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
+        kind="function", name=get("name", ""), description=get("description"), original=tool,
+        parameters=get("input_schema"), parameters_path=f"{path}.input_schema",
+        strict=get("strict"), cache_control=get("cache_control"),
+        defer_loading=get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
         quiet={"type": tool["type"]} if "type" in tool else {},
     )
 

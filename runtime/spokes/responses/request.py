@@ -85,22 +85,25 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_FUNCTION_TOOL_KEYS = frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"})
+_CUSTOM_TOOL_KEYS = frozenset({"type", "name", "description", "format", "defer_loading"})
+
+
 def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
-    kind = tool.get("type")
+    get = tool.get  # a request carries dozens of tools, each read field by field
+    kind = get("type")
     if kind == "function":
-        return [hub.Tool(kind="function", name=tool.get("name", ""), description=tool.get("description"),
-                         parameters=tool.get("parameters"), parameters_path=join_path(path, "parameters"),
-                         strict=tool.get("strict"), original=tool,
-                         strict_null_path=join_path(path, "strict") if "strict" in tool and tool["strict"] is None
+        return [hub.Tool(kind="function", name=get("name", ""), description=get("description"),
+                         parameters=get("parameters"), parameters_path=f"{path}.parameters",
+                         strict=get("strict"), original=tool,
+                         strict_null_path=f"{path}.strict" if "strict" in tool and tool["strict"] is None
                          else None,
-                         defer_loading=tool.get("defer_loading"), path=path,
-                         extra=split_extra(tool, {"type", "name", "description", "parameters", "strict",
-                                                  "defer_loading"}))]
+                         defer_loading=get("defer_loading"), path=path,
+                         extra=split_extra(tool, _FUNCTION_TOOL_KEYS))]
     if kind == "custom":
-        return [hub.Tool(kind="custom", name=tool.get("name", ""), description=tool.get("description"),
-                         format=tool.get("format"), defer_loading=tool.get("defer_loading"), path=path,
-                         original=tool,
-                         extra=split_extra(tool, {"type", "name", "description", "format", "defer_loading"}))]
+        return [hub.Tool(kind="custom", name=get("name", ""), description=get("description"),
+                         format=get("format"), defer_loading=get("defer_loading"), path=path,
+                         original=tool, extra=split_extra(tool, _CUSTOM_TOOL_KEYS))]
     if kind == "namespace":
         inner: list[hub.Tool] = []
         for i, sub in enumerate(tool.get("tools") or []):
