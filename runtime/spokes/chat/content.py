@@ -104,9 +104,12 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
     return part
 
 
+_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS})
+
+
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     parts: list[hub.Part] = []
-    known = {"role", "content", "tool_calls", "refusal", *REASONING_KEYS}
+    known = _ASSISTANT_KEYS
     for key in REASONING_KEYS:
         if isinstance(msg.get(key), str) and msg[key]:
             text = msg[key]
@@ -122,7 +125,8 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
     extra = split_extra(msg, known)
-    extra.update((key, "") for key in empty_fields(msg))
+    for key in empty_fields(msg):
+        extra[key] = ""
     if content == [] and parts:
         # An empty list beside a refusal or tool calls: chat gets it back; elsewhere it reads back as null.
         extra["content"] = []
