@@ -35,13 +35,26 @@ def join_path(base: str, key: str | int) -> str:
     return f"{base}.{key}" if base else key
 
 
+# The same losses come back request after request (the same tools, the history resent every turn), and
+# building a frozen dataclass costs several times a dict lookup; a Loss cannot change, so one instance can
+# stand for every report of it. Bounded: emptied when full, so a long-running proxy keeps the recent ones.
+_INTERNED: dict[tuple[str, str, str], Loss] = {}
+_INTERNED_MAX = 4096
+
+
+def _new_loss(key: tuple[str, str, str]) -> Loss:
+    if len(_INTERNED) >= _INTERNED_MAX:
+        _INTERNED.clear()
+    loss = _INTERNED[key] = Loss(*key)
+    return loss
+
+
 @dataclass(slots=True)
 class LossCollector:
     """Accumulates losses in the order they were found, without duplicates."""
 
     losses: list[Loss] = field(default_factory=list)
-    # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python, and a Loss
-    # is only built for a report not seen before.
+    # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python.
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, path: str, action: LossAction, reason: str) -> None:
@@ -49,7 +62,8 @@ class LossCollector:
         seen = self._seen
         if key not in seen:
             seen.add(key)
-            self.losses.append(Loss(path, action, reason))
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     # The three below repeat `add` rather than call it: they run for every loss of every body.
     def dropped(self, path: str, reason: str) -> None:
@@ -57,21 +71,24 @@ class LossCollector:
         seen = self._seen
         if key not in seen:
             seen.add(key)
-            self.losses.append(Loss(path, "dropped", reason))
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def coerced(self, path: str, reason: str) -> None:
         key = (path, "coerced", reason)
         seen = self._seen
         if key not in seen:
             seen.add(key)
-            self.losses.append(Loss(path, "coerced", reason))
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def synthesized(self, path: str, reason: str) -> None:
         key = (path, "synthesized", reason)
         seen = self._seen
         if key not in seen:
             seen.add(key)
-            self.losses.append(Loss(path, "synthesized", reason))
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def __len__(self) -> int:
         return len(self.losses)
