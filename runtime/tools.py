@@ -105,6 +105,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
     limit = NAME_LIMITS[target]
 
     def upstream_name(namespace: str | None, name: str) -> str:
+        if not namespace and len(name) <= limit:
+            return name  # nothing to flatten or shorten, so nothing to remember
         key = (namespace, name)
         if key in renames:
             return renames[key]

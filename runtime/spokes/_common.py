@@ -88,7 +88,7 @@ def read_content(content: Any, path: str,
     if isinstance(content, str):
         return [{"type": "text", "text": content, "path": path}], True
     if isinstance(content, list):
-        return [read_part(p, join_path(path, i)) for i, p in enumerate(content) if isinstance(p, dict)], False
+        return [read_part(p, f"{path}[{i}]") for i, p in enumerate(content) if isinstance(p, dict)], False
     return [], False
 
 

@@ -211,7 +211,8 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
     for part in parts:
         if part["type"] == "text":
             texts.append(part["text"])
-            emit.cache_control({}, part, part.get("path", path))
+            if part.get("cache_control") is not None:  # most parts have none: spare the call
+                emit.cache_control({}, part, part.get("path", path))
         else:
             emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
     report_joined(parts, emit, path)
