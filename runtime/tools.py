@@ -31,6 +31,7 @@ REJECTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {
     "responses": frozenset({"$schema"}),
 }
 ANTHROPIC_TOP_LEVEL_REJECTED = frozenset({"oneOf", "anyOf", "allOf"})
+_NO_KEYWORDS: frozenset[str] = frozenset()
 
 
 def shorten_name(name: str, limit: int = 64) -> str:
@@ -74,7 +75,7 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
     if not isinstance(schema, dict):
         losses.synthesized(path, "tool parameters were missing; an empty object schema was used")
         return {"type": "object", "properties": {}}
-    rejected = REJECTED_SCHEMA_KEYWORDS.get(target, frozenset())
+    rejected = REJECTED_SCHEMA_KEYWORDS.get(target, _NO_KEYWORDS)
     cleaned = dict(schema)
     if not rejected.isdisjoint(schema):
         for key in schema:
