@@ -38,6 +38,8 @@ def says_something(value: Any) -> bool:
 
 def empty_fields(msg: dict[str, Any]) -> list[str]:
     """The fields of ``msg`` that hold an empty string with nothing to say."""
+    if msg.keys().isdisjoint(EMPTY_SAYS_NOTHING):  # most messages have none of these fields
+        return []
     return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]
 
 
@@ -107,8 +109,17 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
 _ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS})
 
 
+_ROLE_AND_CONTENT = frozenset({"role", "content"})
+
+
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
-    parts: list[hub.Part] = []
+    if msg.keys() <= _ROLE_AND_CONTENT:
+        # The common answer, content alone: no reasoning, refusal, calls or extra fields to look for.
+        content = msg.get("content")
+        parts, is_string = content_to_parts(content, join_path(path, "content"))
+        return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
+                           extra={}, null_content=content is None, original=msg)
+    parts = []
     known = _ASSISTANT_KEYS
     for key in REASONING_KEYS:
         if isinstance(msg.get(key), str) and msg[key]:
