@@ -342,6 +342,8 @@ def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str | list[dict[
                                                                  "providers know")
         parts.extend(message.content)
         emit.restore_extra({}, message.extra, message.path, message.quiet)
+    if not parts:
+        return "", taken  # what text_content makes of no parts, without its passes over them
     return text_content(parts, emit, "system"), taken
 
 
