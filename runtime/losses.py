@@ -35,27 +35,60 @@ def join_path(base: str, key: str | int) -> str:
     return f"{base}.{key}" if base else key
 
 
+# The same losses come back request after request (the same tools, the history resent every turn), and
+# building a frozen dataclass costs several times a dict lookup; a Loss cannot change, so one instance can
+# stand for every report of it. Bounded: emptied when full, so a long-running proxy keeps the recent ones.
+_INTERNED: dict[tuple[str, str, str], Loss] = {}
+_INTERNED_MAX = 4096
+
+
+def _new_loss(key: tuple[str, str, str]) -> Loss:
+    if len(_INTERNED) >= _INTERNED_MAX:
+        _INTERNED.clear()
+    loss = _INTERNED[key] = Loss(*key)
+    return loss
+
+
 @dataclass(slots=True)
 class LossCollector:
     """Accumulates losses in the order they were found, without duplicates."""
 
     losses: list[Loss] = field(default_factory=list)
-    _seen: set[Loss] = field(default_factory=set)
+    # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python.
+    _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, path: str, action: LossAction, reason: str) -> None:
-        loss = Loss(path, action, reason)
-        if loss not in self._seen:
-            self._seen.add(loss)
-            self.losses.append(loss)
+        key = (path, action, reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
+    # The three below repeat `add` rather than call it: they run for every loss of every body.
     def dropped(self, path: str, reason: str) -> None:
-        self.add(path, "dropped", reason)
+        key = (path, "dropped", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def coerced(self, path: str, reason: str) -> None:
-        self.add(path, "coerced", reason)
+        key = (path, "coerced", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def synthesized(self, path: str, reason: str) -> None:
-        self.add(path, "synthesized", reason)
+        key = (path, "synthesized", reason)
+        seen = self._seen
+        if key not in seen:
+            seen.add(key)
+            loss = _INTERNED.get(key)
+            self.losses.append(loss if loss is not None else _new_loss(key))
 
     def __len__(self) -> int:
         return len(self.losses)

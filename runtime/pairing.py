@@ -46,8 +46,7 @@ def pair_tool_calls(messages: list[Message], losses: LossCollector) -> list[Mess
 
 
 def _without_stray_results(message: Message, call_ids: set[str], losses: LossCollector) -> Message:
-    if message.role != "user" or not any(p["type"] == "tool_result" and p["tool_call_id"] not in call_ids
-                                         for p in message.content):
+    if message.role != "user" or not _has_stray_result(message.content, call_ids):
         return message
     content: list[Part] = []
     for part in message.content:
@@ -59,6 +58,14 @@ def _without_stray_results(message: Message, call_ids: set[str], losses: LossCol
             content.append(part)
     return Message(role=message.role, content=content, content_is_string=False, path=message.path,
                    extra=message.extra, quiet=message.quiet)
+
+
+def _has_stray_result(parts: list[Part], call_ids: set[str]) -> bool:
+    # A plain loop: any() over a generator costs more than the scan itself for the few parts of a message.
+    for part in parts:
+        if part["type"] == "tool_result" and part["tool_call_id"] not in call_ids:
+            return True
+    return False
 
 
 def _as_text(result: Part) -> str:

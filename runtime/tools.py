@@ -31,6 +31,7 @@ REJECTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {
     "responses": frozenset({"$schema"}),
 }
 ANTHROPIC_TOP_LEVEL_REJECTED = frozenset({"oneOf", "anyOf", "allOf"})
+_NO_KEYWORDS: frozenset[str] = frozenset()
 
 
 def shorten_name(name: str, limit: int = 64) -> str:
@@ -74,11 +75,13 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
     if not isinstance(schema, dict):
         losses.synthesized(path, "tool parameters were missing; an empty object schema was used")
         return {"type": "object", "properties": {}}
-    rejected = REJECTED_SCHEMA_KEYWORDS.get(target, frozenset())
-    cleaned = {k: v for k, v in schema.items() if k not in rejected}
-    for key in schema:
-        if key in rejected:
-            losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
+    rejected = REJECTED_SCHEMA_KEYWORDS.get(target, _NO_KEYWORDS)
+    cleaned = dict(schema)
+    if not rejected.isdisjoint(schema):
+        for key in schema:
+            if key in rejected:
+                del cleaned[key]
+                losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
     if target == "anthropic":
         for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
             del cleaned[key]
@@ -103,6 +106,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
     limit = NAME_LIMITS[target]
 
     def upstream_name(namespace: str | None, name: str) -> str:
+        if not namespace and len(name) <= limit:
+            return name  # nothing to flatten or shorten, so nothing to remember
         key = (namespace, name)
         if key in renames:
             return renames[key]

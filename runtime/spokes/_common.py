@@ -22,10 +22,11 @@ class Emit:
     # "request": the body goes to an upstream, which can only verify its own opaque reasoning state.
     # "response": the body goes to a client, which only has to hand opaque state back to us.
     direction: str = "request"
+    # Asked dozens of times per body, so worked out once (source and target never change afterwards).
+    same_format: bool = field(init=False, default=False)
 
-    @property
-    def same_format(self) -> bool:
-        return self.source == self.target
+    def __post_init__(self) -> None:
+        self.same_format = self.source == self.target
 
     def restore_extra(self, out: dict[str, Any], extra: dict[str, Any] | None, path: str,
                       quiet: dict[str, Any] | None = None) -> None:
@@ -64,6 +65,8 @@ class Emit:
 
 def split_extra(body: dict[str, Any], known: frozenset[str] | set[str]) -> dict[str, Any]:
     """The keys of ``body`` that no mapping covers."""
+    if body.keys() <= known:  # the common case, checked in C without building a dict item by item
+        return {}
     return {k: v for k, v in body.items() if k not in known}
 
 
@@ -85,7 +88,7 @@ def read_content(content: Any, path: str,
     if isinstance(content, str):
         return [{"type": "text", "text": content, "path": path}], True
     if isinstance(content, list):
-        return [read_part(p, join_path(path, i)) for i, p in enumerate(content) if isinstance(p, dict)], False
+        return [read_part(p, f"{path}[{i}]") for i, p in enumerate(content) if isinstance(p, dict)], False
     return [], False
 
 

@@ -10,6 +10,12 @@ from .._common import Emit, finish_part, optional, read_content
 
 FORMAT = "anthropic"
 
+# What each block type maps; made once rather than for every block read.
+_TEXT_KEYS = frozenset({"type", "text", "cache_control", "citations"})
+_MEDIA_KEYS = frozenset({"type", "source", "cache_control", "title", "context", "citations"})
+_TOOL_USE_KEYS = frozenset({"type", "id", "name", "input", "cache_control"})
+_TOOL_RESULT_KEYS = frozenset({"type", "tool_use_id", "content", "is_error", "cache_control"})
+
 
 def _source_to_hub(source: dict[str, Any]) -> dict[str, Any]:
     kind = source.get("type")
@@ -32,13 +38,13 @@ def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
     part: hub.Part
     if kind == "text":
         part = {"type": "text", "text": block.get("text", "")}
-        known = {"type", "text", "cache_control", "citations"}
+        known = _TEXT_KEYS
         if "citations" in block:
             part["citations"] = block["citations"]
             part["citations_format"] = FORMAT
     elif kind in ("image", "document"):
         part = {"type": kind, "source": _source_to_hub(block.get("source") or {})}
-        known = {"type", "source", "cache_control", "title", "context", "citations"}
+        known = _MEDIA_KEYS
         for key in ("title", "context"):
             if key in block:
                 part[key] = block[key]
@@ -57,7 +63,7 @@ def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
         part = {"type": "tool_call", "id": block.get("id", ""), "name": block.get("name", ""),
                 "input": block.get("input") if isinstance(block.get("input"), dict) else {},
                 "kind": "function"}
-        known = {"type", "id", "name", "input", "cache_control"}
+        known = _TOOL_USE_KEYS
     elif kind == "tool_result":
         content = block.get("content")
         part = {"type": "tool_result", "tool_call_id": block.get("tool_use_id", ""), "kind": "function"}
@@ -69,7 +75,7 @@ def block_to_part(block: dict[str, Any], path: str) -> hub.Part:
             part["content_is_string"] = content is not None
         if "is_error" in block:
             part["is_error"] = block["is_error"]
-        known = {"type", "tool_use_id", "content", "is_error", "cache_control"}
+        known = _TOOL_RESULT_KEYS
     else:
         # Server tool blocks and anything newer: only Anthropic understands them.
         return {"type": "opaque", "format": FORMAT, "block": block, "path": path}
@@ -174,4 +180,9 @@ def part_to_block(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
 
 
 def parts_to_blocks(parts: list[hub.Part], emit: Emit) -> list[dict[str, Any]]:
-    return [b for b in (part_to_block(p, emit) for p in parts) if b is not None]
+    blocks = []
+    for part in parts:  # a plain loop: a generator inside a comprehension costs more per part
+        block = part_to_block(part, emit)
+        if block is not None:
+            blocks.append(block)
+    return blocks

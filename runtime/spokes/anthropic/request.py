@@ -74,13 +74,14 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
 
 
 def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
-    if tool.get("type") not in (None, "custom"):
-        return hub.Tool(kind="server", name=tool.get("name", ""), raw=tool, raw_format=FORMAT, path=path)
+    get = tool.get  # a request carries dozens of tools, each read field by field
+    if get("type") not in (None, "custom"):
+        return hub.Tool(kind="server", name=get("name", ""), raw=tool, raw_format=FORMAT, path=path)
     return hub.Tool(
-        kind="function", name=tool.get("name", ""), description=tool.get("description"), original=tool,
-        parameters=tool.get("input_schema"), parameters_path=join_path(path, "input_schema"),
-        strict=tool.get("strict"), cache_control=tool.get("cache_control"),
-        defer_loading=tool.get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
+        kind="function", name=get("name", ""), description=get("description"), original=tool,
+        parameters=get("input_schema"), parameters_path=f"{path}.input_schema",
+        strict=get("strict"), cache_control=get("cache_control"),
+        defer_loading=get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
         quiet={"type": tool["type"]} if "type" in tool else {},
     )
 
@@ -266,16 +267,21 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     parameters = tool.parameters
     if not emit.same_format:
         parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
+    # Written out rather than through `optional`: this runs for every tool of every request.
     out: dict[str, Any] = {"name": tool.name}
-    optional(out, "description", tool.description)
+    if tool.description is not None:
+        out["description"] = tool.description
     out["input_schema"] = parameters if parameters is not None else {"type": "object", "properties": {}}
-    optional(out, "strict", tool.strict)
+    if tool.strict is not None:
+        out["strict"] = tool.strict
     if tool.strict_null_path is not None:
         emit.losses.dropped(tool.strict_null_path, "a null strict has no anthropic form; it comes back as false")
-    optional(out, "defer_loading", tool.defer_loading)
+    if tool.defer_loading is not None:
+        out["defer_loading"] = tool.defer_loading
     if tool.cache_control is not None:
         out["cache_control"] = tool.cache_control
-    emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
+    if tool.extra or tool.quiet:
+        emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
     return out
 
 

@@ -38,6 +38,8 @@ def says_something(value: Any) -> bool:
 
 def empty_fields(msg: dict[str, Any]) -> list[str]:
     """The fields of ``msg`` that hold an empty string with nothing to say."""
+    if msg.keys().isdisjoint(EMPTY_SAYS_NOTHING):  # most messages have none of these fields
+        return []
     return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]
 
 
@@ -104,9 +106,21 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
     return part
 
 
+_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS})
+
+
+_ROLE_AND_CONTENT = frozenset({"role", "content"})
+
+
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
-    parts: list[hub.Part] = []
-    known = {"role", "content", "tool_calls", "refusal", *REASONING_KEYS}
+    if msg.keys() <= _ROLE_AND_CONTENT:
+        # The common answer, content alone: no reasoning, refusal, calls or extra fields to look for.
+        content = msg.get("content")
+        parts, is_string = content_to_parts(content, join_path(path, "content"))
+        return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
+                           extra={}, null_content=content is None, original=msg)
+    parts = []
+    known = _ASSISTANT_KEYS
     for key in REASONING_KEYS:
         if isinstance(msg.get(key), str) and msg[key]:
             text = msg[key]
@@ -122,7 +136,8 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
     extra = split_extra(msg, known)
-    extra.update((key, "") for key in empty_fields(msg))
+    for key in empty_fields(msg):
+        extra[key] = ""
     if content == [] and parts:
         # An empty list beside a refusal or tool calls: chat gets it back; elsewhere it reads back as null.
         extra["content"] = []
@@ -207,7 +222,8 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
     for part in parts:
         if part["type"] == "text":
             texts.append(part["text"])
-            emit.cache_control({}, part, part.get("path", path))
+            if part.get("cache_control") is not None:  # most parts have none: spare the call
+                emit.cache_control({}, part, part.get("path", path))
         else:
             emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
     report_joined(parts, emit, path)

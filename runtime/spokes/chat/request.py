@@ -307,8 +307,10 @@ def _current_turn_start(messages: list[hub.Message]) -> int:
     ``chat_reasoning_echo`` option (``tool_turns``, ``all``, ``none``) chooses."""
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
-        if message.role == "user" and any(p["type"] != "tool_result" for p in message.content):
-            return index
+        if message.role == "user":
+            for part in message.content:
+                if part["type"] != "tool_result":
+                    return index
     return 0
 
 
@@ -340,6 +342,8 @@ def gather_system_prompt(req: hub.Request, emit: Emit) -> tuple[str | list[dict[
                                                                  "providers know")
         parts.extend(message.content)
         emit.restore_extra({}, message.extra, message.path, message.quiet)
+    if not parts:
+        return "", taken  # what text_content makes of no parts, without its passes over them
     return text_content(parts, emit, "system"), taken
 
 
@@ -353,7 +357,7 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
         system, taken = gather_system_prompt(req, emit)
     if system:
         out.append({"role": "system", "content": system})
-    current_turn = _current_turn_start(req.messages)
+    current_turn: int | None = None  # found at the first answer: a request may have none
     policy = emit.options.get("chat_reasoning_echo", "tool_turns")
     for index, message in enumerate(req.messages):
         if index in taken:
@@ -366,8 +370,14 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
                 out.extend(originals)
                 continue
         if message.role == "assistant":
-            echo = emit.same_format or policy == "all" or (policy == "tool_turns" and (
-                index >= current_turn or hub.has_tool_calls(message.content)))
+            if emit.same_format or policy == "all":
+                echo = True
+            elif policy == "tool_turns":
+                if current_turn is None:
+                    current_turn = _current_turn_start(req.messages)
+                echo = index >= current_turn or hub.has_tool_calls(message.content)
+            else:
+                echo = False
             converted = _assistant(message, emit, echo)
             previous = out[-1] if out else None
             if previous is not None and previous["role"] == "assistant" and not emit.same_format:
@@ -439,9 +449,13 @@ def request_from_hub(req: hub.Request, emit: Emit) -> dict[str, Any]:
     if req.stop is not None:
         body["stop"] = req.stop[0] if req.stop_is_string and len(req.stop) == 1 else req.stop
     optional(body, "seed", req.seed)
-    _tools(req, emit, body)
-    _reasoning(req, emit, body)
-    _output(req, emit, body)
+    # Each of these writes and reports nothing when the request has none of its fields; most have few.
+    if req.tools is not None or req.tool_choice is not None or req.parallel_tool_calls is not None:
+        _tools(req, emit, body)
+    if req.reasoning is not None or req.effort is not None:
+        _reasoning(req, emit, body)
+    if req.output_format is not None:
+        _output(req, emit, body)
     if req.user is not None:
         # Chat and Responses both have `user` and `safety_identifier`: the client's key is kept between them.
         key = req.user_key if req.user_key in OPENAI_USER_KEYS else USER_KEY_DEFAULTS[FORMAT]
@@ -515,15 +529,20 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     parameters = tool.parameters
     if not emit.same_format:
         parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
+    # Written out rather than through `optional`: this runs for every tool of every request.
     function: dict[str, Any] = {"name": tool.name}
-    optional(function, "description", tool.description)
-    optional(function, "parameters", parameters)
-    optional(function, "strict", tool.strict)
+    if tool.description is not None:
+        function["description"] = tool.description
+    if parameters is not None:
+        function["parameters"] = parameters
+    if tool.strict is not None:
+        function["strict"] = tool.strict
     if tool.strict_null_path is not None:
         function["strict"] = None
         emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
                             "schema strict, chat does not")
-    emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
+    if tool.extra or tool.quiet:
+        emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
     return {"type": "function", "function": function}
 
 

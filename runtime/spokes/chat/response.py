@@ -19,6 +19,9 @@ _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usag
 _RESPONSE_QUIET_KEYS = frozenset({"system_fingerprint", "service_tier"})
 
 
+_RESPONSE_AND_QUIET_KEYS = _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS
+
+
 _CHOICE_KEYS = frozenset({"index", "message", "finish_reason"})
 
 
@@ -44,7 +47,9 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             cited = True
     usage_body = body.get("usage") or {}
     has_usage = isinstance(body.get("usage"), dict)
-    cached = (usage_body.get("prompt_tokens_details") or {}).get("cached_tokens")
+    prompt_details = usage_body.get("prompt_tokens_details") or {}
+    completion_details = usage_body.get("completion_tokens_details") or {}
+    cached = prompt_details.get("cached_tokens")
     if cached is None:
         cached = usage_body.get("prompt_cache_hit_tokens")  # DeepSeek
     cached = cached or 0
@@ -52,28 +57,42 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         input_tokens=max((usage_body.get("prompt_tokens") or 0) - cached, 0),
         output_tokens=usage_body.get("completion_tokens") or 0,
         cache_read_tokens=cached,
-        reasoning_tokens=(usage_body.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        reasoning_tokens=completion_details.get("reasoning_tokens") or 0,
         extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
     )
-    unmapped = [f"usage.{group}.{key}" for group, known in (
-        ("prompt_tokens_details", {"cached_tokens"}), ("completion_tokens_details", {"reasoning_tokens"}))
-        for key in (usage_body.get(group) or {}) if key not in known]
+    unmapped = _unmapped_usage(prompt_details, completion_details) if prompt_details or completion_details else []
     # Empty fields make no part: a chat client gets them back with the choice (answer_original), others a loss.
     unmapped += [join_path("choices[0].message", key) for key in empty_fields(message)]
     # Fields no hub part holds (audio, logprobs, a provider's own keys): a chat client gets the choice back
     # whole; any other format loses them, and is told so.
-    unmapped += [join_path("choices[0].message", key) for key, value in answer.extra.items()
-                 if says_something(value) and not (key == "annotations" and cited)]
-    unmapped += [join_path("choices[0]", key) for key, value in choice.items()
-                 if key not in _CHOICE_KEYS and says_something(value)]
+    if answer.extra:
+        unmapped += [join_path("choices[0].message", key) for key, value in answer.extra.items()
+                     if says_something(value) and not (key == "annotations" and cited)]
+    if not choice.keys() <= _CHOICE_KEYS:
+        unmapped += [join_path("choices[0]", key) for key, value in choice.items()
+                     if key not in _CHOICE_KEYS and says_something(value)]
     finish = choice.get("finish_reason")
     return hub.Response(unmapped=unmapped,
         source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
         stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage if has_usage else None,
-        created=body.get("created"), extra=split_extra(body, _RESPONSE_KEYS | _RESPONSE_QUIET_KEYS),
-        quiet={k: body[k] for k in _RESPONSE_QUIET_KEYS if k in body},
+        created=body.get("created"), extra=split_extra(body, _RESPONSE_AND_QUIET_KEYS),
+        quiet=_quiet_keys(body),
         answer_original=choice if choices else None,
     )
+
+
+def _unmapped_usage(prompt_details: dict[str, Any], completion_details: dict[str, Any]) -> list[str]:
+    """Token counts in the details objects that the hub has no field for."""
+    return [f"usage.{group}.{key}" for group, details, known in (
+        ("prompt_tokens_details", prompt_details, "cached_tokens"),
+        ("completion_tokens_details", completion_details, "reasoning_tokens"))
+        for key in details if key != known]
+
+
+def _quiet_keys(body: dict[str, Any]) -> dict[str, Any]:
+    if _RESPONSE_QUIET_KEYS.isdisjoint(body):  # most answers carry neither
+        return {}
+    return {k: body[k] for k in _RESPONSE_QUIET_KEYS if k in body}
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:

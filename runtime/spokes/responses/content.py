@@ -26,6 +26,9 @@ FORMAT = "responses"
 
 
 _ITEM_QUIET_KEYS = ("id", "status", "type")
+_MESSAGE_ITEM_KEYS = frozenset({"role", "content", *_ITEM_QUIET_KEYS})
+# What each content part type maps; made once rather than for every part read.
+_TEXT_PART_KEYS = frozenset({"type", "text", "annotations", "logprobs"})
 
 
 def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
@@ -34,7 +37,7 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
     quiet: dict[str, Any] = {}
     if kind in ("input_text", "output_text"):
         out = {"type": "text", "text": part.get("text", "")}
-        known = {"type", "text", "annotations", "logprobs"}
+        known = _TEXT_PART_KEYS
         if part.get("annotations"):
             out["citations"] = part["annotations"]
             out["citations_format"] = FORMAT
@@ -133,8 +136,7 @@ def item_to_message(item: dict[str, Any], path: str) -> hub.Message:
         parts, is_string = content_to_parts(item.get("content"), join_path(path, "content"))
         quiet = {k: item[k] for k in _ITEM_QUIET_KEYS if k in item}
         return hub.Message(role=item.get("role", "user"), content=parts, content_is_string=is_string, path=path,
-                           extra=split_extra(item, {"role", "content", *_ITEM_QUIET_KEYS}), quiet=quiet,
-                           original=item)
+                           extra=split_extra(item, _MESSAGE_ITEM_KEYS), quiet=quiet, original=item)
     if kind in ("function_call_output", "custom_tool_call_output"):
         return hub.Message(role="user", content=[_output_item_to_part(item, path)], path=path, original=item)
     if kind in ("function_call", "custom_tool_call", "reasoning"):

@@ -85,22 +85,25 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_FUNCTION_TOOL_KEYS = frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"})
+_CUSTOM_TOOL_KEYS = frozenset({"type", "name", "description", "format", "defer_loading"})
+
+
 def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
-    kind = tool.get("type")
+    get = tool.get  # a request carries dozens of tools, each read field by field
+    kind = get("type")
     if kind == "function":
-        return [hub.Tool(kind="function", name=tool.get("name", ""), description=tool.get("description"),
-                         parameters=tool.get("parameters"), parameters_path=join_path(path, "parameters"),
-                         strict=tool.get("strict"), original=tool,
-                         strict_null_path=join_path(path, "strict") if "strict" in tool and tool["strict"] is None
+        return [hub.Tool(kind="function", name=get("name", ""), description=get("description"),
+                         parameters=get("parameters"), parameters_path=f"{path}.parameters",
+                         strict=get("strict"), original=tool,
+                         strict_null_path=f"{path}.strict" if "strict" in tool and tool["strict"] is None
                          else None,
-                         defer_loading=tool.get("defer_loading"), path=path,
-                         extra=split_extra(tool, {"type", "name", "description", "parameters", "strict",
-                                                  "defer_loading"}))]
+                         defer_loading=get("defer_loading"), path=path,
+                         extra=split_extra(tool, _FUNCTION_TOOL_KEYS))]
     if kind == "custom":
-        return [hub.Tool(kind="custom", name=tool.get("name", ""), description=tool.get("description"),
-                         format=tool.get("format"), defer_loading=tool.get("defer_loading"), path=path,
-                         original=tool,
-                         extra=split_extra(tool, {"type", "name", "description", "format", "defer_loading"}))]
+        return [hub.Tool(kind="custom", name=get("name", ""), description=get("description"),
+                         format=get("format"), defer_loading=get("defer_loading"), path=path,
+                         original=tool, extra=split_extra(tool, _CUSTOM_TOOL_KEYS))]
     if kind == "namespace":
         inner: list[hub.Tool] = []
         for i, sub in enumerate(tool.get("tools") or []):
@@ -232,15 +235,18 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
         return _server_tool(tool, emit)
     if tool.cache_control is not None:
         emit.cache_control({}, {"cache_control": tool.cache_control}, tool.path)
+    # Written out rather than through `optional`: this runs for every tool of every request.
     out: dict[str, Any] = {"type": tool.kind, "name": tool.name}
-    optional(out, "description", tool.description)
+    if tool.description is not None:
+        out["description"] = tool.description
     if tool.kind == "custom":
         optional(out, "format", tool.format)
     else:
         parameters = tool.parameters
         if not emit.same_format:
             parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
-        optional(out, "parameters", parameters)
+        if parameters is not None:
+            out["parameters"] = parameters
         strict = tool.strict
         if tool.strict_null_path is not None:
             out["strict"] = None
@@ -248,9 +254,12 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
                                 "schema strict, chat does not")
         elif strict is None and not emit.same_format:
             strict = False  # the other formats' tools are not strict; Responses would try to make them so
-        optional(out, "strict", strict)
-    optional(out, "defer_loading", tool.defer_loading)
-    emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
+        if strict is not None:
+            out["strict"] = strict
+    if tool.defer_loading is not None:
+        out["defer_loading"] = tool.defer_loading
+    if tool.extra or tool.quiet:
+        emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
     return out
 
 
