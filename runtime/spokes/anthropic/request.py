@@ -296,7 +296,7 @@ def _server_tool(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
         location = raw.get("user_location")
         if isinstance(location, dict):
             out["user_location"] = {k: v for k, v in location.items() if v is not None}
-        for key in raw.keys() - {"type", "filters", "user_location"}:
+        for key in [k for k in raw if k not in {"type", "filters", "user_location"}]:  # in the request's order, run to run
             emit.losses.dropped(join_path(tool.path, key), "anthropic web search has no such setting")
         return out
     emit.losses.dropped(tool.path, f"anthropic has no server tool like {tool.raw_format} {raw.get('type')!r}")

@@ -274,7 +274,7 @@ def _server_tool(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
         location = raw.get("user_location")
         if isinstance(location, dict):
             out["user_location"] = {"type": "approximate", **{k: v for k, v in location.items() if k != "type"}}
-        for key in raw.keys() - {"type", "name", "allowed_domains", "user_location"}:
+        for key in [k for k in raw if k not in {"type", "name", "allowed_domains", "user_location"}]:  # in the request's order, run to run
             emit.losses.dropped(join_path(tool.path, key), "responses web search has no such setting")
         return out
     emit.losses.dropped(tool.path, f"responses has no server tool like {tool.raw_format} {raw.get('type')!r}")
