@@ -425,3 +425,25 @@ def test_the_input_token_estimate_uses_the_received_size_when_the_caller_gives_i
     given = translate_request(body, "anthropic", "chat", options={"input_bytes": 4000}).context.input_token_estimate
     assert measured == len(orjson.dumps(body)) // 4
     assert given == 1000
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2", "3"])
+def test_web_search_setting_losses_follow_the_requests_key_order_whatever_the_hash_seed(seed):
+    """They came from a set difference, so their order changed from one process to the next."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json\nfrom apiswitch import translate_request\n"
+        "a = {'model': 'm', 'input': 'hi', 'tools': [{'type': 'web_search', 'zeta': 1, 'alpha': 2, 'mid': 3}]}\n"
+        "b = {'model': 'm', 'max_tokens': 5, 'messages': [{'role': 'user', 'content': 'hi'}], 'tools': "
+        "[{'type': 'web_search_20250305', 'name': 'web_search', 'zeta': 1, 'alpha': 2, 'mid': 3}]}\n"
+        "print(json.dumps([[l.path for l in translate_request(a, 'responses', 'anthropic').losses "
+        "if l.path.startswith('tools')], [l.path for l in translate_request(b, 'anthropic', 'responses').losses "
+        "if l.path.startswith('tools')]]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed})
+    expected = ["tools[0].zeta", "tools[0].alpha", "tools[0].mid"]
+    assert json.loads(done.stdout) == [expected, expected]
