@@ -58,32 +58,18 @@ class LossCollector:
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, path: str, action: LossAction, reason: str) -> None:
-        key = (path, action, reason)
-        seen = self._seen
-        if key not in seen:
-            seen.add(key)
-            loss = _INTERNED.get(key)
-            self.losses.append(loss if loss is not None else _new_loss(key))
+        self._record((path, action, reason))
 
-    # The three below repeat `add` rather than call it: they run for every loss of every body.
     def dropped(self, path: str, reason: str) -> None:
-        key = (path, "dropped", reason)
-        seen = self._seen
-        if key not in seen:
-            seen.add(key)
-            loss = _INTERNED.get(key)
-            self.losses.append(loss if loss is not None else _new_loss(key))
+        self._record((path, "dropped", reason))
 
     def coerced(self, path: str, reason: str) -> None:
-        key = (path, "coerced", reason)
-        seen = self._seen
-        if key not in seen:
-            seen.add(key)
-            loss = _INTERNED.get(key)
-            self.losses.append(loss if loss is not None else _new_loss(key))
+        self._record((path, "coerced", reason))
 
     def synthesized(self, path: str, reason: str) -> None:
-        key = (path, "synthesized", reason)
+        self._record((path, "synthesized", reason))
+
+    def _record(self, key: tuple[str, str, str]) -> None:
         seen = self._seen
         if key not in seen:
             seen.add(key)
