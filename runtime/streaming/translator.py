@@ -31,7 +31,6 @@ from .events import (
 
 # Rough characters per token, for an output count when the upstream never sends usage.
 CHARS_PER_TOKEN = 4
-_COUNTED = (TextDelta, ReasoningDelta)
 
 
 # Where each upstream format says why an answer stopped, for loss reports about it.
@@ -82,21 +81,11 @@ class StreamTranslator:
             return b""
         out: list[bytes] = []
         decoder = self._decoder
-        encoder = self._encoder
-        handlers = encoder._HANDLERS
+        emit = self._emit
         try:
             for sse in self._sse.feed(data):
                 for event in decoder.event(sse):
-                    # Deltas, nearly every event, straight to their writer; the rest through _emit.
-                    kind = type(event)
-                    if kind is TextDelta:
-                        self._chars += len(event.text)
-                        handlers[kind](encoder, event, out)
-                    elif kind is ArgumentsDelta:
-                        self._chars += len(event.fragment)
-                        handlers[kind](encoder, event, out)
-                    else:
-                        self._emit(event, out)
+                    emit(event, out)
                 if self._closed:
                     break
         except Exception as exc:  # noqa: BLE001 - whatever the upstream sent, the client gets a clean end
@@ -148,10 +137,19 @@ class StreamTranslator:
 
     def _emit(self, event: StreamEvent, out: list[bytes]) -> None:
         kind = type(event)
-        if kind in _COUNTED:
+        # Text and argument deltas, nearly every event, go straight to their writer in the encoder's table.
+        if kind is TextDelta:
             self._chars += len(event.text)
-        elif kind is ArgumentsDelta:
+            encoder = self._encoder
+            encoder._HANDLERS[kind](encoder, event, out)
+            return
+        if kind is ArgumentsDelta:
             self._chars += len(event.fragment)
+            encoder = self._encoder
+            encoder._HANDLERS[kind](encoder, event, out)
+            return
+        if kind is ReasoningDelta:
+            self._chars += len(event.text)
         elif kind is PartStarted:
             if event.part["type"] == "tool_call":
                 self._tool_calls += 1
