@@ -84,9 +84,23 @@ class SSEDecoder:
         self._last_byte = rest[-1:]
         # Decoded once for all its events: LF never belongs to a multi-byte character, so this gives each
         # line exactly what decoding it alone would (invalid bytes replaced the same way), for less work.
+        return self._events(buf[:end].decode("utf-8", "replace"))
+
+    def finish(self) -> list[ServerSentEvent]:
+        """End of stream: deliver a last event that lacked its terminating blank line."""
+        block = b"".join(self._parts)
+        self._parts = []
+        self._last_byte = b""
+        self._cr_held = False
+        if not block.strip(b"\n"):
+            return []
+        return self._events(block.strip(b"\n").decode("utf-8", "replace"))
+
+    def _events(self, text: str) -> list[ServerSentEvent]:
+        """The events of complete, decoded blocks separated by blank lines."""
         events = []
-        for block in buf[:end].decode("utf-8", "replace").split("\n\n"):
-            # _parse_block's fast paths inline, without a call per event; the event shape split in one call.
+        for block in text.split("\n\n"):
+            # The overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}` without a call each.
             if block.startswith("data: "):
                 if "\n" not in block:
                     events.append(ServerSentEvent(block[6:]))
@@ -101,28 +115,6 @@ class SSEDecoder:
                 if event is not None:
                     events.append(event)
         return events
-
-    def finish(self) -> list[ServerSentEvent]:
-        """End of stream: deliver a last event that lacked its terminating blank line."""
-        block = b"".join(self._parts)
-        self._parts = []
-        self._last_byte = b""
-        self._cr_held = False
-        if not block.strip(b"\n"):
-            return []
-        event = self._parse_block(block.strip(b"\n").decode("utf-8", "replace"))
-        return [event] if event is not None else []
-
-    def _parse_block(self, block: str) -> ServerSentEvent | None:
-        """One event's lines, already decoded."""
-        # Fast path for the overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}`.
-        if block.startswith("data: ") and "\n" not in block:
-            return ServerSentEvent(block[6:])
-        if block.startswith("event: "):
-            nl = block.find("\n")
-            if nl > 0 and block.startswith("data: ", nl + 1) and block.find("\n", nl + 1) < 0:
-                return ServerSentEvent(block[nl + 7 :], block[7:nl])
-        return self._parse_general(block)
 
     def _parse_general(self, block: str) -> ServerSentEvent | None:
         data: list[str] = []
