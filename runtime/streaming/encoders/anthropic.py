@@ -187,8 +187,7 @@ class AnthropicEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        # self._delta written out, as for text.
-        out.append(DELTA_HEAD + self._index_bytes + INPUT_JSON_DELTA + orjson.dumps(fragment) + b"}}\n\n")
+        out.append(self._delta(INPUT_JSON_DELTA, fragment))
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "thinking":

@@ -276,7 +276,7 @@ class ResponsesEncoder(StreamEncoder):
         """A text delta frame up to its delta: _where's fields, which change only when an item opens or
         closes or a content part is added (each of those clears _text_head)."""
         item = self._item
-        where = {"item_id": item["id"], "output_index": len(self._output), "content_index": len(item["content"])}
+        where = {"item_id": item["id"], "output_index": self._output_index, "content_index": len(item["content"])}
         return TEXT_DELTA_HEAD + orjson.dumps(where)[:-1] + b',"delta":'
 
     def _start_unopened(self, out: list[bytes]) -> None:
@@ -382,7 +382,7 @@ class ResponsesEncoder(StreamEncoder):
                 where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": text}
                 self._emit(out, "response.custom_tool_call_input.delta", where)
             return
-        where = {"item_id": self._item["id"], "output_index": len(self._output), "delta": event.fragment}
+        where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
         if self._item_kind == "function":
             # _emit written out, as for text deltas.
             where["type"] = "response.function_call_arguments.delta"
