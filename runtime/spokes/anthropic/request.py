@@ -267,21 +267,16 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     parameters = tool.parameters
     if not emit.same_format:
         parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
-    # Written out rather than through `optional`: this runs for every tool of every request.
     out: dict[str, Any] = {"name": tool.name}
-    if tool.description is not None:
-        out["description"] = tool.description
+    optional(out, "description", tool.description)
     out["input_schema"] = parameters if parameters is not None else {"type": "object", "properties": {}}
-    if tool.strict is not None:
-        out["strict"] = tool.strict
+    optional(out, "strict", tool.strict)
     if tool.strict_null_path is not None:
         emit.losses.dropped(tool.strict_null_path, "a null strict has no anthropic form; it comes back as false")
-    if tool.defer_loading is not None:
-        out["defer_loading"] = tool.defer_loading
+    optional(out, "defer_loading", tool.defer_loading)
     if tool.cache_control is not None:
         out["cache_control"] = tool.cache_control
-    if tool.extra or tool.quiet:
-        emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
+    emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
     return out
 
 

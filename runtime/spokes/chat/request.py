@@ -529,20 +529,15 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
     parameters = tool.parameters
     if not emit.same_format:
         parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
-    # Written out rather than through `optional`: this runs for every tool of every request.
     function: dict[str, Any] = {"name": tool.name}
-    if tool.description is not None:
-        function["description"] = tool.description
-    if parameters is not None:
-        function["parameters"] = parameters
-    if tool.strict is not None:
-        function["strict"] = tool.strict
+    optional(function, "description", tool.description)
+    optional(function, "parameters", parameters)
+    optional(function, "strict", tool.strict)
     if tool.strict_null_path is not None:
         function["strict"] = None
         emit.losses.coerced(tool.strict_null_path, "null is the server's default: responses makes the "
                             "schema strict, chat does not")
-    if tool.extra or tool.quiet:
-        emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
+    emit.restore_extra(function, tool.extra, tool.path, tool.quiet)
     return {"type": "function", "function": function}
 
 

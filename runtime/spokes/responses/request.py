@@ -235,18 +235,15 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
         return _server_tool(tool, emit)
     if tool.cache_control is not None:
         emit.cache_control({}, {"cache_control": tool.cache_control}, tool.path)
-    # Written out rather than through `optional`: this runs for every tool of every request.
     out: dict[str, Any] = {"type": tool.kind, "name": tool.name}
-    if tool.description is not None:
-        out["description"] = tool.description
+    optional(out, "description", tool.description)
     if tool.kind == "custom":
         optional(out, "format", tool.format)
     else:
         parameters = tool.parameters
         if not emit.same_format:
             parameters = clean_schema(parameters, FORMAT, tool.parameters_path or tool.path, emit.losses)
-        if parameters is not None:
-            out["parameters"] = parameters
+        optional(out, "parameters", parameters)
         strict = tool.strict
         if tool.strict_null_path is not None:
             out["strict"] = None
@@ -254,12 +251,9 @@ def _tool_from_hub(tool: hub.Tool, emit: Emit) -> dict[str, Any] | None:
                                 "schema strict, chat does not")
         elif strict is None and not emit.same_format:
             strict = False  # the other formats' tools are not strict; Responses would try to make them so
-        if strict is not None:
-            out["strict"] = strict
-    if tool.defer_loading is not None:
-        out["defer_loading"] = tool.defer_loading
-    if tool.extra or tool.quiet:
-        emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
+        optional(out, "strict", strict)
+    optional(out, "defer_loading", tool.defer_loading)
+    emit.restore_extra(out, tool.extra, tool.path, tool.quiet)
     return out
 
 
