@@ -114,17 +114,15 @@ class ChatDecoder(StreamDecoder):
                         if key not in CHOICE_KEYS and says_something(value):
                             self._unread[f"choices[0].{key}"] = None
                 delta = choice.get("delta")
-                if not delta:
-                    pass
-                elif delta.keys() <= _TEXT_ONLY:
-                    # Nearly every chunk of an answer: text at most, read here without a call to _delta and
-                    # without asking the delta for the seven other fields it does not have.
-                    content = delta.get("content")
-                    if content:
-                        index = self._open_index if self._open_key == "text" else self._ensure("text", out)
-                        out.append(TextDelta(index, content if type(content) is str else text(content)))
-                else:
-                    self._delta(delta, out)
+                if delta:
+                    if delta.keys() <= _TEXT_ONLY:
+                        # Nearly every chunk of an answer: text at most, read here without a call to _delta
+                        # and without asking the delta for the seven other fields it does not have.
+                        content = delta.get("content")
+                        if content:
+                            out.append(TextDelta(self._ensure("text", out), text(content)))
+                    else:
+                        self._delta(delta, out)
                 reason = choice.get("finish_reason")
                 if reason is not None and text(reason):
                     self._finish_reason = reason
