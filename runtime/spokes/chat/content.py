@@ -109,16 +109,7 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
 _ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS})
 
 
-_ROLE_AND_CONTENT = frozenset({"role", "content"})
-
-
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
-    if msg.keys() <= _ROLE_AND_CONTENT:
-        # The common answer, content alone: no reasoning, refusal, calls or extra fields to look for.
-        content = msg.get("content")
-        parts, is_string = content_to_parts(content, join_path(path, "content"))
-        return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
-                           extra={}, null_content=content is None, original=msg)
     parts = []
     known = _ASSISTANT_KEYS
     for key in REASONING_KEYS:
