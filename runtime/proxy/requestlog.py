@@ -7,6 +7,7 @@ counted rather than letting memory grow without limit.
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import sqlite3
@@ -41,7 +42,7 @@ COLUMNS = (
     ("context", "TEXT"),  # the TranslationContext as JSON, with the bodies
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
-_INSERT = f"INSERT INTO requests ({', '.join(COLUMN_NAMES)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+_COLUMN_SET = frozenset(COLUMN_NAMES)
 _PURGE_EVERY_SECONDS = 3600.0
 # Rows are written at most this often: one transaction per batch instead of one per request keeps the
 # writer thread from competing with the event loop for the interpreter under load.
@@ -129,11 +130,21 @@ class RequestLog:
         self._db.close()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        values = [tuple(row.get(name) for name in COLUMN_NAMES) for row in rows]
+        # Each row names only its non-null columns (the rest default to NULL): sqlite3 binds a None through
+        # its adapter lookup, which raises and catches two AttributeErrors per value.
+        # Consecutive rows of the same shape share one statement; the rows keep their order (ids follow it).
+        runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
+        for row in rows:
+            present = [(name, value) for name, value in row.items() if value is not None and name in _COLUMN_SET]
+            names = tuple(name for name, _ in present)
+            if not runs or runs[-1][0] != names:
+                runs.append((names, []))
+            runs[-1][1].append(tuple(value for _, value in present))
         for _ in range(_WRITE_ATTEMPTS):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(_INSERT, values)
+                for names, values in runs:
+                    self._db.executemany(_insert(names), values)
                 self._db.execute("COMMIT")
                 return
             except sqlite3.OperationalError:
@@ -146,6 +157,11 @@ class RequestLog:
         self.dropped += len(rows)
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+
+
+@functools.lru_cache(maxsize=256)
+def _insert(names: tuple[str, ...]) -> str:
+    return f"INSERT INTO requests ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 def read_latest(path: Path, limit: int, after_id: int = 0) -> list[dict[str, Any]]:

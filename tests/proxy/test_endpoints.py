@@ -67,6 +67,22 @@ def test_retention_removes_old_rows(tmp_path):
     assert [r["path"] for r in read_latest(path, 10)] == ["/new"]
 
 
+def test_rows_with_different_columns_in_one_batch_are_all_written(tmp_path):
+    path = tmp_path / "r.db"
+    log = RequestLog(path, retention_days=1)
+    now = time.time()
+    log.record({"ts": now, "status": 200, "path": "/a", "ttfb_ms": None, "losses": '[{"path": "x"}]'})
+    log.record({"path": "/b", "ts": now + 1, "error": "boom", "status": 502, "not_a_column": 1})
+    log.record({"ts": now + 2, "status": 200, "path": "/c", "ttfb_ms": 1.5})
+    log.record({"ts": now + 3, "status": 200, "path": "/d", "losses": "[]"})  # /a's columns again, after others
+    log.close()
+    rows = read_latest(path, 10)
+    assert [(r["path"], r["status"], r["ttfb_ms"], r["error"], r["losses"]) for r in rows] == [
+        ("/a", 200, None, None, '[{"path": "x"}]'), ("/b", 502, None, "boom", None), ("/c", 200, 1.5, None, None),
+        ("/d", 200, None, None, "[]")]
+    assert log.dropped == 0
+
+
 def test_a_locked_log_database_does_not_hold_up_requests(proxy, scripted_upstream, tmp_path):
     upstream = scripted_upstream("anthropic", default=Reply.text("ok"))
     running = proxy(provider_toml("a", "anthropic", upstream.base_url) + '[routes]\n"*" = "a"\n')
