@@ -8,6 +8,10 @@ The decoder follows the WHATWG event-stream rules with two deliberate difference
 providers need: a final event that is not followed by a blank line is still delivered by ``finish()``
 (several providers close the connection right after the last ``data:`` line), and ``data`` stays a ``str``
 that callers usually hand straight to ``orjson.loads``.
+
+Byte searches on the per-chunk paths here and in the proxy use ``find`` rather than ``in``: on Python 3.11
+``needle in haystack`` for bytes first tries the needle as an integer and builds and discards a TypeError,
+which makes it about twice as slow as ``find``.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ class SSEDecoder:
         if self._cr_held:
             chunk = b"\r" + chunk
             self._cr_held = False
-        if b"\r" in chunk:
+        if chunk.find(b"\r") >= 0:
             if chunk.endswith(b"\r"):
                 chunk = chunk[:-1]
                 self._cr_held = True
@@ -69,7 +73,7 @@ class SSEDecoder:
         if not chunk:
             return []
         # Only the new bytes, and the one byte before them, can complete an event.
-        if b"\n\n" not in chunk and not (self._last_byte == b"\n" and chunk[0] == 10):
+        if chunk.find(b"\n\n") < 0 and not (self._last_byte == b"\n" and chunk[0] == 10):
             self._parts.append(chunk)
             self._last_byte = chunk[-1:]
             return []
@@ -149,7 +153,7 @@ def encode_event(data: bytes | str, event: str | None = None) -> bytes:
     """One canonical frame: optional ``event:`` line, one ``data:`` line per data line, blank line."""
     if isinstance(data, str):
         data = data.encode()
-    if b"\n" in data or b"\r" in data:
+    if data.find(b"\n") >= 0 or data.find(b"\r") >= 0:
         lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         body = b"".join(b"data: " + line + b"\n" for line in lines)
     else:

@@ -284,7 +284,7 @@ class Forwarder:
             nonlocal started
             for frame in frames:
                 held.append(frame)
-                if not started and b"data:" in frame:
+                if not started and frame.find(b"data:") >= 0:
                     problem = first_event_problem(provider.format, frame)
                     if problem:
                         raise AttemptFailed(problem, 502, b"")

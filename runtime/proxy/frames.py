@@ -18,7 +18,8 @@ class FrameSplitter:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Complete events (each ending in a blank line) found so far."""
-        if b"\r" in chunk or self._pending.endswith(b"\r"):
+        # find, not `in`: see runtime/sse.py
+        if chunk.find(b"\r") >= 0 or self._pending.endswith(b"\r"):
             data = (self._pending + chunk)
             if data.endswith(b"\r"):
                 # A CR may be half of a CRLF split across reads: keep it for the next chunk.
@@ -27,7 +28,7 @@ class FrameSplitter:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         else:
             data = self._pending + chunk
-        if b"\n\n" not in data:
+        if data.find(b"\n\n") < 0:
             self._pending = data
             return []
         parts = data.split(b"\n\n")

@@ -29,6 +29,10 @@ _HIGH_WATER = 256 * 1024
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; parses one response at a time."""
 
+    # Callbacks this protocol does not use. httptools looks every one up on each new parser, and one found as
+    # None costs nothing, where one missing raises and catches an AttributeError.
+    on_message_begin = on_status = on_chunk_header = on_chunk_complete = None
+
     def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
         self.origin = origin
         # Held rather than asked for: in Python 3.11 every asyncio.get_running_loop() is a getpid() system call.

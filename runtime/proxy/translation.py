@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
+from apiswitch.runtime.streaming import StreamTranslator
+from apiswitch.runtime.translate import translate_request, translate_response
 
 
 class Prepared:
@@ -33,10 +35,6 @@ def prepare_request(body: dict[str, Any], client_format: str, upstream_format: s
     if client_format == upstream_format:
         return Prepared(dict(body), [], None)
     try:
-        from apiswitch.runtime.translate import translate_request
-    except ImportError as exc:
-        raise ProxyError(501, f"translation {client_format} -> {upstream_format} is not available: {exc}") from None
-    try:
         result = translate_request(body, client_format, upstream_format, options=options)
     except ValueError as exc:  # the translators' TranslationError is a ValueError carrying the field path
         raise ProxyError(400, str(exc), param=getattr(exc, "param", None)) from None
@@ -49,8 +47,6 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
         if "model" in body:
             body["model"] = client_model
         return body, []
-    from apiswitch.runtime.translate import translate_response
-
     result = translate_response(body, upstream_format, client_format, context=prepared.context)
     out = dict(result.body)
     if "model" in out:
@@ -85,7 +81,7 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
                 return True
             at = frame.find(_FINISH_REASON, at + 1)
     for hint in _TERMINAL_HINTS[fmt]:
-        if hint in frame:
+        if frame.find(hint) >= 0:  # find, not `in`: see runtime/sse.py
             return _TERMINAL[fmt].search(frame) is not None
     return False
 
@@ -143,8 +139,6 @@ class TranslatedStream:
     """Upstream frames in, client-format events out, through the runtime's StreamTranslator."""
 
     def __init__(self, client_format: str, upstream_format: str, prepared: Prepared) -> None:
-        from apiswitch.runtime.streaming import StreamTranslator
-
         self.client_format = client_format
         self.error: str | None = None
         self.translator = StreamTranslator(upstream_format, client_format, context=prepared.context)

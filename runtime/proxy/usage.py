@@ -61,7 +61,7 @@ class StreamUsage:
         self.counts: dict[str, int] = {}
 
     def observe(self, frame: bytes) -> None:
-        if b'"usage"' not in frame:
+        if frame.find(b'"usage"') < 0:  # find, not `in`: see runtime/sse.py
             return
         _, data = frame_fields(frame)
         if not data:
