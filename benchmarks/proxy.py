@@ -20,7 +20,7 @@ Two upstreams, each its own process:
   sharing these cores. It therefore follows the fake upstream's own cost, not only the proxy's. The scripted
   upstream (a thread per connection) spends more CPU per request than the proxy; --lean-upstream replays its
   recorded answers from a minimal server that spends next to none, as a real provider spends none of this
-  machine, and the same proxy's instant "overhead" then roughly doubles. Holding these rows to 1 ms would ask
+  machine, and the same proxy's instant "overhead" then grows. Holding these rows to 1 ms would ask
   for a proxy that serves a request in about (1 ms + the direct p50) / 32 of CPU: against the lean upstream,
   some 40 us per request, HTTP parsing, routing, logging and translation included.
 - "relay" is the floor, measured in the same run: a process that only copies bytes between client and
