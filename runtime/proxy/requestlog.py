@@ -130,9 +130,9 @@ class RequestLog:
         self._db.close()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        # Each row names only its non-null columns (the rest default to NULL): sqlite3 binds a None through
-        # its adapter lookup, which raises and catches two AttributeErrors per value.
-        # Consecutive rows of the same shape share one statement; the rows keep their order (ids follow it).
+        # A row names only its non-null columns and the rest default to NULL, because sqlite3 binds a None
+        # through its adapter lookup, which raises and catches two AttributeErrors per value. Consecutive rows
+        # of one shape share a statement, so rows keep their order and their ids follow it.
         runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
         for row in rows:
             present = [(name, value) for name, value in row.items() if value is not None and name in _COLUMN_SET]
