@@ -71,8 +71,9 @@ class ProxyState:
                 # Build the validators now rather than on a client's first request.
                 request_model(fmt).model_rebuild()
         if self.request_log is None and self.config.log.enabled:
-            path = Path(self.config.log.path) if self.config.log.path else default_log_path()
-            self.request_log = RequestLog(path, self.config.log.retention_days)
+            settings = self.config.log
+            location = settings.postgres_url or (Path(settings.path) if settings.path else default_log_path())
+            self.request_log = RequestLog(location, settings.retention_days)
         # Everything loaded so far (models, validators, translators) lives as long as the process: frozen out
         # of the cyclic collector, a full collection no longer walks it in the middle of a request.
         gc.collect()

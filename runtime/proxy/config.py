@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apiswitch.runtime.proxy.defaults import default_log_path
 from apiswitch.runtime.proxy.egress import ProxyPlan
+from apiswitch.runtime.proxy.pglog import url_password
+from apiswitch.runtime.proxy.requestlog import is_postgres_url
 from apiswitch.runtime.proxy.tomlpos import KeyLines
 
 FORMATS = ("anthropic", "chat", "responses")
@@ -119,8 +122,15 @@ class ServerSettings:
 class LogSettings:
     enabled: bool = True
     path: str | None = None  # None: requests.db in the user's data directory
+    # A postgresql:// URL instead of the SQLite file: one log for several proxy instances.
+    postgres_url: str | None = None
     bodies: bool = False
     retention_days: float = 14.0
+
+    @property
+    def location(self) -> str:
+        """Where rows go: the PostgreSQL URL, or the SQLite file's path."""
+        return self.postgres_url or self.path or str(default_log_path())
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ class Config:
         found = [p.api_key for p in self.providers.values() if p.api_key]
         if self.server.access_token:
             found.append(self.server.access_token)
+        if self.log.postgres_url:
+            found += [s for s in (self.log.postgres_url, url_password(self.log.postgres_url)) if s]
         return found
 
 
@@ -298,14 +310,44 @@ class _Reader:
         )
 
     def read_log(self) -> LogSettings:
-        t = self.table(self.data, ("log",), {"enabled", "path", "bodies", "retention_days"})
+        allowed = {"enabled", "path", "postgres_url", "postgres_url_env", "bodies", "retention_days"}
+        t = self.table(self.data, ("log",), allowed)
         path = self.get(t, ("log", "path"), str, None)
+        postgres_url = self.read_postgres_url(t)
+        if path and postgres_url:
+            self.error(("log", "path"), "set either path (a SQLite file) or postgres_url (PostgreSQL), not both")
         return LogSettings(
             enabled=self.get(t, ("log", "enabled"), bool, True),
             path=os.path.expanduser(path) if path else None,
+            postgres_url=postgres_url,
             bodies=self.get(t, ("log", "bodies"), bool, False),
             retention_days=self.positive(t, ("log", "retention_days"), 14.0),
         )
+
+    def read_postgres_url(self, table: dict) -> str | None:
+        """`postgres_url_env` names a variable holding the URL; a literal `postgres_url` is warned about only
+        when it carries a password."""
+        env_name = self.get(table, ("log", "postgres_url_env"), str, None)
+        literal = self.get(table, ("log", "postgres_url"), str, None)
+        if env_name and literal:
+            self.error(("log", "postgres_url"), "set either postgres_url or postgres_url_env, not both")
+        url = literal
+        path: tuple = ("log", "postgres_url")
+        if env_name:
+            path = ("log", "postgres_url_env")
+            url = self.env.get(env_name) or None
+            if url is None:
+                self.error(path, f"environment variable {env_name} is not set")
+                return None
+        if url is None:
+            return None
+        if not is_postgres_url(url):
+            self.error(path, "must be a postgresql:// URL")
+            return None
+        if literal and url_password(literal):
+            self.warn(path, "a password in a config file is easy to leak; prefer postgres_url_env naming an "
+                      "environment variable, or a password file (~/.pgpass)")
+        return url
 
     def read_failover(self) -> FailoverSettings:
         allowed = {"breaker_failures", "breaker_cooldown_seconds", "retry_after_cap_seconds"}

@@ -1,13 +1,16 @@
-"""The request log: one SQLite (WAL) row per proxied request, written by a background thread.
+"""The request log: one row per proxied request, written by a background thread.
 
-The event loop only appends a dict to a queue; a thread batches rows into transactions. A slow disk can
-therefore never stall a stream. If the queue grows past a bound (the disk is gone), rows are dropped and
-counted rather than letting memory grow without limit.
+The store is a SQLite file (WAL) by default, or a PostgreSQL database that several proxy instances share
+(`runtime/proxy/pglog.py`). The event loop only appends a dict to a queue; a thread batches rows into
+transactions. A slow disk or database can therefore never stall a stream. If the queue grows past a bound
+(the disk or the database is gone), rows are dropped and counted rather than letting memory grow without
+limit.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import queue
 import sqlite3
@@ -51,6 +54,7 @@ _MAX_QUEUED = 100_000
 _WRITE_ATTEMPTS = 20
 _RETRY_PAUSE_SECONDS = 0.5
 _STOP = object()
+log = logging.getLogger("apiswitch.proxy")
 
 
 def private_file(path: Path) -> None:
@@ -81,33 +85,87 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+class StoreUnavailable(Exception):
+    """The database cannot take rows just now (locked, unreachable): the batch is retried a while."""
+
+
+class SqliteStore:
+    """The embedded default: one SQLite file in WAL mode, readable by its owner only."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = connect(path)
+
+    def write(self, runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for names, values in runs:
+                db.executemany(insert_statement(names, "?"), values)
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                # Usually another process holding the database (`apiswitch logs`, a backup): wait, retry.
+                raise StoreUnavailable(str(exc)) from None
+            raise
+
+    def purge(self, cutoff: float) -> int:
+        return self._db.execute("DELETE FROM requests WHERE ts < ?", (cutoff,)).rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def is_postgres_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: Path | str) -> Any:
+    """SQLite for a path, PostgreSQL for a postgresql:// URL."""
+    if is_postgres_url(location):
+        from apiswitch.runtime.proxy.pglog import PostgresStore
+
+        return PostgresStore(str(location))
+    return SqliteStore(Path(location))
+
+
 class RequestLog:
-    def __init__(self, path: Path, retention_days: float) -> None:
-        self.path = path
+    """Rows in from the event loop, batches out to a store from a thread of its own."""
+
+    def __init__(self, location: Path | str, retention_days: float) -> None:
+        self.location = location
+        self.path = location  # kept for callers that read the SQLite file directly
         self.retention_seconds = retention_days * 86400.0
         self.dropped = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._db = connect(path)
-        self.purge()
+        self._store = open_store(location)
         self._thread = threading.Thread(target=self._run, name="apiswitch-request-log", daemon=True)
         self._thread.start()
 
     def record(self, row: dict[str, Any]) -> None:
-        """Called on the event loop: never touches the disk."""
+        """Called on the event loop: never touches the disk or the network."""
         if self._queue.qsize() >= _MAX_QUEUED:
             self.dropped += 1
             return
         self._queue.put(row)
 
-    def purge(self) -> int:
-        cutoff = time.time() - self.retention_seconds
-        return self._db.execute("DELETE FROM requests WHERE ts < ?", (cutoff,)).rowcount
-
     def close(self, timeout: float = 5.0) -> None:
         self._queue.put(_STOP)
         self._thread.join(timeout)
 
+    def _purge(self) -> None:
+        try:
+            self._store.purge(time.time() - self.retention_seconds)
+        except StoreUnavailable:
+            pass  # tried again at the next purge, an hour on
+        except Exception:  # noqa: BLE001 - a purge the database refuses must not end the writer thread
+            log.exception("request log: old rows could not be removed")
+
     def _run(self) -> None:
+        # Retention is enforced at start and then hourly, here rather than in the constructor, so that a
+        # database that is slow to answer holds up only this thread.
+        self._purge()
         last_purge = time.monotonic()
         stopping = False
         while not stopping:
@@ -126,46 +184,52 @@ class RequestLog:
                 self._write(batch)
             if time.monotonic() - last_purge > _PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
-                self.purge()
-        self._db.close()
+                self._purge()
+        self._store.close()
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        # A row names only its non-null columns and the rest default to NULL, because sqlite3 binds a None
-        # through its adapter lookup, which raises and catches two AttributeErrors per value. Consecutive rows
-        # of one shape share a statement, so rows keep their order and their ids follow it.
-        runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
-        for row in rows:
-            present = [(name, value) for name, value in row.items() if value is not None and name in _COLUMN_SET]
-            names = tuple(name for name, _ in present)
-            if not runs or runs[-1][0] != names:
-                runs.append((names, []))
-            runs[-1][1].append(tuple(value for _, value in present))
+        runs = _runs(rows)
         for _ in range(_WRITE_ATTEMPTS):
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                for names, values in runs:
-                    self._db.executemany(_insert(names), values)
-                self._db.execute("COMMIT")
+                self._store.write(runs)
                 return
-            except sqlite3.OperationalError:
-                # Usually another process holding the database (`apiswitch logs`, a backup): wait, retry.
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+            except StoreUnavailable:
                 time.sleep(_RETRY_PAUSE_SECONDS)
-            except sqlite3.Error:
+            except Exception:  # noqa: BLE001 - rows the database refuses must not end the writer thread
+                log.exception("request log: %d rows could not be written", len(rows))
                 break
         self.dropped += len(rows)
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+
+
+def _runs(rows: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
+    """Rows as runs of (column names, value tuples).
+
+    A row names only its non-null columns and the rest default to NULL, because sqlite3 binds a None through
+    its adapter lookup, which raises and catches two AttributeErrors per value. Consecutive rows of one shape
+    share a statement, so rows keep their order and their ids follow it.
+    """
+    runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
+    for row in rows:
+        present = [(name, value) for name, value in row.items() if value is not None and name in _COLUMN_SET]
+        names = tuple(name for name, _ in present)
+        if not runs or runs[-1][0] != names:
+            runs.append((names, []))
+        runs[-1][1].append(tuple(value for _, value in present))
+    return runs
 
 
 @functools.lru_cache(maxsize=256)
-def _insert(names: tuple[str, ...]) -> str:
-    return f"INSERT INTO requests ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+def insert_statement(names: tuple[str, ...], placeholder: str) -> str:
+    return f"INSERT INTO requests ({', '.join(names)}) VALUES ({', '.join([placeholder] * len(names))})"
 
 
-def read_latest(path: Path, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
+def read_latest(location: Path | str, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
     """Rows newest last; with `after_id`, only rows written since (for `apiswitch logs --follow`)."""
+    if is_postgres_url(location):
+        from apiswitch.runtime.proxy.pglog import read_latest_rows
+
+        return read_latest_rows(str(location), limit, after_id)
+    path = Path(location)
     if not path.exists():
         return []
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -180,12 +244,12 @@ def read_latest(path: Path, limit: int, after_id: int = 0) -> list[dict[str, Any
         db.close()
 
 
-def follow(path: Path, limit: int, poll_seconds: float = 0.5) -> Iterator[dict[str, Any]]:
+def follow(location: Path | str, limit: int, poll_seconds: float = 0.5) -> Iterator[dict[str, Any]]:
     last = 0
-    rows = read_latest(path, limit)
+    rows = read_latest(location, limit)
     while True:
         for row in rows:
             last = max(last, row["id"])
             yield row
         time.sleep(poll_seconds)
-        rows = read_latest(path, 1000, after_id=last)
+        rows = read_latest(location, 1000, after_id=last)

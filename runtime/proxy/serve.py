@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import orjson
+from apiswitch.runtime.proxy import pglog
 from apiswitch.runtime.proxy.config import Config, ConfigError, is_loopback_host, load_config, parse_config
 from apiswitch.runtime.proxy.defaults import (
     DEFAULT_CONFIG,
@@ -19,7 +20,7 @@ from apiswitch.runtime.proxy.defaults import (
     no_provider_help,
 )
 from apiswitch.runtime.proxy.redact import RedactingFilter, Redactor
-from apiswitch.runtime.proxy.requestlog import follow, read_latest
+from apiswitch.runtime.proxy.requestlog import StoreUnavailable, follow, is_postgres_url, read_latest
 
 from apiswitch import __version__
 
@@ -79,9 +80,12 @@ def serve_main(argv: list[str]) -> int:
     from apiswitch.runtime.proxy.app import build_app
     from apiswitch.runtime.proxy.httpserver import HttpProtocol
 
-    log_path = config.log.path or str(default_log_path())
+    if config.log.enabled and config.log.postgres_url and (missing := pglog.available()):
+        print(f"error: log.postgres_url: {missing}", file=sys.stderr)
+        return 2
+    shown_log = pglog.display_url(config.log.location) if config.log.enabled else "off"
     print(f"apiswitch {__version__} serving on http://{host}:{port}  (config: {config.source}; "
-          f"request log: {log_path if config.log.enabled else 'off'})", file=sys.stderr, flush=True)
+          f"request log: {shown_log})", file=sys.stderr, flush=True)
     egress = config.server.egress
     if egress.source != "none":
         shown = ", ".join(sorted({_without_credentials(u) for u in (egress.http, egress.https) if u}))
@@ -183,25 +187,30 @@ def logs_main(argv: list[str]) -> int:
     parser.add_argument("-n", "--lines", type=int, default=20, help="how many (default 20)")
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new requests")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    parser.add_argument("--config", help="read the log path from this config file")
-    parser.add_argument("--db", help="the SQLite request log itself")
+    parser.add_argument("--config", help="read the log's location from this config file")
+    parser.add_argument("--db", help="the request log itself: a SQLite file or a postgresql:// URL")
     args = parser.parse_args(argv)
+    location: Path | str
     if args.db:
-        path = Path(args.db)
+        location = args.db if is_postgres_url(args.db) else Path(args.db)
     else:
         try:
             config = _load(args.config)
         except ConfigError as error:
             _print_issues(error)
             return 2
-        path = Path(config.log.path) if config.log.path else default_log_path()
-    if not path.exists():
-        print(f"no request log at {path} yet", file=sys.stderr)
-        return 1 if not args.follow else _follow(path, args)
-    if args.follow:
-        return _follow(path, args)
-    for row in read_latest(path, args.lines):
-        _print_row(row, args.json)
+        location = config.log.postgres_url or (Path(config.log.path) if config.log.path else default_log_path())
+    try:
+        if isinstance(location, Path) and not location.exists():
+            print(f"no request log at {location} yet", file=sys.stderr)
+            return 1 if not args.follow else _follow(location, args)
+        if args.follow:
+            return _follow(location, args)
+        for row in read_latest(location, args.lines):
+            _print_row(row, args.json)
+    except (StoreUnavailable, RuntimeError) as exc:
+        print(f"error: cannot read the request log: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -209,11 +218,11 @@ def _print_row(row: dict, as_json: bool) -> None:
     print(orjson.dumps(row).decode() if as_json else _format_row(row), flush=True)
 
 
-def _follow(path: Path, args: argparse.Namespace) -> int:
+def _follow(location: Path | str, args: argparse.Namespace) -> int:
     try:
-        while not path.exists():
+        while isinstance(location, Path) and not location.exists():
             time.sleep(0.5)
-        for row in follow(path, args.lines):
+        for row in follow(location, args.lines):
             _print_row(row, args.json)
     except KeyboardInterrupt:
         return 0

@@ -1,0 +1,132 @@
+"""The request log in PostgreSQL: one table that several proxy instances behind a load balancer share.
+
+Same columns and same batching as the SQLite log (`runtime/proxy/requestlog.py` drives both); only the
+store differs. The connection belongs to the log's writer thread and is opened there, so an unreachable
+database delays rows, never the proxy's start or a request. A lost connection is opened again on the next
+batch.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from apiswitch.runtime.proxy.requestlog import COLUMNS, StoreUnavailable, insert_statement
+
+_INSTALL_HINT = "the PostgreSQL request log needs psycopg: pip install 'apiswitch[postgres]'"
+_CONNECT_TIMEOUT_SECONDS = 5
+_TYPES = {"REAL NOT NULL": "DOUBLE PRECISION NOT NULL", "REAL": "DOUBLE PRECISION", "INTEGER": "BIGINT",
+          "TEXT": "TEXT"}
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise RuntimeError(_INSTALL_HINT) from None
+    return psycopg
+
+
+def available() -> str | None:
+    """None when the PostgreSQL log can be used, else what to install."""
+    try:
+        _psycopg()
+    except RuntimeError as exc:
+        return str(exc)
+    return None
+
+
+def display_url(url: str) -> str:
+    """The URL fit for the console: its password, if any, replaced by ***."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = urllib.parse.quote(parts.username or "", safe="")
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def url_password(url: str) -> str | None:
+    password = urllib.parse.urlsplit(url).password
+    return urllib.parse.unquote(password) if password else None
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self._psycopg = _psycopg()
+        self.url = url
+        self._conn: Any = None
+
+    def _connection(self) -> Any:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        psycopg = self._psycopg
+        try:
+            conn = psycopg.connect(self.url, connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+                                   application_name="apiswitch request log")
+            _create_schema(conn, psycopg)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"{display_url(self.url)}: {exc}") from None
+        self._conn = conn
+        return conn
+
+    def write(self, runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
+        conn = self._connection()
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                for names, values in runs:
+                    cursor.executemany(insert_statement(names, "%s"), values)
+        except self._psycopg.OperationalError as exc:
+            self._drop_connection()
+            raise StoreUnavailable(str(exc)) from None
+
+    def purge(self, cutoff: float) -> int:
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                return conn.execute("DELETE FROM requests WHERE ts < %s", (cutoff,)).rowcount
+        except self._psycopg.OperationalError as exc:
+            self._drop_connection()
+            raise StoreUnavailable(str(exc)) from None
+
+    def close(self) -> None:
+        self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _create_schema(conn: Any, psycopg: Any) -> None:
+    columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in COLUMNS)
+    statements = [f"CREATE TABLE IF NOT EXISTS requests (id BIGSERIAL PRIMARY KEY, {columns})",
+                  "CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts)",
+                  # A table made by an older version lacks newer columns.
+                  *(f"ALTER TABLE requests ADD COLUMN IF NOT EXISTS {name} {_TYPES[kind].replace(' NOT NULL', '')}"
+                    for name, kind in COLUMNS)]
+    for attempt in range(2):
+        try:
+            with conn.transaction():
+                for statement in statements:
+                    conn.execute(statement)
+            return
+        except psycopg.errors.UniqueViolation:
+            # Two instances starting together both created the table; the loser's statements now find it.
+            if attempt:
+                raise
+
+
+def read_latest_rows(url: str, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
+    """Rows newest last, as `requestlog.read_latest` gives them from SQLite."""
+    psycopg = _psycopg()
+    from psycopg.rows import dict_row
+
+    try:
+        with psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT_SECONDS, row_factory=dict_row) as conn:
+            return conn.execute("SELECT * FROM (SELECT * FROM requests WHERE id > %s ORDER BY id DESC LIMIT %s) "
+                                "AS latest ORDER BY id", (after_id, limit)).fetchall()
+    except psycopg.errors.UndefinedTable:
+        return []
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"{display_url(url)}: {exc}") from None
