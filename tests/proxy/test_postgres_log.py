@@ -89,6 +89,25 @@ def test_an_unreachable_database_holds_up_rows_but_never_requests(proxy, scripte
         server.remove()
 
 
+def test_the_log_reconnects_after_the_database_restarts(proxy, scripted_upstream):
+    server = PostgresServer().start()
+    try:
+        url = server.new_database()
+        upstream = scripted_upstream("chat", default=Reply.text("ok"))
+        running = proxy(chat_proxy_toml(upstream.base_url), env={"APISWITCH_TEST_LOG_URL": url})
+        request = {"model": "before", "messages": [{"role": "user", "content": "hi"}]}
+        assert httpx.post(running.url + "/v1/chat/completions", json=request).status_code == 200
+        assert len(wait_rows(url, 1)) == 1
+        server.stop()  # the writer's open connection dies with it
+        server.start()
+        assert httpx.post(running.url + "/v1/chat/completions", json=dict(request, model="after")).status_code == 200
+        rows = wait_rows(url, 2, timeout=15)
+        assert [r["client_model"] for r in rows] == ["before", "after"]
+        assert running.state.request_log.dropped == 0
+    finally:
+        server.remove()
+
+
 def test_retention_removes_old_rows(postgres_url):
     log = RequestLog(postgres_url, retention_days=1)
     log.record({"ts": time.time() - 3 * 86400, "status": 200, "path": "/old"})
