@@ -7,8 +7,8 @@ through the proxy, non-streaming and streaming, at concurrency 1 and 32.
     python benchmarks/proxy.py --only instant --lean-upstream   # capacity against a near-free upstream
 
 The target (p50 overhead at most 1 ms, p99 at most 5 ms, at concurrency 32) is judged on the paced rows: there
-"overhead" is what the proxy adds to each request while 32 clients use it. The instant rows measure
-something else, capacity, and are printed for that (req/s, cpu/req).
+"overhead" is what the proxy adds to each request while 32 clients use it; the last line gives the verdict.
+The instant rows measure something else, capacity, and are printed for that (req/s, cpu/req).
 
 Two upstreams, each its own process:
 - "paced" answers like a model does, only faster than any real one: the first byte after --first-byte-ms
@@ -143,6 +143,7 @@ async def main():
 asyncio.run(main())
 """
 
+TARGET_P50_MS, TARGET_P99_MS = 1.0, 5.0
 CHAT_BODY = {"model": "bench-model", "messages": [{"role": "user", "content": "Say the sentence."}]}
 ANTHROPIC_BODY = {"model": "bench-model", "max_tokens": 200, "messages": [{"role": "user", "content": "Say it."}]}
 
@@ -334,7 +335,9 @@ def pct(values: list[float], q: float) -> float:
 
 def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, first_byte: float,
              event: float, concurrencies: tuple[int, ...] = (1, 32), proxy_pid: int | None = None,
-             modes: tuple[bool, ...] = (False, True)) -> None:
+             modes: tuple[bool, ...] = (False, True)) -> list[tuple[str, int, str, float, float]]:
+    """Prints the rows; returns (mode, clients, path, +p50, +p99) of each proxied one."""
+    overheads: list[tuple[str, int, str, float, float]] = []
     for stream in modes:
         for concurrency in concurrencies:
             base: tuple[float, float] | None = None
@@ -360,9 +363,25 @@ def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, firs
                         floor = (p50, p99)
                     relay = f"{p50 - floor[0]:>8.2f}" if floor is not None and name != "relay" else f"{'':>8}"
                     extra = f"{p50 - base[0]:>8.2f} {p99 - base[1]:>8.2f} {relay}"
+                    if name != "relay":
+                        overheads.append(("stream" if stream else "unary", concurrency, name, p50 - base[0],
+                                          p99 - base[1]))
                 print(f"{label:<8} {name:<12} {'stream' if stream else 'unary':<7} {concurrency:>4} "
                       f"{len(samples) / elapsed:>8.0f} {p50:>8.2f} {p99:>8.2f} {pct(ttfbs, 0.5):>9.2f} "
                       f"{pct(ttfbs, 0.99):>9.2f} {extra} {cpu}", flush=True)
+    return overheads
+
+
+def judge(overheads: list[tuple[str, int, str, float, float]]) -> str:
+    """The target's verdict on the paced rows at 32 clients."""
+    rows = [row for row in overheads if row[1] == 32]
+    if not rows:
+        return "target: not judged (no paced row at 32 clients in this run)"
+    missed = [f"{mode} {path} +{p50:.2f}/+{p99:.2f} ms" for mode, _, path, p50, p99 in rows
+              if p50 > TARGET_P50_MS or p99 > TARGET_P99_MS]
+    verdict = "met" if not missed else "missed by " + ", ".join(missed)
+    return (f"target (paced upstream, 32 clients: p50 overhead <= {TARGET_P50_MS:g} ms, p99 <= {TARGET_P99_MS:g} ms)"
+            f": {verdict}; worst p50 +{max(r[3] for r in rows):.2f} ms, worst p99 +{max(r[4] for r in rows):.2f} ms")
 
 
 def claude_code_bodies() -> tuple[dict, dict] | None:
@@ -411,6 +430,7 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     upstreams = {"instant": (0.0, 0.0), "paced": (args.first_byte_ms / 1000, args.event_ms / 1000)}
+    paced: list[tuple[str, int, str, float, float]] = []
     for kind, (first_byte, event) in upstreams.items():
         if args.only and kind != args.only:
             continue
@@ -431,7 +451,10 @@ def main() -> int:
                     if translated:
                         paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
                     requests = args.instant_requests if kind == "instant" else args.requests
-                    run_rows(label, paths, requests, first_byte, event, tuple(args.concurrency), proxy.pid)
+                    overheads = run_rows(label, paths, requests, first_byte, event, tuple(args.concurrency),
+                                         proxy.pid)
+                    if kind == "paced":
+                        paced = overheads
                     if large is not None and kind == "instant":
                         agent, chat = large
                         run_rows(label, [
@@ -446,6 +469,8 @@ def main() -> int:
             finally:
                 upstream.terminate()
                 upstream.wait(10)
+    if args.only != "instant":
+        print(judge(paced))
     return 0
 
 
