@@ -117,16 +117,44 @@ def _create_schema(conn: Any, psycopg: Any) -> None:
                 raise
 
 
-def read_latest_rows(url: str, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
-    """Rows newest last, as `requestlog.read_latest` gives them from SQLite."""
-    psycopg = _psycopg()
-    from psycopg.rows import dict_row
+_LATEST = ("SELECT * FROM (SELECT * FROM requests WHERE id > %s ORDER BY id DESC LIMIT %s) AS latest "
+           "ORDER BY id")
 
+
+class RowReader:
+    """Reads the latest rows over one connection, opened on first use and again after a loss, so that
+    `apiswitch logs -f` does not connect anew at every poll."""
+
+    def __init__(self, url: str) -> None:
+        self._psycopg = _psycopg()
+        self.url = url
+        self._conn: Any = None
+
+    def latest(self, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
+        """Rows newest last, as `requestlog.read_latest` gives them from SQLite."""
+        psycopg = self._psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = psycopg.connect(self.url, connect_timeout=_CONNECT_TIMEOUT_SECONDS, autocommit=True,
+                                             row_factory=dict_row, application_name="apiswitch logs")
+            return self._conn.execute(_LATEST, (after_id, limit)).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return []
+        except psycopg.OperationalError as exc:
+            self.close()
+            raise StoreUnavailable(f"{display_url(self.url)}: {exc}") from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def read_latest_rows(url: str, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
+    reader = RowReader(url)
     try:
-        with psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT_SECONDS, row_factory=dict_row) as conn:
-            return conn.execute("SELECT * FROM (SELECT * FROM requests WHERE id > %s ORDER BY id DESC LIMIT %s) "
-                                "AS latest ORDER BY id", (after_id, limit)).fetchall()
-    except psycopg.errors.UndefinedTable:
-        return []
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailable(f"{display_url(url)}: {exc}") from None
+        return reader.latest(limit, after_id)
+    finally:
+        reader.close()

@@ -245,11 +245,22 @@ def read_latest(location: Path | str, limit: int, after_id: int = 0) -> list[dic
 
 
 def follow(location: Path | str, limit: int, poll_seconds: float = 0.5) -> Iterator[dict[str, Any]]:
+    if is_postgres_url(location):
+        from apiswitch.runtime.proxy.pglog import RowReader
+
+        reader = RowReader(str(location))
+        read: Any = reader.latest
+    else:
+        def read(count: int, after_id: int = 0) -> list[dict[str, Any]]:
+            return read_latest(location, count, after_id)
     last = 0
-    rows = read_latest(location, limit)
+    rows = read(limit)  # a log that cannot be read at all is an error for the caller to show
     while True:
         for row in rows:
             last = max(last, row["id"])
             yield row
         time.sleep(poll_seconds)
-        rows = read_latest(location, 1000, after_id=last)
+        try:
+            rows = read(1000, after_id=last)
+        except StoreUnavailable:
+            rows = []  # a database restarting: the next poll reads on

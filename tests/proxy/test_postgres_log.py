@@ -4,6 +4,8 @@ unreachable database, retention, an older table, `apiswitch logs`, and the URL's
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 import anthropic
@@ -148,6 +150,34 @@ def test_apiswitch_logs_reads_postgres(postgres_url, tmp_path):
     assert by_config.returncode == 0, by_config.stderr
     assert "failing-model" in by_config.stdout and "all providers failed" in by_config.stdout
     assert "listed-model" not in by_config.stdout
+
+
+def test_apiswitch_logs_follows_postgres_over_one_connection(postgres_url, tmp_path):
+    log = RequestLog(postgres_url, retention_days=1)
+    log.record({"ts": time.time(), "status": 200, "client_format": "chat", "client_model": "first-model"})
+    log.close()
+    follower = subprocess.Popen([sys.executable, "-m", "apiswitch", "logs", "-f", "--db", postgres_url],
+                                env=scratch_env(tmp_path), stdout=subprocess.PIPE, text=True)
+
+    def reader_backends() -> list[int]:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'apiswitch logs'")]
+
+    try:
+        assert "first-model" in follower.stdout.readline()
+        first = reader_backends()
+        log = RequestLog(postgres_url, retention_days=1)
+        log.record({"ts": time.time(), "status": 502, "client_format": "anthropic", "client_model": "second-model",
+                    "error": "all providers failed"})
+        log.close()
+        line = follower.stdout.readline()
+        assert "second-model" in line and " 502 " in line
+        time.sleep(1.2)  # a couple more polls
+        assert len(first) == 1 and reader_backends() == first  # the same backend: one connection throughout
+    finally:
+        follower.terminate()
+        follower.wait(5)
 
 
 def test_apiswitch_logs_says_when_the_database_is_unreachable(tmp_path):
