@@ -723,3 +723,24 @@ def test_regression_a_chat_to_chat_stream_reports_the_fields_it_does_not_carry()
     assert b"audio_1" not in out
     assert {(loss.path, loss.action) for loss in translator.losses} >= {
         ("choices[0].message.audio", "dropped"), ("choices[0].logprobs", "dropped")}
+
+
+def test_usage_in_the_first_chat_chunk_reaches_message_start():
+    """vLLM with continuous usage stats (and some gateways) put usage in every chunk, the first included."""
+    def frame(delta: dict[str, Any], completion: int, finish: str | None = None) -> bytes:
+        usage = {"prompt_tokens": 1200, "completion_tokens": completion, "total_tokens": 1200 + completion,
+                 "prompt_tokens_details": {"cached_tokens": 1000}}
+        chunk = {**HEAD, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], "usage": usage}
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+    upstream = (frame({"role": "assistant", "content": ""}, 0) + frame({"content": "Hi"}, 1)
+                + frame({}, 1, "stop") + b"data: [DONE]\n\n")
+    checked = check_anthropic(translate(upstream, "chat", "anthropic"))
+    start = next(json.loads(data) for name, data in checked["events"] if name == "message_start")
+    assert start["message"]["usage"]["input_tokens"] == 200  # 1200 prompt tokens, 1000 of them cached
+    assert start["message"]["usage"]["cache_read_input_tokens"] == 1000
+    assert checked["usage"]["output_tokens"] == 1
+    # Without usage up front, message_start still carries the request's estimate.
+    plain = check_anthropic(translate(chat_stream({"content": "Hi"}), "chat", "anthropic"))
+    plain_start = next(json.loads(data) for name, data in plain["events"] if name == "message_start")
+    assert plain_start["message"]["usage"]["input_tokens"] == 77

@@ -87,6 +87,8 @@ class ChatDecoder(StreamDecoder):
                 error.get("message") or "upstream error",
             )
         out: list[StreamEvent] = []
+        if chunk.get("usage"):
+            self._usage = usage_from_chat(chunk["usage"])
         if not self._started:
             self._started = True
             extra = {key: chunk[key] for key in SAME_FORMAT_KEYS if chunk.get(key) is not None}
@@ -95,12 +97,12 @@ class ChatDecoder(StreamDecoder):
                     optional_text(chunk.get("id")),
                     optional_text(chunk.get("model")),
                     chunk.get("created"),
-                    None,
+                    # Usage in the first chunk (vLLM's continuous usage stats, some gateways) is known at the
+                    # start: the counts a client reads from message_start are then real, not an estimate.
+                    self._usage,
                     extra,
                 )
             )
-        if chunk.get("usage"):
-            self._usage = usage_from_chat(chunk["usage"])
         try:
             for choice in chunk.get("choices") or ():
                 if choice.get("index", 0) != 0:
