@@ -10,7 +10,6 @@ import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +29,6 @@ from apiswitch.runtime.proxy.asgi import (
 from apiswitch.runtime.proxy.breaker import CircuitBreaker
 from apiswitch.runtime.proxy.classify import estimate_tokens
 from apiswitch.runtime.proxy.config import Config
-from apiswitch.runtime.proxy.defaults import default_log_path
 from apiswitch.runtime.proxy.errors import ProxyError, error_body
 from apiswitch.runtime.proxy.forward import Exchange, Forwarder
 from apiswitch.runtime.proxy.redact import Redactor
@@ -71,9 +69,7 @@ class ProxyState:
                 # Build the validators now rather than on a client's first request.
                 request_model(fmt).model_rebuild()
         if self.request_log is None and self.config.log.enabled:
-            settings = self.config.log
-            location = settings.postgres_url or (Path(settings.path) if settings.path else default_log_path())
-            self.request_log = RequestLog(location, settings.retention_days)
+            self.request_log = RequestLog(self.config.log.location, self.config.log.retention_days)
         # Everything loaded so far (models, validators, translators) lives as long as the process: frozen out
         # of the cyclic collector, a full collection no longer walks it in the middle of a request.
         gc.collect()

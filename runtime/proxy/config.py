@@ -128,9 +128,11 @@ class LogSettings:
     retention_days: float = 14.0
 
     @property
-    def location(self) -> str:
-        """Where rows go: the PostgreSQL URL, or the SQLite file's path."""
-        return self.postgres_url or self.path or str(default_log_path())
+    def location(self) -> Path | str:
+        """Where rows go: the PostgreSQL URL, or the SQLite file."""
+        if self.postgres_url:
+            return self.postgres_url
+        return Path(self.path) if self.path else default_log_path()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from apiswitch.runtime.proxy import pglog
 from apiswitch.runtime.proxy.config import Config, ConfigError, is_loopback_host, load_config, parse_config
 from apiswitch.runtime.proxy.defaults import (
     DEFAULT_CONFIG,
-    default_log_path,
     discover_config_path,
     no_provider_help,
 )
@@ -83,7 +82,7 @@ def serve_main(argv: list[str]) -> int:
     if config.log.enabled and config.log.postgres_url and (missing := pglog.available()):
         print(f"error: log.postgres_url: {missing}", file=sys.stderr)
         return 2
-    shown_log = pglog.display_url(config.log.location) if config.log.enabled else "off"
+    shown_log = pglog.display_url(str(config.log.location)) if config.log.enabled else "off"
     print(f"apiswitch {__version__} serving on http://{host}:{port}  (config: {config.source}; "
           f"request log: {shown_log})", file=sys.stderr, flush=True)
     egress = config.server.egress
@@ -199,7 +198,7 @@ def logs_main(argv: list[str]) -> int:
         except ConfigError as error:
             _print_issues(error)
             return 2
-        location = config.log.postgres_url or (Path(config.log.path) if config.log.path else default_log_path())
+        location = config.log.location
     try:
         if isinstance(location, Path) and not location.exists():
             print(f"no request log at {location} yet", file=sys.stderr)
