@@ -8,10 +8,12 @@ batch.
 
 from __future__ import annotations
 
+import contextlib
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
-from apiswitch.runtime.proxy.requestlog import COLUMNS, StoreUnavailable, insert_statement
+from apiswitch.runtime.proxy.requestlog import COLUMNS, StoreUnavailable, insert_statement, latest_statement
 
 _INSTALL_HINT = "the PostgreSQL request log needs psycopg: pip install 'apiswitch[postgres]'"
 _CONNECT_TIMEOUT_SECONDS = 5
@@ -51,51 +53,52 @@ def url_password(url: str) -> str | None:
     return urllib.parse.unquote(password) if password else None
 
 
-class PostgresStore:
-    def __init__(self, url: str) -> None:
+class _Link:
+    """One connection to the database, opened on first use and again after a loss. `use()` turns a lost or
+    refused connection into StoreUnavailable, and drops it so that the next use connects anew."""
+
+    def __init__(self, url: str, prepare: Any = None, **options: Any) -> None:
         self._psycopg = _psycopg()
         self.url = url
+        self._prepare = prepare  # run on each new connection, before its first use
+        self._options = options
         self._conn: Any = None
 
-    def _connection(self) -> Any:
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Any]:
         psycopg = self._psycopg
         try:
-            conn = psycopg.connect(self.url, connect_timeout=_CONNECT_TIMEOUT_SECONDS,
-                                   application_name="apiswitch request log")
-            _create_schema(conn, psycopg)
+            if self._conn is None or self._conn.closed:
+                conn = psycopg.connect(self.url, connect_timeout=_CONNECT_TIMEOUT_SECONDS, **self._options)
+                if self._prepare is not None:
+                    self._prepare(conn, psycopg)
+                self._conn = conn
+            yield self._conn
         except psycopg.OperationalError as exc:
+            self.close()
             raise StoreUnavailable(f"{display_url(self.url)}: {exc}") from None
-        self._conn = conn
-        return conn
-
-    def write(self, runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
-        conn = self._connection()
-        try:
-            with conn.transaction(), conn.cursor() as cursor:
-                for names, values in runs:
-                    cursor.executemany(insert_statement(names, "%s"), values)
-        except self._psycopg.OperationalError as exc:
-            self._drop_connection()
-            raise StoreUnavailable(str(exc)) from None
-
-    def purge(self, cutoff: float) -> int:
-        conn = self._connection()
-        try:
-            with conn.transaction():
-                return conn.execute("DELETE FROM requests WHERE ts < %s", (cutoff,)).rowcount
-        except self._psycopg.OperationalError as exc:
-            self._drop_connection()
-            raise StoreUnavailable(str(exc)) from None
 
     def close(self) -> None:
-        self._drop_connection()
-
-    def _drop_connection(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self._link = _Link(url, prepare=_create_schema, application_name="apiswitch request log")
+
+    def write(self, runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
+        with self._link.use() as conn, conn.transaction(), conn.cursor() as cursor:
+            for names, values in runs:
+                cursor.executemany(insert_statement(names, "%s"), values)
+
+    def purge(self, cutoff: float) -> int:
+        with self._link.use() as conn, conn.transaction():
+            return conn.execute("DELETE FROM requests WHERE ts < %s", (cutoff,)).rowcount
+
+    def close(self) -> None:
+        self._link.close()
 
 
 def _create_schema(conn: Any, psycopg: Any) -> None:
@@ -117,39 +120,25 @@ def _create_schema(conn: Any, psycopg: Any) -> None:
                 raise
 
 
-_LATEST = ("SELECT * FROM (SELECT * FROM requests WHERE id > %s ORDER BY id DESC LIMIT %s) AS latest "
-           "ORDER BY id")
-
-
 class RowReader:
-    """Reads the latest rows over one connection, opened on first use and again after a loss, so that
-    `apiswitch logs -f` does not connect anew at every poll."""
+    """Reads the latest rows over one connection, so that `apiswitch logs -f` does not connect anew at every
+    poll."""
 
     def __init__(self, url: str) -> None:
-        self._psycopg = _psycopg()
-        self.url = url
-        self._conn: Any = None
+        from psycopg.rows import dict_row
+
+        self._link = _Link(url, autocommit=True, row_factory=dict_row, application_name="apiswitch logs")
 
     def latest(self, limit: int, after_id: int = 0) -> list[dict[str, Any]]:
         """Rows newest last, as `requestlog.read_latest` gives them from SQLite."""
-        psycopg = self._psycopg
-        from psycopg.rows import dict_row
-
         try:
-            if self._conn is None or self._conn.closed:
-                self._conn = psycopg.connect(self.url, connect_timeout=_CONNECT_TIMEOUT_SECONDS, autocommit=True,
-                                             row_factory=dict_row, application_name="apiswitch logs")
-            return self._conn.execute(_LATEST, (after_id, limit)).fetchall()
-        except psycopg.errors.UndefinedTable:
+            with self._link.use() as conn:
+                return conn.execute(latest_statement("%s"), (after_id, limit)).fetchall()
+        except _psycopg().errors.UndefinedTable:
             return []
-        except psycopg.OperationalError as exc:
-            self.close()
-            raise StoreUnavailable(f"{display_url(self.url)}: {exc}") from None
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._link.close()
 
 
 def read_latest_rows(url: str, limit: int, after_id: int = 0) -> list[dict[str, Any]]:

@@ -134,8 +134,7 @@ class RequestLog:
     """Rows in from the event loop, batches out to a store from a thread of its own."""
 
     def __init__(self, location: Path | str, retention_days: float) -> None:
-        self.location = location
-        self.path = location  # kept for callers that read the SQLite file directly
+        self.path = location  # the SQLite file, or the PostgreSQL URL
         self.retention_seconds = retention_days * 86400.0
         self.dropped = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -218,6 +217,12 @@ def _runs(rows: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], list[tuple[
     return runs
 
 
+def latest_statement(placeholder: str) -> str:
+    """The newest rows after an id, oldest first: the query behind `apiswitch logs`, for either store."""
+    return (f"SELECT * FROM (SELECT * FROM requests WHERE id > {placeholder} ORDER BY id DESC LIMIT {placeholder}) "
+            "AS latest ORDER BY id")
+
+
 @functools.lru_cache(maxsize=256)
 def insert_statement(names: tuple[str, ...], placeholder: str) -> str:
     return f"INSERT INTO requests ({', '.join(names)}) VALUES ({', '.join([placeholder] * len(names))})"
@@ -235,8 +240,7 @@ def read_latest(location: Path | str, limit: int, after_id: int = 0) -> list[dic
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         db.row_factory = sqlite3.Row
-        rows = db.execute("SELECT * FROM (SELECT * FROM requests WHERE id > ? ORDER BY id DESC LIMIT ?) "
-                          "ORDER BY id", (after_id, limit)).fetchall()
+        rows = db.execute(latest_statement("?"), (after_id, limit)).fetchall()
         return [dict(row) for row in rows]
     except sqlite3.OperationalError:
         return []
