@@ -169,25 +169,12 @@ def start_upstream(first_byte: float = 0.0, event: float = 0.0) -> tuple[subproc
 
 async def record_answer(port: int, path: str, body: dict, stream: bool) -> bytes:
     """One whole answer of the scripted upstream, head and body, exactly as it came."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    if stream:
-        body = dict(body, stream_options={"include_usage": True})
-    payload = json.dumps(dict(body, stream=stream)).encode()
-    writer.write(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (path.encode(), len(payload), payload))
-    head = await reader.readuntil(b"\r\n\r\n")
-    parts = [head]
-    if b"transfer-encoding: chunked" in head.lower():
-        while True:
-            size_line = await reader.readline()
-            size = int(size_line.split(b";")[0], 16)
-            parts += [size_line, await reader.readexactly(size + 2)]
-            if size == 0:
-                break
-    else:
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        parts.append(await reader.readexactly(length))
-    writer.close()
+    connection = Connection("127.0.0.1", port)
+    parts: list[bytes] = []
+    try:
+        await connection.request(path, payload(body, stream), keep=parts)
+    finally:
+        connection.close()
     return b"".join(parts)
 
 
@@ -254,7 +241,8 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, path: str, body: bytes) -> Sample:
+    async def request(self, path: str, body: bytes, keep: list[bytes] | None = None) -> Sample:
+        """One exchange; `keep`, if given, receives the answer's bytes as they came (head, chunk framing)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -264,19 +252,26 @@ class Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         headers = head.lower()
+        if keep is not None:
+            keep.append(head)
         first = None
         if b"transfer-encoding: chunked" in headers:
             while True:
-                size = int((await self.reader.readline()).split(b";")[0], 16)
+                size_line = await self.reader.readline()
+                size = int(size_line.split(b";")[0], 16)
                 if first is None:
                     first = time.perf_counter()
-                await self.reader.readexactly(size + 2)
+                chunk = await self.reader.readexactly(size + 2)
+                if keep is not None:
+                    keep += (size_line, chunk)
                 if size == 0:
                     break
         else:
             length = int(headers.split(b"content-length:")[1].split(b"\r\n")[0])
-            await self.reader.readexactly(length)
+            whole = await self.reader.readexactly(length)
             first = time.perf_counter()
+            if keep is not None:
+                keep.append(whole)
         if status != 200:
             raise RuntimeError(f"{path}: HTTP {status}")
         end = time.perf_counter()
@@ -287,27 +282,31 @@ class Connection:
             self.writer.close()
 
 
+def payload(body: dict, stream: bool) -> bytes:
+    if stream and "messages" in body and "max_tokens" not in body:
+        # A chat client asking for usage, as the proxy does for its anthropic clients: the same upstream work.
+        body = dict(body, stream_options={"include_usage": True})
+    return json.dumps(dict(body, stream=stream)).encode()
+
+
 async def load(url: str, body: dict, stream: bool, concurrency: int, total: int,
                spread: float = 0.0) -> tuple[list[Sample], float]:
     """`total` requests from `concurrency` clients in a closed loop. `spread`: seconds over which the clients'
     first requests are staggered, so that clients of a paced upstream do not all wait, and then all get their
     answers, in the same instant forever after (real users are not synchronised)."""
     parsed = httpx.URL(url)
-    if stream and "messages" in body and "max_tokens" not in body:
-        # A chat client asking for usage, as the proxy does for its anthropic clients: the same upstream work.
-        body = dict(body, stream_options={"include_usage": True})
-    payload = json.dumps(dict(body, stream=stream)).encode()
+    data = payload(body, stream)
     connections = [Connection(parsed.host, parsed.port) for _ in range(concurrency)]
     try:
         for index in range(min(20, total)):  # warm the connections and both processes
-            await connections[index % concurrency].request(parsed.path, payload)
+            await connections[index % concurrency].request(parsed.path, data)
         samples: list[Sample] = []
         remaining = iter(range(total))
 
         async def worker(index: int, connection: Connection) -> None:
             await asyncio.sleep(spread * index / concurrency)
             for _ in remaining:
-                samples.append(await connection.request(parsed.path, payload))
+                samples.append(await connection.request(parsed.path, data))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(i, c) for i, c in enumerate(connections)))
