@@ -21,11 +21,15 @@ _TYPES = {"REAL NOT NULL": "DOUBLE PRECISION NOT NULL", "REAL": "DOUBLE PRECISIO
           "TEXT": "TEXT"}
 
 
+class MissingDriver(RuntimeError):
+    """psycopg, which the PostgreSQL log needs, is not installed."""
+
+
 def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError:
-        raise RuntimeError(_INSTALL_HINT) from None
+        raise MissingDriver(_INSTALL_HINT) from None
     return psycopg
 
 
@@ -33,7 +37,7 @@ def available() -> str | None:
     """None when the PostgreSQL log can be used, else what to install."""
     try:
         _psycopg()
-    except RuntimeError as exc:
+    except MissingDriver as exc:
         return str(exc)
     return None
 

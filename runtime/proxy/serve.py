@@ -207,7 +207,7 @@ def logs_main(argv: list[str]) -> int:
             return _follow(location, args)
         for row in read_latest(location, args.lines):
             _print_row(row, args.json)
-    except (StoreUnavailable, RuntimeError) as exc:
+    except (StoreUnavailable, pglog.MissingDriver) as exc:
         print(f"error: cannot read the request log: {exc}", file=sys.stderr)
         return 1
     return 0
