@@ -18,13 +18,13 @@ from apiswitch.runtime.proxy.asgi import (
     JSON,
     BodyTooLarge,
     ClientGone,
+    DisconnectWatch,
     Receive,
     Responder,
     Scope,
     Send,
     header_map,
     read_body,
-    until_disconnect,
 )
 from apiswitch.runtime.proxy.breaker import CircuitBreaker
 from apiswitch.runtime.proxy.classify import estimate_tokens
@@ -58,12 +58,14 @@ class ProxyState:
         self.transport: EgressTransport | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.forwarder: Forwarder | None = None
+        self.disconnects: DisconnectWatch | None = None
 
     async def open(self) -> None:
         self.loop = asyncio.get_running_loop()
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200, keepalive_expiry=60)
         self.transport = EgressTransport(self.config.server.egress, limits)
         self.forwarder = Forwarder(self.config, self.transport, self.breaker, self.redactor)
+        self.disconnects = DisconnectWatch(self.loop)
         if self.config.server.validation == "full":
             for fmt in ("anthropic", "chat", "responses"):
                 # Build the validators now rather than on a client's first request.
@@ -188,8 +190,8 @@ class ProxyEndpoint:
             decision = dataclasses.replace(decision, candidates=tuple(
                 c for c in decision.candidates if c.provider.format == "anthropic"))
         exchange = Exchange(fmt, body, raw, decision, headers, responder, row, self.count_tokens)
-        assert state.forwarder is not None
-        await until_disconnect(state.forwarder.run(exchange), receive, responder)
+        assert state.forwarder is not None and state.disconnects is not None
+        await state.disconnects.run(state.forwarder.run(exchange), receive, responder)
 
 
 def _models_body(router: Router, headers: dict[str, str]) -> dict[str, Any]:

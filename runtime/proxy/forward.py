@@ -104,9 +104,14 @@ class Forwarder:
     def ordered(self, candidates: tuple[Candidate, ...]) -> list[Candidate]:
         """Candidates with a closed breaker first, then open ones as a last resort (a probe beats certain
         failure); providers inside a 429's Retry-After are not asked at all."""
-        allowed = [c for c in candidates if not self.breaker.rate_limited_for(c.provider.name)]
-        ready = [c for c in allowed if not self.breaker.is_open(c.provider.name)]
-        return ready + [c for c in allowed if c not in ready]
+        breaker = self.breaker
+        ready: list[Candidate] = []
+        last_resort: list[Candidate] = []
+        for candidate in candidates:
+            name = candidate.provider.name
+            if not breaker.rate_limited_for(name):
+                (last_resort if breaker.is_open(name) else ready).append(candidate)
+        return ready + last_resort if last_resort else ready
 
     def all_rate_limited(self, candidates: tuple[Candidate, ...]) -> ProxyError:
         wait = min(self.breaker.rate_limited_for(c.provider.name) for c in candidates)

@@ -248,17 +248,31 @@ class ProviderRequest:
 
     def encode(self) -> bytes:
         """Head and body as one buffer, so that the request leaves in one write."""
-        lines = [self.target.head]
-        for name, value in self.headers.items():
-            if name.lower() in _SET_HERE:
-                continue
-            line = f"{name}: {value}\r\n"
-            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-                raise httpx.LocalProtocolError(f"header {name!r} has a line break in it")
-            lines.append(line.encode("utf-8"))
-        lines.append(b"Content-Length: %d\r\n\r\n" % len(self.body))
-        lines.append(self.body)
-        return b"".join(lines)
+        key = tuple(self.headers.items())
+        block = _header_blocks.get(key)
+        if block is None:
+            block = _header_block(self.headers)
+            if len(_header_blocks) >= _MAX_HEADER_BLOCKS:
+                _header_blocks.clear()
+            _header_blocks[key] = block
+        return b"".join((self.target.head, block, b"Content-Length: %d\r\n\r\n" % len(self.body), self.body))
+
+
+def _header_block(headers: dict[str, str]) -> bytes:
+    lines = []
+    for name, value in headers.items():
+        if name.lower() in _SET_HERE:
+            continue
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise httpx.LocalProtocolError(f"header {name!r} has a line break in it")
+        lines.append(f"{name}: {value}\r\n".encode())
+    return b"".join(lines)
+
+
+# A provider's requests carry the same few headers every time: their encoded lines are kept, keyed by the
+# headers themselves (so a changed key or header makes a new entry), in a cache too small to matter.
+_header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+_MAX_HEADER_BLOCKS = 256
 
 
 # Framing is the transport's business, whatever the caller's headers say.

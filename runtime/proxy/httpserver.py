@@ -70,6 +70,7 @@ class HttpProtocol(asyncio.Protocol):
         self.reading_paused = False
         self.writable: asyncio.Future[None] | None = None  # set while writing is paused
         self.idle_timer: asyncio.TimerHandle | None = None
+        self.idle_since: float | None = None  # loop time the connection fell idle; None while in use
         # Per request, while its head is parsed:
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -83,7 +84,7 @@ class HttpProtocol(asyncio.Protocol):
         self.server = _address(transport.get_extra_info("sockname"))
         self.client = _address(transport.get_extra_info("peername"))
         self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
-        self._arm_idle_timer()
+        self._fell_idle()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server_state.connections.discard(self)
@@ -93,13 +94,15 @@ class HttpProtocol(asyncio.Protocol):
                 request.wake()
         if self.writable is not None and not self.writable.done():
             self.writable.set_result(None)
-        self._disarm_idle_timer()
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
 
     def data_received(self, data: bytes) -> None:
-        self._disarm_idle_timer()
+        self.idle_since = None
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -209,7 +212,7 @@ class HttpProtocol(asyncio.Protocol):
         if self.pipeline:
             self._start(self.pipeline.popleft())
         else:
-            self._arm_idle_timer()
+            self._fell_idle()
 
     async def drain(self) -> None:
         if self.writable is not None:
@@ -235,18 +238,26 @@ class HttpProtocol(asyncio.Protocol):
                             b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(message), message))
         transport.close()
 
-    def _arm_idle_timer(self) -> None:
-        self._disarm_idle_timer()
-        self.idle_timer = self.loop.call_later(self.keep_alive_timeout, self._idle_too_long)
+    # The keep-alive timeout: one timer per connection that, when it fires, looks at how long the connection
+    # has been idle and sets itself again for the rest, rather than a timer set and cancelled per request.
 
-    def _disarm_idle_timer(self) -> None:
-        if self.idle_timer is not None:
-            self.idle_timer.cancel()
-            self.idle_timer = None
+    def _fell_idle(self) -> None:
+        self.idle_since = self.loop.time()
+        if self.idle_timer is None:
+            self.idle_timer = self.loop.call_later(self.keep_alive_timeout, self._check_idle)
 
-    def _idle_too_long(self) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
+    def _check_idle(self) -> None:
+        self.idle_timer = None
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        left = self.keep_alive_timeout
+        if self.idle_since is not None:
+            left -= self.loop.time() - self.idle_since
+            if left <= 0:
+                transport.close()
+                return
+        self.idle_timer = self.loop.call_later(left, self._check_idle)
 
 
 def _address(value: Any) -> tuple[str, int] | None:
@@ -353,13 +364,30 @@ class Request:
             if kind != "http.response.start":
                 raise RuntimeError(f"expected http.response.start, got {kind}")
             self._start_response(message["status"], message.get("headers", ()))
+            # Written with the first body bytes; if none come in this loop iteration, on its own.
+            protocol.loop.call_soon(self._flush_head)
             return
         if self.response_complete:
             raise RuntimeError(f"{kind} after the response was complete")
         if kind != "http.response.body":
             raise RuntimeError(f"expected http.response.body, got {kind}")
-        body = message.get("body", b"")
-        more = message.get("more_body", False)
+        self._write_body(message.get("body", b""), message.get("more_body", False))
+
+    async def respond(self, status: int, headers: Any, body: bytes) -> None:
+        """A whole response, head and body in one write: what `send` does with a start message and a last
+        body message, minus the two messages and the head's flush callback (the proxy's every unary answer)."""
+        protocol = self.protocol
+        if protocol.writable is not None and not protocol.writable.done() and not self.disconnected:
+            await protocol.drain()
+        if self.disconnected:
+            return
+        if self.response_started:
+            raise RuntimeError("respond() after the response was started")
+        self._start_response(status, headers)
+        self._write_body(body, False)
+
+    def _write_body(self, body: bytes, more: bool) -> None:
+        protocol = self.protocol
         if self.is_head:
             data = b""
         elif self.chunked:
@@ -419,8 +447,6 @@ class Request:
             parts.append(b"connection: close\r\n")
         parts.append(b"\r\n")
         self.head = b"".join(parts)
-        # Written with the first body bytes; if none come in this loop iteration, on its own.
-        self.protocol.loop.call_soon(self._flush_head)
 
     def _flush_head(self) -> None:
         head = self.head

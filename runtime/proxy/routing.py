@@ -37,6 +37,8 @@ class Router:
         # Model name -> the first route whose pattern matches it: clients ask for a handful of names, and
         # matching every pattern again for each request cost more than the rest of routing.
         self._route_of: dict[str, Any] = {}
+        # (route, rule, model) -> its Decision, immutable and the same every time: built once.
+        self._decisions: dict[tuple[str | None, str | None, str], Decision] = {}
 
     def decide(self, model: str, body: dict[str, Any], fmt: str, body_size: int) -> Decision:
         rules = self.config.rules
@@ -44,7 +46,7 @@ class Router:
             classes = request_classes(body, fmt, body_size, rules)
             for name, targets in rules.by_class.items():
                 if name in classes:
-                    return Decision(None, name, self._candidates(targets, model))
+                    return self._decision(None, name, targets, model)
         route = self._route_of.get(model)
         if route is None:
             route = next((r for r in self.config.routes if fnmatchcase(model, r.pattern)), _NO_ROUTE)
@@ -52,17 +54,24 @@ class Router:
                 self._route_of.clear()
             self._route_of[model] = route
         if route is not _NO_ROUTE:
-            return Decision(route.pattern, None, self._candidates(route.targets, model))
+            return self._decision(route.pattern, None, route.targets, model)
         if rules.default:
-            return Decision(None, "default", self._candidates(rules.default, model))
+            return self._decision(None, "default", rules.default, model)
         if not self.config.providers:
             raise NoRoute("no provider is configured: add a [providers.NAME] table and a [routes] entry to the "
                           "config file (`apiswitch serve` prints an example when it starts)")
         raise NoRoute(f"no route for model {model!r}: add a matching entry under [routes] or a "
                       "[rules] default")
 
-    def _candidates(self, targets: tuple[Target, ...], model: str) -> tuple[Candidate, ...]:
-        return tuple(Candidate(self.config.providers[t.provider], t.model or model) for t in targets)
+    def _decision(self, route: str | None, rule: str | None, targets: tuple[Target, ...], model: str) -> Decision:
+        key = (route, rule, model)
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= _MAX_REMEMBERED:
+                self._decisions.clear()
+            candidates = tuple(Candidate(self.config.providers[t.provider], t.model or model) for t in targets)
+            decision = self._decisions[key] = Decision(route, rule, candidates)
+        return decision
 
     def visible_models(self) -> list[str]:
         """Model names a client can ask for: literal route names, then every provider's listed models."""
