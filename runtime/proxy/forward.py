@@ -359,8 +359,7 @@ class Forwarder:
     async def emit(frames: list[bytes], converter: Any, tap: usage_mod.StreamUsage, responder: Responder) -> None:
         if not frames:
             return
-        for frame in frames:
-            tap.observe(frame)
+        tap.observe_all(frames)
         out = converter.feed_all(frames)
         if out:
             async with responder.lock:

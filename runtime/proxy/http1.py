@@ -51,6 +51,9 @@ class _Connection(asyncio.Protocol):
         self.complete = False
         self.error: Exception | None = None
         self.wakeup: asyncio.Future[None] | None = None
+        self.read_deadline: float | None = None  # loop time the body wait in progress fails at
+        self.read_timeout = 0.0  # its timeout, for the error message
+        self.read_timer: asyncio.TimerHandle | None = None
         self.until_eof = False
         self.keep_alive = False
 
@@ -99,7 +102,10 @@ class _Connection(asyncio.Protocol):
         if self.buffered > _HIGH_WATER and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
-        self._wake()
+        # _wake(), inline: this runs for every HTTP chunk, and a stream's every event is one.
+        wakeup = self.wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
 
     def on_message_complete(self) -> None:
         if self.status < 200:
@@ -167,15 +173,13 @@ class _Connection(asyncio.Protocol):
                 return None
             loop = self.loop
             self.wakeup = waiter = loop.create_future()
-            # A bare timer rather than asyncio.timeout(): this runs once per body chunk of every stream, and
-            # the timeout context (task lookup, cancellation bookkeeping) costs twice the wait it guards.
-            timer = None if timeout is None else loop.call_later(timeout, _read_timed_out, waiter, timeout)
+            if timeout is not None:
+                self._read_by(loop.time() + timeout, timeout)
             try:
                 await waiter
             finally:
                 self.wakeup = None
-                if timer is not None:
-                    timer.cancel()
+                self.read_deadline = None
         chunks = self.chunks
         if len(chunks) == 1:
             chunk = chunks.popleft()
@@ -190,11 +194,37 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
         return chunk
 
+    # The read timeout. A wait happens once per body chunk of every stream: rather than a timer set and
+    # cancelled for each (or asyncio.timeout(), dearer still), one timer per connection that, when it fires,
+    # fails the wait in progress if that wait is past its deadline, and otherwise sets itself again.
+
+    def _read_by(self, deadline: float, timeout: float) -> None:
+        self.read_deadline = deadline
+        self.read_timeout = timeout
+        timer = self.read_timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self.read_timer = self.loop.call_at(deadline, self._check_read)
+
+    def _check_read(self) -> None:
+        self.read_timer = None
+        waiter, deadline = self.wakeup, self.read_deadline
+        if waiter is None or waiter.done() or deadline is None:
+            return  # no wait in progress: the next one sets the timer again
+        if self.loop.time() >= deadline:
+            waiter.set_exception(httpx.ReadTimeout(f"no data within {self.read_timeout:g}s"))
+        else:
+            self.read_timer = self.loop.call_at(deadline, self._check_read)
+
     def reusable(self) -> bool:
         return self.complete and self.keep_alive and not self.closed and self.error is None
 
     def close(self) -> None:
         self.closed = True
+        if self.read_timer is not None:
+            self.read_timer.cancel()
+            self.read_timer = None
         if self.transport is not None:
             self.transport.close()
 
@@ -210,11 +240,6 @@ class NotComplete(httpx.TimeoutException):
 def _head_timed_out(head_done: asyncio.Future[None], error: type[httpx.TimeoutException], limit: float) -> None:
     if not head_done.done():
         head_done.set_exception(error(f"no response within {limit:g}s"))
-
-
-def _read_timed_out(waiter: asyncio.Future[None], timeout: float) -> None:
-    if not waiter.done():
-        waiter.set_exception(httpx.ReadTimeout(f"no data within {timeout:g}s"))
 
 
 class Target:

@@ -209,11 +209,11 @@ def _runs(rows: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], list[tuple[
     """
     runs: list[tuple[tuple[str, ...], list[tuple[Any, ...]]]] = []
     for row in rows:
-        present = [(name, value) for name, value in row.items() if value is not None and name in _COLUMN_SET]
-        names = tuple(name for name, _ in present)
+        present = {name: value for name, value in row.items() if value is not None and name in _COLUMN_SET}
+        names = tuple(present)
         if not runs or runs[-1][0] != names:
             runs.append((names, []))
-        runs[-1][1].append(tuple(value for _, value in present))
+        runs[-1][1].append(tuple(present.values()))
     return runs
 
 

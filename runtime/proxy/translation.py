@@ -105,10 +105,21 @@ class PassthroughStream:
         self.sequence = 0
 
     def feed(self, frame: bytes) -> bytes:
+        return self.feed_all([frame])
+
+    def feed_all(self, frames: list[bytes]) -> bytes:
+        # The checks that concern the stream as a whole look at the batch at once; only the model name is
+        # a matter of each event.
         if self.client_format == "responses":
-            self.sequence += 1
-        if not self.complete and _ends_stream(self.client_format, frame):
+            self.sequence += len(frames)
+        batch = frames[0] if len(frames) == 1 else b"".join(frames)
+        if not self.complete and _ends_stream(self.client_format, batch):
             self.complete = True
+        if batch.find(b'"model"') < 0:
+            return batch
+        return b"".join([self._renamed(frame) for frame in frames])
+
+    def _renamed(self, frame: bytes) -> bytes:
         at = frame.find(b'"model"')
         if at < 0:
             return frame
@@ -121,9 +132,6 @@ class PassthroughStream:
             return _MODEL.sub(self.replacement, frame, count=1)
         self.seen = match.group()
         return frame[:at] + self.pair + frame[match.end():]
-
-    def feed_all(self, frames: list[bytes]) -> bytes:
-        return b"".join([self.feed(frame) for frame in frames])
 
     def finish(self) -> bytes:
         if self.complete:
