@@ -376,6 +376,14 @@ class _Body:
         connection = self.connection
         if connection is None:
             raise httpx.StreamClosed()
+        if connection.complete and connection.error is None and not connection.paused:
+            # All of it arrived with the head, as a small answer does: nothing to wait for or time.
+            chunks = connection.chunks
+            body = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            connection.buffered = 0
+            await self.aclose()
+            return body
         loop = connection.loop
         deadline = None if within is None else loop.time() + within
         wait = self.read_timeout

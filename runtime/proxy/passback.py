@@ -30,6 +30,8 @@ def passed_back(upstream: Iterable[tuple[bytes, bytes]], client_format: str) -> 
         lower = name.lower()
         if lower in _KEPT or lower.startswith(_RATE_LIMIT_PREFIXES):
             out.setdefault(lower, value)
+    if not out:
+        return []
     for name, value in list(out.items()):
         renamed = renames.get(name)
         if renamed is not None:

@@ -11,7 +11,8 @@ FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tok
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    # Exactly int: a JSON true is a bool, which is an int subclass, and no count.
+    return value if type(value) is int else None
 
 
 def from_usage(fmt: str, usage: Any) -> dict[str, int]:

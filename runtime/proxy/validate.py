@@ -35,6 +35,29 @@ def _optional(body: dict[str, Any], name: str, kinds: tuple[type, ...], label: s
 
 
 def validate_request(body: dict[str, Any], fmt: str, count_tokens: bool = False) -> None:
+    if not _passes(body, fmt, count_tokens):
+        _refuse(body, fmt, count_tokens)
+
+
+def _passes(body: dict[str, Any], fmt: str, count_tokens: bool) -> bool:
+    """The same checks as _refuse, answered yes or no in one go: nearly every request passes, and finding
+    which field failed (and how to say so) is only worth its cost for the few that do not. Exact types are
+    what JSON decoding gives."""
+    if type(body.get("model")) is not str or ("stream" in body and type(body["stream"]) is not bool):
+        return False
+    if fmt == "responses":
+        return "input" not in body or type(body["input"]) in (str, list)
+    messages = body.get("messages")
+    if type(messages) is not list:
+        return False
+    for message in messages:
+        if type(message) is not dict or "role" not in message:
+            return False
+    return fmt != "anthropic" or count_tokens or type(body.get("max_tokens")) is int
+
+
+def _refuse(body: dict[str, Any], fmt: str, count_tokens: bool) -> None:
+    """Raise the error naming the first field that fails (if one does)."""
     _require(body, "model", (str,), "a string")
     _optional(body, "stream", (bool,), "a boolean")
     if fmt == "responses":
