@@ -68,18 +68,14 @@ _TERMINAL_HINTS = {
     "chat": (b"[DONE]",),
     "responses": (b"response.completed", b"response.failed", b"response.incomplete"),
 }
-# Every chat chunk has a finish_reason; only the last one's is a string.
-_FINISH_REASON = b'"finish_reason"'
-_STRING_VALUE = re.compile(rb'\s*:\s*"')
+# Every chat chunk has a finish_reason; only the last one's is a string. One search over a batch of events
+# (the pattern starts with a literal, which the regex engine scans for quickly).
+_STRING_FINISH_REASON = re.compile(rb'"finish_reason"\s*:\s*"')
 
 
 def _ends_stream(fmt: str, frame: bytes) -> bool:
-    if fmt == "chat":
-        at = frame.find(_FINISH_REASON)
-        while at >= 0:
-            if _STRING_VALUE.match(frame, at + len(_FINISH_REASON)):
-                return True
-            at = frame.find(_FINISH_REASON, at + 1)
+    if fmt == "chat" and _STRING_FINISH_REASON.search(frame) is not None:
+        return True
     for hint in _TERMINAL_HINTS[fmt]:
         if frame.find(hint) >= 0:  # find, not `in`: see runtime/sse.py
             return _TERMINAL[fmt].search(frame) is not None
@@ -117,16 +113,24 @@ class PassthroughStream:
             self.complete = True
         if batch.find(b'"model"') < 0:
             return batch
-        return b"".join([self._renamed(frame) for frame in frames])
+        # The first "model" of an event is the response's own: it comes before any content in every format's
+        # events. Nearly always it reads as in the previous event, which the loop handles itself.
+        out: list[bytes] = []
+        for frame in frames:
+            at = frame.find(b'"model"')
+            seen = self.seen
+            if at < 0:
+                out.append(frame)
+            elif seen is not None and frame[at:at + len(seen)] == seen:  # not startswith(seen, at): see below
+                out += (frame[:at], self.pair, frame[at + len(seen):])
+            else:
+                out.append(self._renamed(frame, at))
+        return b"".join(out)
 
-    def _renamed(self, frame: bytes) -> bytes:
-        at = frame.find(b'"model"')
-        if at < 0:
-            return frame
-        # The first one is the response's own: it comes before any content in every format's events.
-        seen = self.seen
-        if seen is not None and frame.startswith(seen, at):
-            return frame[:at] + self.pair + frame[at + len(seen):]
+    # (In Python 3.11 bytes.startswith and bytes.find parse their arguments the slow, general way, a good
+    # part of their cost on an event; a slice compared does not.)
+
+    def _renamed(self, frame: bytes, at: int) -> bytes:
         match = _MODEL.match(frame, at)
         if match is None:
             return _MODEL.sub(self.replacement, frame, count=1)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from apiswitch.runtime.proxy.frames import frame_fields
 
+_USAGE = b'"usage"'
 FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
@@ -62,15 +63,24 @@ class StreamUsage:
         self.counts: dict[str, int] = {}
 
     def observe_all(self, frames: list[bytes]) -> None:
-        # Most batches mention no usage at all: one search over the lot rather than one per event.
-        if len(frames) > 1 and b"".join(frames).find(b'"usage"') < 0:
+        """observe() each frame that mentions usage: found by searching the batch as a whole, since most
+        batches mention none and the others in one or two events."""
+        if len(frames) == 1:
+            self.observe(frames[0])
             return
+        batch = b"".join(frames)
+        at = batch.find(_USAGE)
+        end = 0
         for frame in frames:
-            if frame.find(b'"usage"') >= 0:
+            if at < 0:
+                return
+            end += len(frame)
+            if at < end:
                 self.observe(frame)
+                at = batch.find(_USAGE, end)
 
     def observe(self, frame: bytes) -> None:
-        if frame.find(b'"usage"') < 0:  # find, not `in`: see runtime/sse.py
+        if frame.find(_USAGE) < 0:  # find, not `in`: see runtime/sse.py
             return
         _, data = frame_fields(frame)
         if not data:

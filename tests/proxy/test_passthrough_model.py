@@ -31,3 +31,48 @@ def test_only_the_first_model_field_of_an_event_is_the_clients():
     second = stream.feed(b'data: {"model":"served","meta":{"model":"served"}}\n\n')
     assert first == b'data: {"model":"asked","choices":[{"delta":{"content":"x"}}]}\n\n'
     assert second == b'data: {"model":"asked","meta":{"model":"served"}}\n\n'
+
+
+def _random_frames(rng: random.Random, count: int) -> list[bytes]:
+    endings = [b'"finish_reason":null', b'"finish_reason" : "stop"', b'"usage":{"prompt_tokens":3}',
+               b'"usage":{"completion_tokens":4,"prompt_tokens":9}', b'"type":"message_stop"']
+    frames = []
+    for _ in range(count):
+        if rng.random() < 0.2:  # a usage report the tap can read
+            usage = {"prompt_tokens": rng.randint(0, 99), "completion_tokens": rng.randint(0, 99)}
+            frames.append(b"data: " + orjson.dumps({"model": "up-1", "usage": usage}) + b"\n\n")
+            continue
+        body = b"".join(rng.choice(PIECES + endings) for _ in range(rng.randint(0, 6)))
+        frames.append(rng.choice([b"data: ", b"event: x\ndata: "]) + body + b"\n\n")
+    if rng.random() < 0.3:
+        frames.append(b"data: [DONE]\n\n")
+    return frames
+
+
+@pytest.mark.parametrize("fmt", ["chat", "anthropic", "responses"])
+def test_a_batch_of_events_gives_what_the_events_one_by_one_give(fmt):
+    """The relay hands over whole reads (many events at once when the upstream is fast): the rewritten bytes,
+    the end-of-stream verdict, the responses sequence count and the usage seen must not depend on how the
+    events were grouped."""
+    from apiswitch.runtime.proxy.usage import StreamUsage
+
+    rng = random.Random(fmt)
+    counted = 0
+    for _ in range(1500):
+        frames = _random_frames(rng, rng.randint(1, 8))
+        one, batched = PassthroughStream(fmt, "asked"), PassthroughStream(fmt, "asked")
+        seen_one, seen_batched = StreamUsage("chat"), StreamUsage("chat")
+        expected = b"".join(one.feed(frame) for frame in frames)
+        for frame in frames:
+            seen_one.observe(frame)
+        got, start = [], 0
+        while start < len(frames):
+            cut = rng.randint(start + 1, len(frames))
+            got.append(batched.feed_all(frames[start:cut]))
+            seen_batched.observe_all(frames[start:cut])
+            start = cut
+        assert b"".join(got) == expected, frames
+        assert (batched.complete, batched.sequence) == (one.complete, one.sequence), frames
+        assert seen_batched.counts == seen_one.counts, frames
+        counted += bool(seen_one.counts)
+    assert counted > 500  # the usage comparison was about real counts
