@@ -77,8 +77,11 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
     if fmt == "chat" and _STRING_FINISH_REASON.search(frame) is not None:
         return True
     for hint in _TERMINAL_HINTS[fmt]:
-        if frame.find(hint) >= 0:  # find, not `in`: see runtime/sse.py
-            return _TERMINAL[fmt].search(frame) is not None
+        at = frame.find(hint)  # find, not `in`: see runtime/sse.py
+        if at >= 0:
+            # From the start of the hint's line: a pattern anchored at line starts has no literal to scan for,
+            # and would otherwise try every byte of a batch before it.
+            return _TERMINAL[fmt].search(frame, frame.rfind(b"\n", 0, at) + 1) is not None
     return False
 
 
