@@ -219,7 +219,7 @@ class Forwarder:
 
     async def open(self, request: ProviderRequest) -> ProviderResponse:
         try:
-            return await self.transport.send(request)
+            return await self.transport.sender(request.target)(request)
         except NoResponse as exc:
             raise AttemptFailed(str(exc)) from None
         except httpx.TimeoutException as exc:

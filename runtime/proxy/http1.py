@@ -456,8 +456,14 @@ class Http1Transport:
                 left = max(0.0, deadline - loop.time())
                 if wait is None or left < wait:
                     wait, error, limit = left, NoResponse, first_byte
+            timer = None
             try:
-                await self._wait_head(connection.begin(data), wait, error, limit)
+                head_done = connection.begin(data)
+                if wait is not None:
+                    # A bare timer: this wait happens once per provider request. The error is made only if it
+                    # fires: an exception and its message per request would cost more than the wait.
+                    timer = loop.call_later(wait, _head_timed_out, head_done, error, limit)
+                await head_done
             except httpx.RemoteProtocolError:
                 self._discard(connection)
                 if reused and not connection.received_any:
@@ -466,23 +472,12 @@ class Http1Transport:
             except BaseException:
                 self._discard(connection)
                 raise
+            finally:
+                if timer is not None:
+                    timer.cancel()
             return ProviderResponse(connection.status, connection.headers,
                                     _Body(self, connection, request.read_timeout))
         raise AssertionError("unreachable")
-
-    async def _wait_head(self, head_done: asyncio.Future[None], timeout: float | None,
-                         error: type[httpx.TimeoutException], limit: float | None) -> None:
-        if timeout is None:
-            await head_done
-            return
-        # A bare timer, as in next_chunk: this wait happens once per provider request. The error is made only
-        # if it fires: an exception and its message per request would cost more than the wait.
-        assert self.loop is not None
-        timer = self.loop.call_later(timeout, _head_timed_out, head_done, error, limit)
-        try:
-            await head_done
-        finally:
-            timer.cancel()
 
     def _bind_loop(self) -> asyncio.AbstractEventLoop:
         self.loop = asyncio.get_running_loop()
