@@ -77,13 +77,21 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     get = tool.get  # a request carries dozens of tools, each read field by field
     if get("type") not in (None, "custom"):
         return hub.Tool(kind="server", name=get("name", ""), raw=tool, raw_format=FORMAT, path=path)
-    return hub.Tool(
-        kind="function", name=get("name", ""), description=get("description"), original=tool,
-        parameters=get("input_schema"), parameters_path=f"{path}.input_schema",
-        strict=get("strict"), cache_control=get("cache_control"),
-        defer_loading=get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
-        quiet={"type": tool["type"]} if "type" in tool else {},
-    )
+    # Set field by field: a class called with keywords gathers them into a dict first, which costs more than
+    # the fields themselves.
+    out = hub.Tool("function", get("name", ""))
+    out.description = get("description")
+    out.parameters = get("input_schema")
+    out.parameters_path = f"{path}.input_schema"
+    out.strict = get("strict")
+    out.cache_control = get("cache_control")
+    out.defer_loading = get("defer_loading")
+    out.path = path
+    out.extra = split_extra(tool, _TOOL_KEYS)
+    if "type" in tool:
+        out.quiet = {"type": tool["type"]}
+    out.original = tool
+    return out
 
 
 def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:

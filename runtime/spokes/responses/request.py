@@ -93,13 +93,20 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
     get = tool.get  # a request carries dozens of tools, each read field by field
     kind = get("type")
     if kind == "function":
-        return [hub.Tool(kind="function", name=get("name", ""), description=get("description"),
-                         parameters=get("parameters"), parameters_path=f"{path}.parameters",
-                         strict=get("strict"), original=tool,
-                         strict_null_path=f"{path}.strict" if "strict" in tool and tool["strict"] is None
-                         else None,
-                         defer_loading=get("defer_loading"), path=path,
-                         extra=split_extra(tool, _FUNCTION_TOOL_KEYS))]
+        # Set field by field: a class called with keywords gathers them into a dict first, which costs more
+        # than the fields themselves.
+        out = hub.Tool("function", get("name", ""))
+        out.description = get("description")
+        out.parameters = get("parameters")
+        out.parameters_path = f"{path}.parameters"
+        out.strict = get("strict")
+        if "strict" in tool and tool["strict"] is None:
+            out.strict_null_path = f"{path}.strict"
+        out.defer_loading = get("defer_loading")
+        out.path = path
+        out.extra = split_extra(tool, _FUNCTION_TOOL_KEYS)
+        out.original = tool
+        return [out]
     if kind == "custom":
         return [hub.Tool(kind="custom", name=get("name", ""), description=get("description"),
                          format=get("format"), defer_loading=get("defer_loading"), path=path,
