@@ -20,18 +20,21 @@ _REQUEST_KEYS = frozenset({
 })
 
 
+_MESSAGE_KEYS = frozenset({"role", "content"})
 _TOOL_KEYS = frozenset({"name", "description", "input_schema", "strict", "cache_control", "defer_loading", "type"})
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     if "system" in body:
         req.system, req.system_is_string = content_to_parts(body["system"], "system")
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
         parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
-        req.messages.append(hub.Message(role=msg.get("role", "user"), content=parts, content_is_string=is_string,
-                                        path=path, extra=split_extra(msg, {"role", "content"}), original=msg))
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        message = hub.Message(msg.get("role", "user"), parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
+        message.original = msg
+        req.messages.append(message)
     if "tools" in body:
         req.tools = [_tool_to_hub(t, f"tools[{i}]") for i, t in enumerate(body["tools"] or [])]
     choice = body.get("tool_choice")

@@ -60,7 +60,7 @@ def _tool_message_to_part(msg: dict[str, Any], path: str) -> hub.Part:
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
         role = msg.get("role", "user")
@@ -77,8 +77,10 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
             req.messages.append(assistant_to_hub(msg, path))
         else:
             parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
-            req.messages.append(hub.Message(role=role, content=parts, content_is_string=is_string, path=path,
-                                            extra=split_extra(msg, {"role", "content"}), original=msg))
+            # Positional, then field by field: a class called with keywords gathers them into a dict first.
+            message = hub.Message(role, parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
+            message.original = msg
+            req.messages.append(message)
     for key in ("max_completion_tokens", "max_tokens"):
         if body.get(key) is not None:
             req.max_tokens, req.max_tokens_key = body[key], key
@@ -123,6 +125,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_MESSAGE_KEYS = frozenset({"role", "content"})
 _FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})
 
 

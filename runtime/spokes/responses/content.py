@@ -135,15 +135,18 @@ def item_to_message(item: dict[str, Any], path: str) -> hub.Message:
     if kind == "message":
         parts, is_string = content_to_parts(item.get("content"), join_path(path, "content"))
         quiet = {k: item[k] for k in _ITEM_QUIET_KEYS if k in item}
-        return hub.Message(role=item.get("role", "user"), content=parts, content_is_string=is_string, path=path,
-                           extra=split_extra(item, _MESSAGE_ITEM_KEYS), quiet=quiet, original=item)
-    if kind in ("function_call_output", "custom_tool_call_output"):
-        return hub.Message(role="user", content=[_output_item_to_part(item, path)], path=path, original=item)
-    if kind in ("function_call", "custom_tool_call", "reasoning"):
-        return hub.Message(role="assistant", content=[item_to_part(item, path)], path=path, original=item)
-    role = "user" if kind.endswith("_output") else "assistant"
-    return hub.Message(role=role, content=[{"type": "opaque", "format": FORMAT, "block": item, "path": path}],
-                       path=path, original=item)
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        message = hub.Message(item.get("role", "user"), parts, is_string, path, split_extra(item, _MESSAGE_ITEM_KEYS))
+        message.quiet = quiet
+    elif kind in ("function_call_output", "custom_tool_call_output"):
+        message = hub.Message("user", [_output_item_to_part(item, path)], False, path)
+    elif kind in ("function_call", "custom_tool_call", "reasoning"):
+        message = hub.Message("assistant", [item_to_part(item, path)], False, path)
+    else:
+        role = "user" if kind.endswith("_output") else "assistant"
+        message = hub.Message(role, [{"type": "opaque", "format": FORMAT, "block": item, "path": path}], False, path)
+    message.original = item
+    return message
 
 
 def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ _REQUEST_KEYS = frozenset({
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     if body.get("instructions") is not None:
         req.system = [{"type": "text", "text": body["instructions"], "path": "instructions"}]
         req.system_is_string = True

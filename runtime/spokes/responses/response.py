@@ -23,6 +23,11 @@ _USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "total_tokens", "input
                          "output_tokens_details"})
 
 
+# The usage details objects, and the counts in each that the hub has a field for.
+_USAGE_DETAIL_KEYS = (("input_tokens_details", frozenset({"cached_tokens", "cache_write_tokens"})),
+                      ("output_tokens_details", frozenset({"reasoning_tokens"})))
+
+
 _OUTPUT_ITEMS = {"function_call", "custom_tool_call", "reasoning"}
 
 
@@ -50,14 +55,15 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     details = usage_body.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") or 0
     written = details.get("cache_write_tokens") or 0
-    usage = hub.Usage(
-        input_tokens=max((usage_body.get("input_tokens") or 0) - cached - written, 0),
-        output_tokens=usage_body.get("output_tokens") or 0,
-        cache_read_tokens=cached,
-        cache_write_tokens=written,
-        reasoning_tokens=(usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
-    )
+    # Field by field: a class called with keywords gathers them into a dict first.
+    usage = hub.Usage()
+    usage.input_tokens = max((usage_body.get("input_tokens") or 0) - cached - written, 0)
+    usage.output_tokens = usage_body.get("output_tokens") or 0
+    usage.cache_read_tokens = cached
+    usage.cache_write_tokens = written
+    usage.reasoning_tokens = (usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
+    usage.extra = split_extra(usage_body, _USAGE_KEYS)
+    usage.original = usage_body
     status = body.get("status")
     reason = (body.get("incomplete_details") or {}).get("reason")
     if status == "incomplete":
@@ -76,13 +82,16 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     for key in ("status", "incomplete_details", "error", "object"):
         if key in body:
             quiet[key] = body[key]
-    return hub.Response(source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-                        stop_reason=stop, usage=usage if isinstance(body.get("usage"), dict) else None,
-                        created=body.get("created_at"), quiet=quiet, original_keys=tuple(body),
-                        unmapped=unmapped + [f"usage.{group}.{key}" for group, known in (
-                            ("input_tokens_details", {"cached_tokens", "cache_write_tokens"}),
-                            ("output_tokens_details", {"reasoning_tokens"}))
-                            for key in (usage_body.get(group) or {}) if key not in known])
+    resp = hub.Response(FORMAT, body.get("id"), body.get("model"), content)
+    resp.stop_reason = stop
+    if isinstance(body.get("usage"), dict):
+        resp.usage = usage
+    resp.created = body.get("created_at")
+    resp.quiet = quiet
+    resp.original_keys = tuple(body)
+    resp.unmapped = unmapped + [f"usage.{group}.{key}" for group, known in _USAGE_DETAIL_KEYS
+                                for key in (usage_body.get(group) or {}) if key not in known]
+    return resp
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
