@@ -30,6 +30,9 @@ REJECTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {
     "chat": frozenset({"$schema"}),
     "responses": frozenset({"$schema"}),
 }
+# The loss reason of each of those, made once: Claude Code's `$schema` is reported for every tool of every request.
+_REJECTED_REASONS = {(target, key): f"{target} rejects the `{key}` keyword in tool schemas"
+                     for target, keys in REJECTED_SCHEMA_KEYWORDS.items() for key in keys}
 ANTHROPIC_TOP_LEVEL_REJECTED = frozenset({"oneOf", "anyOf", "allOf"})
 _NO_KEYWORDS: frozenset[str] = frozenset()
 
@@ -81,7 +84,7 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
         for key in schema:
             if key in rejected:
                 del cleaned[key]
-                losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
+                losses.dropped(join_path(path, key), _REJECTED_REASONS[target, key])
     if target == "anthropic":
         for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
             del cleaned[key]

@@ -65,7 +65,7 @@ class Emit:
 
 def split_extra(body: dict[str, Any], known: frozenset[str] | set[str]) -> dict[str, Any]:
     """The keys of ``body`` that no mapping covers."""
-    if body.keys() <= known:  # the common case, checked in C without building a dict item by item
+    if known.issuperset(body):  # the common case, checked in C (faster than `body.keys() <= known`)
         return {}
     return {k: v for k, v in body.items() if k not in known}
 

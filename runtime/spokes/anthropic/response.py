@@ -41,7 +41,7 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     content = parts_to_blocks(resp.content, emit)
     _report_joined_message_items(resp.content, emit)
     stop = resp.stop_reason
-    has_calls = any(b.get("type") == "tool_use" for b in content)
+    has_calls = _has_tool_use(content)
     if stop == "tool_use" and not has_calls:
         emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
         stop = "end_turn"
@@ -61,6 +61,14 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     }
     emit.restore_extra(body, resp.extra, "")
     return body
+
+
+def _has_tool_use(blocks: list[dict[str, Any]]) -> bool:
+    # A plain loop: any() over a generator costs more than the scan itself for an answer's few blocks.
+    for block in blocks:
+        if block.get("type") == "tool_use":
+            return True
+    return False
 
 
 def _report_joined_message_items(parts: list[hub.Part], emit: Emit) -> None:

@@ -29,6 +29,7 @@ REASONING_KEYS = ("reasoning_content", "reasoning")
 # or an invented refusal text would be content the model never wrote). Chat gets the field back; another
 # format reports it. A stream cannot tell such a field from a missing one, and reports it the same way.
 EMPTY_SAYS_NOTHING = (*REASONING_KEYS, "refusal")
+_EMPTY_SAYS_NOTHING_SET = frozenset(EMPTY_SAYS_NOTHING)
 
 
 def says_something(value: Any) -> bool:
@@ -38,7 +39,7 @@ def says_something(value: Any) -> bool:
 
 def empty_fields(msg: dict[str, Any]) -> list[str]:
     """The fields of ``msg`` that hold an empty string with nothing to say."""
-    if msg.keys().isdisjoint(EMPTY_SAYS_NOTHING):  # most messages have none of these fields
+    if _EMPTY_SAYS_NOTHING_SET.isdisjoint(msg):  # most messages have none of these fields
         return []
     return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]
 

@@ -184,7 +184,7 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
         if not content:
             emit.losses.dropped(message.path, "empty system message")
             return None
-    elif all(p["type"] == "text" for p in message.content):
+    elif hub.only_parts(message.content, "text"):
         # Text only: a plain string, which every chat provider takes (some take nothing else).
         content = text_content(message.content, emit, message.path)
         if not content:
@@ -298,7 +298,7 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
         out["content"] = texts[0]["text"]
     elif emit.same_format:
         out["content"] = parts_to_content(texts, emit)
-    elif any(p["type"] == "refusal" for p in texts):
+    elif hub.has_part(texts, "refusal"):
         out["content"] = assistant_content_parts(texts, emit, message.path)
     else:
         content = plain_text(texts, emit, message.path)
@@ -396,7 +396,7 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
                 merge_assistant(previous, converted)
             else:
                 out.append(converted)
-        elif message.role == "user" and any(p["type"] == "tool_result" for p in message.content):
+        elif message.role == "user" and hub.has_part(message.content, "tool_result"):
             out.extend(tool_results_to_messages(message, emit))
         else:
             converted_user = _user_like(message, emit)

@@ -72,9 +72,9 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             unmapped.append("incomplete_details.reason")
     elif status == "failed":
         stop = "error"
-    elif any(p["type"] == "tool_call" for p in content):
+    elif hub.has_part(content, "tool_call"):
         stop = "tool_use"
-    elif any(p["type"] == "refusal" for p in content):
+    elif hub.has_part(content, "refusal"):
         stop = "refusal"
     else:
         stop = "end_turn" if status in ("completed", None) else status
