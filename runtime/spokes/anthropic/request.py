@@ -30,7 +30,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         req.system, req.system_is_string = content_to_parts(body["system"], "system")
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
-        parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
+        parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
         # Positional, then field by field: a class called with keywords gathers them into a dict first.
         message = hub.Message(msg.get("role", "user"), parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
         message.original = msg

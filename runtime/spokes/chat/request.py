@@ -76,7 +76,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
         elif role == "assistant":
             req.messages.append(assistant_to_hub(msg, path))
         else:
-            parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
+            parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
             # Positional, then field by field: a class called with keywords gathers them into a dict first.
             message = hub.Message(role, parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
             message.original = msg

@@ -11,7 +11,7 @@ from ...fieldmaps import (
     STOP_TO_RESPONSES,
 )
 from ...ids import derived_id, response_id
-from ...losses import LossCollector, join_path
+from ...losses import LossCollector
 from .._common import Emit, report_stop, split_extra
 from .content import FORMAT, call_item, content_to_parts, item_to_part, part_to_content, reasoning_item
 
@@ -42,7 +42,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         path = f"output[{i}]"
         kind = item.get("type")
         if kind == "message":
-            parts, _ = content_to_parts(item.get("content"), join_path(path, "content"))
+            parts, _ = content_to_parts(item.get("content"), f"{path}.content")
             for part in parts:
                 part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i, "original": item}
             unmapped += [f"{path}.{key}" for key in item if key not in _MESSAGE_ITEM_KEYS]
