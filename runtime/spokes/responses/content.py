@@ -235,9 +235,10 @@ def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
     if emit.direction == "response":
         raw = part.get("raw") or {"reasoning_content": text}
         origin = part.get("origin", "chat")
-        item: dict[str, Any] = {"type": "reasoning", "id": derived_id("rs_", reasoning.wrap(origin, raw)),
+        envelope = reasoning.wrap(origin, raw)  # serialised and encoded once, for the id and the state alike
+        item: dict[str, Any] = {"type": "reasoning", "id": derived_id("rs_", envelope),
                                 "summary": [{"type": "summary_text", "text": text}] if text else []}
-        item["encrypted_content"] = reasoning.wrap(origin, raw)
+        item["encrypted_content"] = envelope
         return item
     emit.losses.dropped(part.get("path", ""), f"reasoning from {part.get('origin')} cannot be replayed to responses")
     return None

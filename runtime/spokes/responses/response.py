@@ -176,10 +176,15 @@ def read_back_stop(status: str, reason: str | None, output: list[dict[str, Any]]
         return RESPONSES_INCOMPLETE_TO_STOP.get(reason or "", "max_tokens")
     if status == "failed":
         return "error"
-    if any(i.get("type") in ("function_call", "custom_tool_call") for i in output):
-        return "tool_use"
-    if any(c.get("type") == "refusal" for i in output if i.get("type") == "message" for c in i.get("content", [])):
-        return "refusal"
+    # Plain loops: any() over a generator costs more than the scan itself for an answer's few items.
+    for item in output:
+        if item.get("type") in ("function_call", "custom_tool_call"):
+            return "tool_use"
+    for item in output:
+        if item.get("type") == "message":
+            for content in item.get("content", []):
+                if content.get("type") == "refusal":
+                    return "refusal"
     return "end_turn"
 
 
