@@ -21,6 +21,7 @@ _REQUEST_KEYS = frozenset({
 
 
 _MESSAGE_KEYS = frozenset({"role", "content"})
+_THINKING_KEYS = frozenset({"type", "budget_tokens", "display"})
 _TOOL_KEYS = frozenset({"name", "description", "input_schema", "strict", "cache_control", "defer_loading", "type"})
 
 
@@ -52,9 +53,11 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.stream = body.get("stream")
     thinking = body.get("thinking")
     if isinstance(thinking, dict):
-        req.reasoning = hub.Reasoning(mode=thinking.get("type"), budget_tokens=thinking.get("budget_tokens"),
-                                      display=thinking.get("display"), path="thinking",
-                                      extra=split_extra(thinking, {"type", "budget_tokens", "display"}))
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        req.reasoning = settings = hub.Reasoning(thinking.get("type"), thinking.get("budget_tokens"))
+        settings.display = thinking.get("display")
+        settings.path = "thinking"
+        settings.extra = split_extra(thinking, _THINKING_KEYS)
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         if "user_id" in metadata:

@@ -63,13 +63,14 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     usage.original = usage_body
     unmapped = _unmapped_usage(prompt_details, completion_details) if prompt_details or completion_details else []
     # Empty fields make no part: a chat client gets them back with the choice (answer_original), others a loss.
-    unmapped += [join_path("choices[0].message", key) for key in empty_fields(message)]
+    for key in empty_fields(message):  # usually none: a plain loop spares building a comprehension
+        unmapped.append(f"choices[0].message.{key}")
     # Fields no hub part holds (audio, logprobs, a provider's own keys): a chat client gets the choice back
     # whole; any other format loses them, and is told so.
     if answer.extra:
         unmapped += [join_path("choices[0].message", key) for key, value in answer.extra.items()
                      if says_something(value) and not (key == "annotations" and cited)]
-    if not choice.keys() <= _CHOICE_KEYS:
+    if not _CHOICE_KEYS.issuperset(choice):
         unmapped += [join_path("choices[0]", key) for key, value in choice.items()
                      if key not in _CHOICE_KEYS and says_something(value)]
     finish = choice.get("finish_reason")

@@ -60,8 +60,12 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.parallel_tool_calls = body.get("parallel_tool_calls")
     settings = body.get("reasoning")
     if isinstance(settings, dict):
-        req.reasoning = hub.Reasoning(effort=settings.get("effort"), summary=settings.get("summary"),
-                                      path="reasoning", extra=split_extra(settings, {"effort", "summary"}))
+        # Field by field: a class called with keywords gathers them into a dict first.
+        req.reasoning = reasoning = hub.Reasoning()
+        reasoning.effort = settings.get("effort")
+        reasoning.summary = settings.get("summary")
+        reasoning.path = "reasoning"
+        reasoning.extra = split_extra(settings, _REASONING_KEYS)
     text = body.get("text")
     if isinstance(text, dict):
         fmt = text.get("format")
@@ -85,6 +89,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_REASONING_KEYS = frozenset({"effort", "summary"})
 _FUNCTION_TOOL_KEYS = frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"})
 _CUSTOM_TOOL_KEYS = frozenset({"type", "name", "description", "format", "defer_loading"})
 
