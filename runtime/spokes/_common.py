@@ -74,9 +74,8 @@ def finish_part(part: dict[str, Any], original: dict[str, Any], known: frozenset
                 path: str) -> dict[str, Any]:
     """Complete a hub part read from `original`: what the hub has no field for goes into `extra`, and the
     original and its path travel along so the same format can give it back untouched."""
-    extra = split_extra(original, known)
-    if extra:
-        part["extra"] = extra
+    if not known.issuperset(original):  # most parts have only mapped keys: spare the call
+        part["extra"] = split_extra(original, known)
     part["original"] = original
     part["path"] = path
     return part
