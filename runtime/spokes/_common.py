@@ -171,6 +171,8 @@ OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "s
 
 def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) -> None:
     """Text parts written as one string lose their boundaries: report each part after the first."""
+    if len(parts) < 2:
+        return  # most messages hold one part: nothing joins it
     texts = [p for p in parts if p.get("type") == "text" and p.get("text")]
     for part in texts[1:]:
         emit.losses.coerced(part.get("path", default_path), "joined with the text before it into one string")

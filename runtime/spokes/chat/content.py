@@ -222,7 +222,7 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
         else:
             emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
     report_joined(parts, emit, path)
-    return "\n\n".join(t for t in texts if t)
+    return "\n\n".join(filter(None, texts))  # the non-empty ones
 
 
 def text_content(parts: list[hub.Part], emit: Emit, path: str) -> str | list[dict[str, Any]]:
