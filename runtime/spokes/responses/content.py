@@ -227,7 +227,9 @@ def responses_annotation(citation: dict[str, Any], format: str | None, text_leng
     return {"type": "url_citation", **fields}
 
 
-def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
+def reasoning_item(part: hub.Part, emit: Emit, item_id: str | None = None) -> dict[str, Any] | None:
+    """The reasoning item for a hub reasoning part: its own when it came from Responses, else (for a client) one
+    carrying the part in an envelope, with ``item_id`` as its id (by default one derived from the envelope)."""
     state = reasoning.opaque_state_of(part)
     if state is not None and state[0] == FORMAT:
         return state[1]
@@ -236,7 +238,9 @@ def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
         raw = part.get("raw") or {"reasoning_content": text}
         origin = part.get("origin", "chat")
         envelope = reasoning.wrap(origin, raw)  # serialised and encoded once, for the id and the state alike
-        item: dict[str, Any] = {"type": "reasoning", "id": derived_id("rs_", envelope),
+        if item_id is None:
+            item_id = derived_id("rs_", envelope)
+        item: dict[str, Any] = {"type": "reasoning", "id": item_id,
                                 "summary": [{"type": "summary_text", "text": text}] if text else []}
         item["encrypted_content"] = envelope
         return item

@@ -124,13 +124,15 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             continue
         message = None
         if kind == "reasoning":
-            item = reasoning_item(part, emit)
+            own = reasoning.opaque_state_of(part)
+            item_id = None
+            if own is None or own[0] != FORMAT:
+                # Seeded by position like messages: a stream must name the item before its reasoning exists, and
+                # both paths have to give the client the same id. (Given to reasoning_item, which would otherwise
+                # hash the reasoning for an id only to have it replaced.)
+                item_id = derived_id("rs_", f"{resp.id}:{len(output)}")
+            item = reasoning_item(part, emit, item_id)
             if item is not None:
-                own = reasoning.opaque_state_of(part)
-                if own is None or own[0] != FORMAT:
-                    # Seeded by position like messages: a stream must name the item before its reasoning
-                    # exists, and both paths have to give the client the same id.
-                    item["id"] = derived_id("rs_", f"{resp.id}:{len(output)}")
                 output.append(item)
         elif kind == "tool_call":
             item = call_item(part, emit)
