@@ -124,9 +124,10 @@ def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None
                 last.content_is_string = False
             last.content = last.content + message.content
             continue
-        merged.append(hub.Message(role=message.role, content=list(message.content),
-                                  content_is_string=message.content_is_string, path=message.path,
-                                  extra=message.extra, quiet=message.quiet))
+        # Positional (role, content, content_is_string, path, extra, quiet): a class called with keywords
+        # gathers them into a dict first.
+        merged.append(hub.Message(message.role, list(message.content), message.content_is_string, message.path,
+                                  message.extra, message.quiet))
     return merged
 
 

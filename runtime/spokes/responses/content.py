@@ -41,7 +41,8 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
         if part.get("annotations"):
             out["citations"] = part["annotations"]
             out["citations_format"] = FORMAT
-        quiet = {k: part[k] for k in ("annotations", "logprobs") if k in part and not part[k]}
+        if "annotations" in part or "logprobs" in part:  # output text only: input text has neither
+            quiet = {k: part[k] for k in ("annotations", "logprobs") if k in part and not part[k]}
     elif kind == "input_image":
         url = part.get("image_url")
         parsed = parse_data_url(url) if isinstance(url, str) else None
