@@ -102,6 +102,14 @@ class Tool:
     original: dict[str, Any] | None = None  # the source's definition, for the same format
 
 
+def server_tool(name: str, raw: dict[str, Any], raw_format: str, path: str) -> Tool:
+    """A provider-hosted tool, kept as its format defined it."""
+    # Field by field: a class called with keywords gathers them into a dict first.
+    tool = Tool("server", name)
+    tool.raw, tool.raw_format, tool.path = raw, raw_format, path
+    return tool
+
+
 @dataclass(slots=True)
 class ToolChoice:
     mode: str  # auto | any | none | tool

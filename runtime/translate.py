@@ -81,7 +81,7 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
     ``context`` is the one ``translate_request`` returned for the request this answers.
     """
     source_spoke, target_spoke = _spoke(source), _spoke(target)
-    ctx = context if context is not None else TranslationContext(source=target, target=source)
+    ctx = context if context is not None else TranslationContext(target, source)
     losses = LossCollector()
     resp: hub.Response = source_spoke.response_to_hub(body, losses)
     if source != target:

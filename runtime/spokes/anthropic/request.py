@@ -82,7 +82,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
 def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     get = tool.get  # a request carries dozens of tools, each read field by field
     if get("type") not in (None, "custom"):
-        return hub.Tool(kind="server", name=get("name", ""), raw=tool, raw_format=FORMAT, path=path)
+        return hub.server_tool(get("name", ""), tool, FORMAT, path)
     # Set field by field: a class called with keywords gathers them into a dict first, which costs more than
     # the fields themselves.
     out = hub.Tool("function", get("name", ""))

@@ -72,7 +72,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
                     p["type"] == "tool_result" for p in previous.content) and previous.role == "user":
                 previous.content.append(part)
             else:
-                req.messages.append(hub.Message(role="user", content=[part], path=path))
+                req.messages.append(hub.Message("user", [part], False, path))
         elif role == "assistant":
             req.messages.append(assistant_to_hub(msg, path))
         else:
@@ -155,7 +155,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
         return hub.Tool(kind="custom", name=custom.get("name", ""), description=custom.get("description"),
                         original=tool,
                         format=fmt, path=path, extra=split_extra(custom, {"name", "description", "format"}))
-    return hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)
+    return hub.server_tool(str(kind), tool, FORMAT, path)
 
 
 def _tool_choice_to_hub(choice: Any) -> hub.ToolChoice | None:

@@ -113,9 +113,14 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
         out.original = tool
         return [out]
     if kind == "custom":
-        return [hub.Tool(kind="custom", name=get("name", ""), description=get("description"),
-                         format=get("format"), defer_loading=get("defer_loading"), path=path,
-                         original=tool, extra=split_extra(tool, _CUSTOM_TOOL_KEYS))]
+        custom = hub.Tool("custom", get("name", ""))  # field by field, as above
+        custom.description = get("description")
+        custom.format = get("format")
+        custom.defer_loading = get("defer_loading")
+        custom.path = path
+        custom.original = tool
+        custom.extra = split_extra(tool, _CUSTOM_TOOL_KEYS)
+        return [custom]
     if kind == "namespace":
         inner: list[hub.Tool] = []
         for i, sub in enumerate(tool.get("tools") or []):
@@ -125,7 +130,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
                 converted.quiet["namespace"] = tool  # the wrapper as written, for Responses again
                 inner.append(converted)
         return inner
-    return [hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)]
+    return [hub.server_tool(str(kind), tool, FORMAT, path)]
 
 
 def _tool_choice_to_hub(choice: Any) -> hub.ToolChoice | None:
