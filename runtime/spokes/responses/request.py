@@ -124,7 +124,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
     if kind == "namespace":
         inner: list[hub.Tool] = []
         for i, sub in enumerate(tool.get("tools") or []):
-            for converted in _tool_to_hub(sub, join_path(join_path(path, "tools"), i)):
+            for converted in _tool_to_hub(sub, f"{path}.tools[{i}]"):  # path: tools[n], never empty
                 converted.namespace = tool.get("name")
                 converted.namespace_description = tool.get("description")
                 converted.quiet["namespace"] = tool  # the wrapper as written, for Responses again
