@@ -140,7 +140,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
                            f"string argument `{CUSTOM_INPUT_KEY}`, the grammar given in its description")
             if client_name not in ctx.custom_tools:
                 ctx.custom_tools.append(client_name)
-        tool.name = upstream_name(tool.namespace, client_name)
+        if tool.namespace or len(client_name) > limit:  # most tools keep their name: spare the call
+            tool.name = upstream_name(tool.namespace, client_name)
         if tool.namespace and target != "responses":
             if tool.namespace_description:
                 losses.coerced(tool.path, f"{target} has no tool namespaces; flattened to `{tool.name}`, "
