@@ -86,9 +86,10 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
                 del cleaned[key]
                 losses.dropped(join_path(path, key), _REJECTED_REASONS[target, key])
     if target == "anthropic":
-        for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
-            del cleaned[key]
-            losses.dropped(join_path(path, key), f"anthropic rejects `{key}` at the top level of input_schema")
+        if not ANTHROPIC_TOP_LEVEL_REJECTED.isdisjoint(cleaned):  # most have none: spare building the intersection
+            for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
+                del cleaned[key]
+                losses.dropped(join_path(path, key), f"anthropic rejects `{key}` at the top level of input_schema")
         if cleaned.get("type") != "object":
             losses.coerced(join_path(path, "type"), "anthropic requires input_schema of type object")
             cleaned["type"] = "object"
