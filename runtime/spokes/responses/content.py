@@ -339,7 +339,7 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
     flush()
     if not items and not emit.same_format:
         emit.losses.dropped(message.path, "a message with no content: responses has no item to hold it")
-    if not any(item.get("role") == message.role for item in items):
+    if message.extra and not any(item.get("role") == message.role for item in items):
         # No message item carries the message's own fields (an assistant turn of calls only): report them.
         emit.restore_extra({}, message.extra, message.path)
     return items
@@ -348,6 +348,8 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
 def _report_refusal_fields(message: hub.Message, emit: Emit) -> None:
     """A refusal the source kept in a field of its own (chat's `refusal`) is one more part here: beside
     other refusal parts, nothing says any longer which one the field held."""
+    if emit.same_format or len(message.content) < 2:
+        return  # nothing to report, and most messages are one part
     refusals = [p for p in message.content if p["type"] == "refusal"]
     if len(refusals) < 2 or emit.same_format:
         return
