@@ -102,6 +102,14 @@ class Tool:
     original: dict[str, Any] | None = None  # the source's definition, for the same format
 
 
+def server_tool(name: str, raw: dict[str, Any], raw_format: str, path: str) -> Tool:
+    """A provider-hosted tool, kept as its format defined it."""
+    # Field by field: a class called with keywords gathers them into a dict first.
+    tool = Tool("server", name)
+    tool.raw, tool.raw_format, tool.path = raw, raw_format, path
+    return tool
+
+
 @dataclass(slots=True)
 class ToolChoice:
     mode: str  # auto | any | none | tool
@@ -235,8 +243,26 @@ def tool_call_arguments(part: Part) -> str:
     return orjson.dumps(part.get("input") or {}).decode()
 
 
+# Plain loops: any() or all() over a generator costs more than the scan itself for the few parts of a message.
+
+def has_part(parts: list[Part], kind: str) -> bool:
+    """Whether any of ``parts`` is of type ``kind``."""
+    for part in parts:
+        if part["type"] == kind:
+            return True
+    return False
+
+
+def only_parts(parts: list[Part], kind: str) -> bool:
+    """Whether every one of ``parts`` is of type ``kind`` (true for no parts)."""
+    for part in parts:
+        if part["type"] != kind:
+            return False
+    return True
+
+
 def has_tool_calls(parts: list[Part]) -> bool:
-    return any(p["type"] == "tool_call" for p in parts)
+    return has_part(parts, "tool_call")
 
 
 def text_of(parts: list[Part] | str) -> str:

@@ -57,24 +57,32 @@ class LossCollector:
     # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python.
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
+    # Each kind records by itself instead of through one shared method: a request reports dozens of losses,
+    # and that second call cost more than the bookkeeping it did.
+
     def add(self, path: str, action: LossAction, reason: str) -> None:
-        self._record((path, action, reason))
+        key = (path, action, reason)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.losses.append(_INTERNED.get(key) or _new_loss(key))
 
     def dropped(self, path: str, reason: str) -> None:
-        self._record((path, "dropped", reason))
+        key = (path, "dropped", reason)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.losses.append(_INTERNED.get(key) or _new_loss(key))
 
     def coerced(self, path: str, reason: str) -> None:
-        self._record((path, "coerced", reason))
+        key = (path, "coerced", reason)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.losses.append(_INTERNED.get(key) or _new_loss(key))
 
     def synthesized(self, path: str, reason: str) -> None:
-        self._record((path, "synthesized", reason))
-
-    def _record(self, key: tuple[str, str, str]) -> None:
-        seen = self._seen
-        if key not in seen:
-            seen.add(key)
-            loss = _INTERNED.get(key)
-            self.losses.append(loss if loss is not None else _new_loss(key))
+        key = (path, "synthesized", reason)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.losses.append(_INTERNED.get(key) or _new_loss(key))
 
     def __len__(self) -> int:
         return len(self.losses)

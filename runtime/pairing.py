@@ -13,6 +13,9 @@ from .losses import LossCollector
 
 NO_RESULT = "(no result was recorded for this tool call)"
 
+# The calls a message before any assistant turn can answer: none (shared, as it is only ever read).
+_NO_CALLS: frozenset[str] = frozenset()
+
 
 def pair_tool_calls(messages: list[Message], losses: LossCollector) -> list[Message]:
     """``messages`` with results added for unanswered calls and stray results turned into text."""
@@ -21,7 +24,7 @@ def pair_tool_calls(messages: list[Message], losses: LossCollector) -> list[Mess
     while index < len(messages):
         message = messages[index]
         if message.role != "assistant":
-            out.append(_without_stray_results(message, set(), losses))
+            out.append(_without_stray_results(message, _NO_CALLS, losses))
             index += 1
             continue
         # One assistant run (Responses gives one message per item), then the user messages after it.
@@ -45,7 +48,7 @@ def pair_tool_calls(messages: list[Message], losses: LossCollector) -> list[Mess
     return out
 
 
-def _without_stray_results(message: Message, call_ids: set[str], losses: LossCollector) -> Message:
+def _without_stray_results(message: Message, call_ids: set[str] | frozenset[str], losses: LossCollector) -> Message:
     if message.role != "user" or not _has_stray_result(message.content, call_ids):
         return message
     content: list[Part] = []
@@ -60,7 +63,7 @@ def _without_stray_results(message: Message, call_ids: set[str], losses: LossCol
                    extra=message.extra, quiet=message.quiet)
 
 
-def _has_stray_result(parts: list[Part], call_ids: set[str]) -> bool:
+def _has_stray_result(parts: list[Part], call_ids: set[str] | frozenset[str]) -> bool:
     # A plain loop: any() over a generator costs more than the scan itself for the few parts of a message.
     for part in parts:
         if part["type"] == "tool_result" and part["tool_call_id"] not in call_ids:

@@ -30,6 +30,9 @@ REJECTED_SCHEMA_KEYWORDS: dict[str, frozenset[str]] = {
     "chat": frozenset({"$schema"}),
     "responses": frozenset({"$schema"}),
 }
+# The loss reason of each of those, made once: Claude Code's `$schema` is reported for every tool of every request.
+_REJECTED_REASONS = {(target, key): f"{target} rejects the `{key}` keyword in tool schemas"
+                     for target, keys in REJECTED_SCHEMA_KEYWORDS.items() for key in keys}
 ANTHROPIC_TOP_LEVEL_REJECTED = frozenset({"oneOf", "anyOf", "allOf"})
 _NO_KEYWORDS: frozenset[str] = frozenset()
 
@@ -81,11 +84,12 @@ def clean_schema(schema: Any, target: str, path: str, losses: LossCollector) -> 
         for key in schema:
             if key in rejected:
                 del cleaned[key]
-                losses.dropped(join_path(path, key), f"{target} rejects the `{key}` keyword in tool schemas")
+                losses.dropped(join_path(path, key), _REJECTED_REASONS[target, key])
     if target == "anthropic":
-        for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
-            del cleaned[key]
-            losses.dropped(join_path(path, key), f"anthropic rejects `{key}` at the top level of input_schema")
+        if not ANTHROPIC_TOP_LEVEL_REJECTED.isdisjoint(cleaned):  # most have none: spare building the intersection
+            for key in ANTHROPIC_TOP_LEVEL_REJECTED & cleaned.keys():
+                del cleaned[key]
+                losses.dropped(join_path(path, key), f"anthropic rejects `{key}` at the top level of input_schema")
         if cleaned.get("type") != "object":
             losses.coerced(join_path(path, "type"), "anthropic requires input_schema of type object")
             cleaned["type"] = "object"
@@ -137,7 +141,8 @@ def adapt_tools(req: Request, target: str, ctx: TranslationContext, losses: Loss
                            f"string argument `{CUSTOM_INPUT_KEY}`, the grammar given in its description")
             if client_name not in ctx.custom_tools:
                 ctx.custom_tools.append(client_name)
-        tool.name = upstream_name(tool.namespace, client_name)
+        if tool.namespace or len(client_name) > limit:  # most tools keep their name: spare the call
+            tool.name = upstream_name(tool.namespace, client_name)
         if tool.namespace and target != "responses":
             if tool.namespace_description:
                 losses.coerced(tool.path, f"{target} has no tool namespaces; flattened to `{tool.name}`, "

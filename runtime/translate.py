@@ -53,13 +53,14 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     options = options or {}
     losses = LossCollector()
     req: hub.Request = source_spoke.request_to_hub(body, losses)
-    ctx = TranslationContext(
-        source=source, target=target, client_model=req.model, stream=bool(req.stream),
-        client_wants_stream_usage=bool(req.stream_include_usage),
-        input_token_estimate=(options["input_bytes"] // 4 if options.get("input_bytes")
-                              else estimate_tokens(body)),
-        reasoning_requested=_reasoning_requested(req),
-    )
+    # Positional, then field by field: a class called with keywords gathers them into a dict first, which
+    # costs more than setting the fields (and this runs for every request).
+    ctx = TranslationContext(source, target, req.model)
+    ctx.stream = bool(req.stream)
+    ctx.client_wants_stream_usage = bool(req.stream_include_usage)
+    ctx.input_token_estimate = (options["input_bytes"] // 4 if options.get("input_bytes")
+                                else estimate_tokens(body))
+    ctx.reasoning_requested = _reasoning_requested(req)
     if source != target:
         send_unknown_roles_as_user(req.messages, target, losses)
         adapt_tools(req, target, ctx, losses)
@@ -67,9 +68,10 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
         req.messages = pair_tool_calls(req.messages, losses)
     if options.get("model"):
         req.model = options["model"]
-    emit = Emit(source=source, target=target, losses=losses, context=ctx, options=options, direction="request")
+    emit = Emit(source, target, losses, ctx, options, "request")
     out = target_spoke.request_from_hub(req, emit)
-    return Translation(out, list(losses.losses), ctx)
+    # The collector dies here: its list can be handed over without a copy.
+    return Translation(out, losses.losses, ctx)
 
 
 def translate_response(body: dict[str, Any], source: str, target: str, context: TranslationContext | None = None,
@@ -79,7 +81,7 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
     ``context`` is the one ``translate_request`` returned for the request this answers.
     """
     source_spoke, target_spoke = _spoke(source), _spoke(target)
-    ctx = context if context is not None else TranslationContext(source=target, target=source)
+    ctx = context if context is not None else TranslationContext(target, source)
     losses = LossCollector()
     resp: hub.Response = source_spoke.response_to_hub(body, losses)
     if source != target:
@@ -87,10 +89,9 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
             losses.dropped(path, f"no equivalent in {target}")
         restore_client_tools(resp.content, ctx, target)
         make_response_ids_valid(resp.content)
-    emit = Emit(source=source, target=target, losses=losses, context=ctx, options=options or {},
-                direction="response")
+    emit = Emit(source, target, losses, ctx, options or {}, "response")
     out = target_spoke.response_from_hub(resp, emit)
-    return Translation(out, list(losses.losses), ctx)
+    return Translation(out, losses.losses, ctx)
 
 
 # The one list every request of a format must have, and the types it may take.
@@ -103,12 +104,13 @@ def _check_request_shape(body: Any, source: str) -> None:
     if not isinstance(body, dict):
         raise TranslationError("the request body must be a JSON object", param="")
     key, types = _CONVERSATION_KEYS[source]
-    if body.get(key) is None and source == "responses":
+    conversation = body.get(key)
+    if conversation is None and source == "responses":
         return  # a Responses request may continue a stored conversation without new input
-    if not isinstance(body.get(key), types):
+    if not isinstance(conversation, types):
         raise TranslationError(f"`{key}` must be {' or '.join(t.__name__ for t in types)}", param=key)
-    if isinstance(body[key], list):
-        for i, entry in enumerate(body[key]):
+    if isinstance(conversation, list):
+        for i, entry in enumerate(conversation):
             if not isinstance(entry, dict):
                 raise TranslationError(f"`{key}[{i}]` must be an object", param=f"{key}[{i}]")
 

@@ -65,7 +65,7 @@ class Emit:
 
 def split_extra(body: dict[str, Any], known: frozenset[str] | set[str]) -> dict[str, Any]:
     """The keys of ``body`` that no mapping covers."""
-    if body.keys() <= known:  # the common case, checked in C without building a dict item by item
+    if known.issuperset(body):  # the common case, checked in C (faster than `body.keys() <= known`)
         return {}
     return {k: v for k, v in body.items() if k not in known}
 
@@ -74,9 +74,8 @@ def finish_part(part: dict[str, Any], original: dict[str, Any], known: frozenset
                 path: str) -> dict[str, Any]:
     """Complete a hub part read from `original`: what the hub has no field for goes into `extra`, and the
     original and its path travel along so the same format can give it back untouched."""
-    extra = split_extra(original, known)
-    if extra:
-        part["extra"] = extra
+    if not known.issuperset(original):  # most parts have only mapped keys: spare the call
+        part["extra"] = split_extra(original, known)
     part["original"] = original
     part["path"] = path
     return part
@@ -172,6 +171,8 @@ OPENAI_SHARED_KEYS = frozenset({"prompt_cache_key", "prompt_cache_retention", "s
 
 def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) -> None:
     """Text parts written as one string lose their boundaries: report each part after the first."""
+    if len(parts) < 2:
+        return  # most messages hold one part: nothing joins it
     texts = [p for p in parts if p.get("type") == "text" and p.get("text")]
     for part in texts[1:]:
         emit.losses.coerced(part.get("path", default_path), "joined with the text before it into one string")

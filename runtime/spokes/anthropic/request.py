@@ -20,18 +20,22 @@ _REQUEST_KEYS = frozenset({
 })
 
 
+_MESSAGE_KEYS = frozenset({"role", "content"})
+_THINKING_KEYS = frozenset({"type", "budget_tokens", "display"})
 _TOOL_KEYS = frozenset({"name", "description", "input_schema", "strict", "cache_control", "defer_loading", "type"})
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     if "system" in body:
         req.system, req.system_is_string = content_to_parts(body["system"], "system")
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
-        parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
-        req.messages.append(hub.Message(role=msg.get("role", "user"), content=parts, content_is_string=is_string,
-                                        path=path, extra=split_extra(msg, {"role", "content"}), original=msg))
+        parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        message = hub.Message(msg.get("role", "user"), parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
+        message.original = msg
+        req.messages.append(message)
     if "tools" in body:
         req.tools = [_tool_to_hub(t, f"tools[{i}]") for i, t in enumerate(body["tools"] or [])]
     choice = body.get("tool_choice")
@@ -49,9 +53,11 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.stream = body.get("stream")
     thinking = body.get("thinking")
     if isinstance(thinking, dict):
-        req.reasoning = hub.Reasoning(mode=thinking.get("type"), budget_tokens=thinking.get("budget_tokens"),
-                                      display=thinking.get("display"), path="thinking",
-                                      extra=split_extra(thinking, {"type", "budget_tokens", "display"}))
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        req.reasoning = settings = hub.Reasoning(thinking.get("type"), thinking.get("budget_tokens"))
+        settings.display = thinking.get("display")
+        settings.path = "thinking"
+        settings.extra = split_extra(thinking, _THINKING_KEYS)
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         if "user_id" in metadata:
@@ -76,14 +82,22 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
 def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     get = tool.get  # a request carries dozens of tools, each read field by field
     if get("type") not in (None, "custom"):
-        return hub.Tool(kind="server", name=get("name", ""), raw=tool, raw_format=FORMAT, path=path)
-    return hub.Tool(
-        kind="function", name=get("name", ""), description=get("description"), original=tool,
-        parameters=get("input_schema"), parameters_path=f"{path}.input_schema",
-        strict=get("strict"), cache_control=get("cache_control"),
-        defer_loading=get("defer_loading"), path=path, extra=split_extra(tool, _TOOL_KEYS),
-        quiet={"type": tool["type"]} if "type" in tool else {},
-    )
+        return hub.server_tool(get("name", ""), tool, FORMAT, path)
+    # Set field by field: a class called with keywords gathers them into a dict first, which costs more than
+    # the fields themselves.
+    out = hub.Tool("function", get("name", ""))
+    out.description = get("description")
+    out.parameters = get("input_schema")
+    out.parameters_path = f"{path}.input_schema"
+    out.strict = get("strict")
+    out.cache_control = get("cache_control")
+    out.defer_loading = get("defer_loading")
+    out.path = path
+    out.extra = split_extra(tool, _TOOL_KEYS)
+    if "type" in tool:
+        out.quiet = {"type": tool["type"]}
+    out.original = tool
+    return out
 
 
 def _content(message: hub.Message, emit: Emit) -> str | list[dict[str, Any]]:
@@ -110,9 +124,10 @@ def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None
                 last.content_is_string = False
             last.content = last.content + message.content
             continue
-        merged.append(hub.Message(role=message.role, content=list(message.content),
-                                  content_is_string=message.content_is_string, path=message.path,
-                                  extra=message.extra, quiet=message.quiet))
+        # Positional (role, content, content_is_string, path, extra, quiet): a class called with keywords
+        # gathers them into a dict first.
+        merged.append(hub.Message(message.role, list(message.content), message.content_is_string, message.path,
+                                  message.extra, message.quiet))
     return merged
 
 

@@ -20,26 +20,28 @@ _USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "cache_read_input_toke
 def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
     content = [block_to_part(b, f"content[{i}]") for i, b in enumerate(body.get("content") or [])]
     usage_body = body.get("usage") or {}
-    usage = hub.Usage(
-        input_tokens=usage_body.get("input_tokens") or 0,
-        output_tokens=usage_body.get("output_tokens") or 0,
-        cache_read_tokens=usage_body.get("cache_read_input_tokens") or 0,
-        cache_write_tokens=usage_body.get("cache_creation_input_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
-    )
+    # Field by field: a class called with keywords gathers them into a dict first.
+    usage = hub.Usage()
+    usage.input_tokens = usage_body.get("input_tokens") or 0
+    usage.output_tokens = usage_body.get("output_tokens") or 0
+    usage.cache_read_tokens = usage_body.get("cache_read_input_tokens") or 0
+    usage.cache_write_tokens = usage_body.get("cache_creation_input_tokens") or 0
+    usage.extra = split_extra(usage_body, _USAGE_KEYS)
+    usage.original = usage_body
     stop = body.get("stop_reason")
-    return hub.Response(
-        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-        stop_reason=ANTHROPIC_TO_STOP.get(stop, stop) if stop else None,
-        stop_sequence=body.get("stop_sequence"), usage=usage, extra=split_extra(body, _RESPONSE_KEYS),
-    )
+    resp = hub.Response(FORMAT, body.get("id"), body.get("model"), content)
+    resp.stop_reason = ANTHROPIC_TO_STOP.get(stop, stop) if stop else None
+    resp.stop_sequence = body.get("stop_sequence")
+    resp.usage = usage
+    resp.extra = split_extra(body, _RESPONSE_KEYS)
+    return resp
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     content = parts_to_blocks(resp.content, emit)
     _report_joined_message_items(resp.content, emit)
     stop = resp.stop_reason
-    has_calls = any(b.get("type") == "tool_use" for b in content)
+    has_calls = _has_tool_use(content)
     if stop == "tool_use" and not has_calls:
         emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
         stop = "end_turn"
@@ -59,6 +61,14 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     }
     emit.restore_extra(body, resp.extra, "")
     return body
+
+
+def _has_tool_use(blocks: list[dict[str, Any]]) -> bool:
+    # A plain loop: any() over a generator costs more than the scan itself for an answer's few blocks.
+    for block in blocks:
+        if block.get("type") == "tool_use":
+            return True
+    return False
 
 
 def _report_joined_message_items(parts: list[hub.Part], emit: Emit) -> None:

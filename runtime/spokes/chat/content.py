@@ -29,6 +29,7 @@ REASONING_KEYS = ("reasoning_content", "reasoning")
 # or an invented refusal text would be content the model never wrote). Chat gets the field back; another
 # format reports it. A stream cannot tell such a field from a missing one, and reports it the same way.
 EMPTY_SAYS_NOTHING = (*REASONING_KEYS, "refusal")
+_EMPTY_SAYS_NOTHING_SET = frozenset(EMPTY_SAYS_NOTHING)
 
 
 def says_something(value: Any) -> bool:
@@ -38,7 +39,7 @@ def says_something(value: Any) -> bool:
 
 def empty_fields(msg: dict[str, Any]) -> list[str]:
     """The fields of ``msg`` that hold an empty string with nothing to say."""
-    if msg.keys().isdisjoint(EMPTY_SAYS_NOTHING):  # most messages have none of these fields
+    if _EMPTY_SAYS_NOTHING_SET.isdisjoint(msg):  # most messages have none of these fields
         return []
     return [key for key in EMPTY_SAYS_NOTHING if msg.get(key) == ""]
 
@@ -135,8 +136,11 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     if "refusal" in msg and msg["refusal"] is None:
         # "No refusal", said out loud: chat gets it back; another format has no refusal field (reported).
         extra["refusal"] = None
-    return hub.Message(role="assistant", content=parts, content_is_string=is_string, path=path,
-                       extra=extra, null_content=content is None, original=msg)
+    # Positional, then field by field: a class called with keywords gathers them into a dict first.
+    message = hub.Message("assistant", parts, is_string, path, extra)
+    message.null_content = content is None
+    message.original = msg
+    return message
 
 
 def part_to_content(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
@@ -218,7 +222,7 @@ def plain_text(parts: list[hub.Part], emit: Emit, path: str) -> str:
         else:
             emit.losses.dropped(part.get("path", path), f"chat takes only text here, not {part['type']!r}")
     report_joined(parts, emit, path)
-    return "\n\n".join(t for t in texts if t)
+    return "\n\n".join(filter(None, texts))  # the non-empty ones
 
 
 def text_content(parts: list[hub.Part], emit: Emit, path: str) -> str | list[dict[str, Any]]:

@@ -60,7 +60,7 @@ def _tool_message_to_part(msg: dict[str, Any], path: str) -> hub.Part:
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
         role = msg.get("role", "user")
@@ -72,13 +72,15 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
                     p["type"] == "tool_result" for p in previous.content) and previous.role == "user":
                 previous.content.append(part)
             else:
-                req.messages.append(hub.Message(role="user", content=[part], path=path))
+                req.messages.append(hub.Message("user", [part], False, path))
         elif role == "assistant":
             req.messages.append(assistant_to_hub(msg, path))
         else:
-            parts, is_string = content_to_parts(msg.get("content"), join_path(path, "content"))
-            req.messages.append(hub.Message(role=role, content=parts, content_is_string=is_string, path=path,
-                                            extra=split_extra(msg, {"role", "content"}), original=msg))
+            parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
+            # Positional, then field by field: a class called with keywords gathers them into a dict first.
+            message = hub.Message(role, parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
+            message.original = msg
+            req.messages.append(message)
     for key in ("max_completion_tokens", "max_tokens"):
         if body.get(key) is not None:
             req.max_tokens, req.max_tokens_key = body[key], key
@@ -123,17 +125,27 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_MESSAGE_KEYS = frozenset({"role", "content"})
+_FUNCTION_KEYS = frozenset({"name", "description", "parameters", "strict"})
+
+
 def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     kind = tool.get("type")
     if kind == "function":
         fn = tool.get("function") or {}
-        return hub.Tool(kind="function", name=fn.get("name", ""), description=fn.get("description"),
-                        original=tool,
-                        parameters=fn.get("parameters"), parameters_path=f"{path}.function.parameters",
-                        strict=fn.get("strict"), path=path,
-                        strict_null_path=f"{path}.function.strict" if "strict" in fn and fn["strict"] is None
-                        else None,
-                        extra=split_extra(fn, {"name", "description", "parameters", "strict"}))
+        # Set field by field: a class called with keywords gathers them into a dict first, which costs more
+        # than the fields themselves.
+        out = hub.Tool("function", fn.get("name", ""))
+        out.description = fn.get("description")
+        out.parameters = fn.get("parameters")
+        out.parameters_path = f"{path}.function.parameters"
+        out.strict = fn.get("strict")
+        if "strict" in fn and fn["strict"] is None:
+            out.strict_null_path = f"{path}.function.strict"
+        out.path = path
+        out.extra = split_extra(fn, _FUNCTION_KEYS)
+        out.original = tool
+        return out
     if kind == "custom":
         custom = tool.get("custom") or {}
         fmt = custom.get("format")
@@ -143,7 +155,7 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
         return hub.Tool(kind="custom", name=custom.get("name", ""), description=custom.get("description"),
                         original=tool,
                         format=fmt, path=path, extra=split_extra(custom, {"name", "description", "format"}))
-    return hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)
+    return hub.server_tool(str(kind), tool, FORMAT, path)
 
 
 def _tool_choice_to_hub(choice: Any) -> hub.ToolChoice | None:
@@ -172,7 +184,7 @@ def _user_like(message: hub.Message, emit: Emit) -> dict[str, Any] | None:
         if not content:
             emit.losses.dropped(message.path, "empty system message")
             return None
-    elif all(p["type"] == "text" for p in message.content):
+    elif hub.only_parts(message.content, "text"):
         # Text only: a plain string, which every chat provider takes (some take nothing else).
         content = text_content(message.content, emit, message.path)
         if not content:
@@ -286,7 +298,7 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
         out["content"] = texts[0]["text"]
     elif emit.same_format:
         out["content"] = parts_to_content(texts, emit)
-    elif any(p["type"] == "refusal" for p in texts):
+    elif hub.has_part(texts, "refusal"):
         out["content"] = assistant_content_parts(texts, emit, message.path)
     else:
         content = plain_text(texts, emit, message.path)
@@ -384,7 +396,7 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
                 merge_assistant(previous, converted)
             else:
                 out.append(converted)
-        elif message.role == "user" and any(p["type"] == "tool_result" for p in message.content):
+        elif message.role == "user" and hub.has_part(message.content, "tool_result"):
             out.extend(tool_results_to_messages(message, emit))
         else:
             converted_user = _user_like(message, emit)

@@ -53,32 +53,38 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     if cached is None:
         cached = usage_body.get("prompt_cache_hit_tokens")  # DeepSeek
     cached = cached or 0
-    usage = hub.Usage(
-        input_tokens=max((usage_body.get("prompt_tokens") or 0) - cached, 0),
-        output_tokens=usage_body.get("completion_tokens") or 0,
-        cache_read_tokens=cached,
-        reasoning_tokens=completion_details.get("reasoning_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
-    )
+    # Field by field: a class called with keywords gathers them into a dict first.
+    usage = hub.Usage()
+    usage.input_tokens = max((usage_body.get("prompt_tokens") or 0) - cached, 0)
+    usage.output_tokens = usage_body.get("completion_tokens") or 0
+    usage.cache_read_tokens = cached
+    usage.reasoning_tokens = completion_details.get("reasoning_tokens") or 0
+    usage.extra = split_extra(usage_body, _USAGE_KEYS)
+    usage.original = usage_body
     unmapped = _unmapped_usage(prompt_details, completion_details) if prompt_details or completion_details else []
     # Empty fields make no part: a chat client gets them back with the choice (answer_original), others a loss.
-    unmapped += [join_path("choices[0].message", key) for key in empty_fields(message)]
+    for key in empty_fields(message):  # usually none: a plain loop spares building a comprehension
+        unmapped.append(f"choices[0].message.{key}")
     # Fields no hub part holds (audio, logprobs, a provider's own keys): a chat client gets the choice back
     # whole; any other format loses them, and is told so.
     if answer.extra:
         unmapped += [join_path("choices[0].message", key) for key, value in answer.extra.items()
                      if says_something(value) and not (key == "annotations" and cited)]
-    if not choice.keys() <= _CHOICE_KEYS:
+    if not _CHOICE_KEYS.issuperset(choice):
         unmapped += [join_path("choices[0]", key) for key, value in choice.items()
                      if key not in _CHOICE_KEYS and says_something(value)]
     finish = choice.get("finish_reason")
-    return hub.Response(unmapped=unmapped,
-        source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-        stop_reason=CHAT_TO_STOP.get(finish, finish) if finish else None, usage=usage if has_usage else None,
-        created=body.get("created"), extra=split_extra(body, _RESPONSE_AND_QUIET_KEYS),
-        quiet=_quiet_keys(body),
-        answer_original=choice if choices else None,
-    )
+    resp = hub.Response(FORMAT, body.get("id"), body.get("model"), content)
+    resp.stop_reason = CHAT_TO_STOP.get(finish, finish) if finish else None
+    if has_usage:
+        resp.usage = usage
+    resp.created = body.get("created")
+    resp.extra = split_extra(body, _RESPONSE_AND_QUIET_KEYS)
+    resp.quiet = _quiet_keys(body)
+    if choices:
+        resp.answer_original = choice
+    resp.unmapped = unmapped
+    return resp
 
 
 def _unmapped_usage(prompt_details: dict[str, Any], completion_details: dict[str, Any]) -> list[str]:

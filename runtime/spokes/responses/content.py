@@ -41,7 +41,8 @@ def content_part_to_hub(part: dict[str, Any], path: str) -> hub.Part:
         if part.get("annotations"):
             out["citations"] = part["annotations"]
             out["citations_format"] = FORMAT
-        quiet = {k: part[k] for k in ("annotations", "logprobs") if k in part and not part[k]}
+        if "annotations" in part or "logprobs" in part:  # output text only: input text has neither
+            quiet = {k: part[k] for k in ("annotations", "logprobs") if k in part and not part[k]}
     elif kind == "input_image":
         url = part.get("image_url")
         parsed = parse_data_url(url) if isinstance(url, str) else None
@@ -135,15 +136,18 @@ def item_to_message(item: dict[str, Any], path: str) -> hub.Message:
     if kind == "message":
         parts, is_string = content_to_parts(item.get("content"), join_path(path, "content"))
         quiet = {k: item[k] for k in _ITEM_QUIET_KEYS if k in item}
-        return hub.Message(role=item.get("role", "user"), content=parts, content_is_string=is_string, path=path,
-                           extra=split_extra(item, _MESSAGE_ITEM_KEYS), quiet=quiet, original=item)
-    if kind in ("function_call_output", "custom_tool_call_output"):
-        return hub.Message(role="user", content=[_output_item_to_part(item, path)], path=path, original=item)
-    if kind in ("function_call", "custom_tool_call", "reasoning"):
-        return hub.Message(role="assistant", content=[item_to_part(item, path)], path=path, original=item)
-    role = "user" if kind.endswith("_output") else "assistant"
-    return hub.Message(role=role, content=[{"type": "opaque", "format": FORMAT, "block": item, "path": path}],
-                       path=path, original=item)
+        # Positional, then field by field: a class called with keywords gathers them into a dict first.
+        message = hub.Message(item.get("role", "user"), parts, is_string, path, split_extra(item, _MESSAGE_ITEM_KEYS))
+        message.quiet = quiet
+    elif kind in ("function_call_output", "custom_tool_call_output"):
+        message = hub.Message("user", [_output_item_to_part(item, path)], False, path)
+    elif kind in ("function_call", "custom_tool_call", "reasoning"):
+        message = hub.Message("assistant", [item_to_part(item, path)], False, path)
+    else:
+        role = "user" if kind.endswith("_output") else "assistant"
+        message = hub.Message(role, [{"type": "opaque", "format": FORMAT, "block": item, "path": path}], False, path)
+    message.original = item
+    return message
 
 
 def part_to_content(part: hub.Part, role: str, emit: Emit) -> dict[str, Any] | None:
@@ -224,7 +228,9 @@ def responses_annotation(citation: dict[str, Any], format: str | None, text_leng
     return {"type": "url_citation", **fields}
 
 
-def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
+def reasoning_item(part: hub.Part, emit: Emit, item_id: str | None = None) -> dict[str, Any] | None:
+    """The reasoning item for a hub reasoning part: its own when it came from Responses, else (for a client) one
+    carrying the part in an envelope, with ``item_id`` as its id (by default one derived from the envelope)."""
     state = reasoning.opaque_state_of(part)
     if state is not None and state[0] == FORMAT:
         return state[1]
@@ -232,9 +238,12 @@ def reasoning_item(part: hub.Part, emit: Emit) -> dict[str, Any] | None:
     if emit.direction == "response":
         raw = part.get("raw") or {"reasoning_content": text}
         origin = part.get("origin", "chat")
-        item: dict[str, Any] = {"type": "reasoning", "id": derived_id("rs_", reasoning.wrap(origin, raw)),
+        envelope = reasoning.wrap(origin, raw)  # serialised and encoded once, for the id and the state alike
+        if item_id is None:
+            item_id = derived_id("rs_", envelope)
+        item: dict[str, Any] = {"type": "reasoning", "id": item_id,
                                 "summary": [{"type": "summary_text", "text": text}] if text else []}
-        item["encrypted_content"] = reasoning.wrap(origin, raw)
+        item["encrypted_content"] = envelope
         return item
     emit.losses.dropped(part.get("path", ""), f"reasoning from {part.get('origin')} cannot be replayed to responses")
     return None
@@ -330,7 +339,7 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
     flush()
     if not items and not emit.same_format:
         emit.losses.dropped(message.path, "a message with no content: responses has no item to hold it")
-    if not any(item.get("role") == message.role for item in items):
+    if message.extra and not any(item.get("role") == message.role for item in items):
         # No message item carries the message's own fields (an assistant turn of calls only): report them.
         emit.restore_extra({}, message.extra, message.path)
     return items
@@ -339,6 +348,8 @@ def message_items(message: hub.Message, emit: Emit) -> list[dict[str, Any]]:
 def _report_refusal_fields(message: hub.Message, emit: Emit) -> None:
     """A refusal the source kept in a field of its own (chat's `refusal`) is one more part here: beside
     other refusal parts, nothing says any longer which one the field held."""
+    if emit.same_format or len(message.content) < 2:
+        return  # nothing to report, and most messages are one part
     refusals = [p for p in message.content if p["type"] == "refusal"]
     if len(refusals) < 2 or emit.same_format:
         return

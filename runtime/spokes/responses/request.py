@@ -35,7 +35,7 @@ _REQUEST_KEYS = frozenset({
 
 
 def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
-    req = hub.Request(source=FORMAT, model=body.get("model"))
+    req = hub.Request(FORMAT, body.get("model"))
     if body.get("instructions") is not None:
         req.system = [{"type": "text", "text": body["instructions"], "path": "instructions"}]
         req.system_is_string = True
@@ -60,8 +60,12 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.parallel_tool_calls = body.get("parallel_tool_calls")
     settings = body.get("reasoning")
     if isinstance(settings, dict):
-        req.reasoning = hub.Reasoning(effort=settings.get("effort"), summary=settings.get("summary"),
-                                      path="reasoning", extra=split_extra(settings, {"effort", "summary"}))
+        # Field by field: a class called with keywords gathers them into a dict first.
+        req.reasoning = reasoning = hub.Reasoning()
+        reasoning.effort = settings.get("effort")
+        reasoning.summary = settings.get("summary")
+        reasoning.path = "reasoning"
+        reasoning.extra = split_extra(settings, _REASONING_KEYS)
     text = body.get("text")
     if isinstance(text, dict):
         fmt = text.get("format")
@@ -85,6 +89,7 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     return req
 
 
+_REASONING_KEYS = frozenset({"effort", "summary"})
 _FUNCTION_TOOL_KEYS = frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"})
 _CUSTOM_TOOL_KEYS = frozenset({"type", "name", "description", "format", "defer_loading"})
 
@@ -93,27 +98,39 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
     get = tool.get  # a request carries dozens of tools, each read field by field
     kind = get("type")
     if kind == "function":
-        return [hub.Tool(kind="function", name=get("name", ""), description=get("description"),
-                         parameters=get("parameters"), parameters_path=f"{path}.parameters",
-                         strict=get("strict"), original=tool,
-                         strict_null_path=f"{path}.strict" if "strict" in tool and tool["strict"] is None
-                         else None,
-                         defer_loading=get("defer_loading"), path=path,
-                         extra=split_extra(tool, _FUNCTION_TOOL_KEYS))]
+        # Set field by field: a class called with keywords gathers them into a dict first, which costs more
+        # than the fields themselves.
+        out = hub.Tool("function", get("name", ""))
+        out.description = get("description")
+        out.parameters = get("parameters")
+        out.parameters_path = f"{path}.parameters"
+        out.strict = get("strict")
+        if "strict" in tool and tool["strict"] is None:
+            out.strict_null_path = f"{path}.strict"
+        out.defer_loading = get("defer_loading")
+        out.path = path
+        out.extra = split_extra(tool, _FUNCTION_TOOL_KEYS)
+        out.original = tool
+        return [out]
     if kind == "custom":
-        return [hub.Tool(kind="custom", name=get("name", ""), description=get("description"),
-                         format=get("format"), defer_loading=get("defer_loading"), path=path,
-                         original=tool, extra=split_extra(tool, _CUSTOM_TOOL_KEYS))]
+        custom = hub.Tool("custom", get("name", ""))  # field by field, as above
+        custom.description = get("description")
+        custom.format = get("format")
+        custom.defer_loading = get("defer_loading")
+        custom.path = path
+        custom.original = tool
+        custom.extra = split_extra(tool, _CUSTOM_TOOL_KEYS)
+        return [custom]
     if kind == "namespace":
         inner: list[hub.Tool] = []
         for i, sub in enumerate(tool.get("tools") or []):
-            for converted in _tool_to_hub(sub, join_path(join_path(path, "tools"), i)):
+            for converted in _tool_to_hub(sub, f"{path}.tools[{i}]"):  # path: tools[n], never empty
                 converted.namespace = tool.get("name")
                 converted.namespace_description = tool.get("description")
                 converted.quiet["namespace"] = tool  # the wrapper as written, for Responses again
                 inner.append(converted)
         return inner
-    return [hub.Tool(kind="server", name=str(kind), raw=tool, raw_format=FORMAT, path=path)]
+    return [hub.server_tool(str(kind), tool, FORMAT, path)]
 
 
 def _tool_choice_to_hub(choice: Any) -> hub.ToolChoice | None:

@@ -11,7 +11,7 @@ from ...fieldmaps import (
     STOP_TO_RESPONSES,
 )
 from ...ids import derived_id, response_id
-from ...losses import LossCollector, join_path
+from ...losses import LossCollector
 from .._common import Emit, report_stop, split_extra
 from .content import FORMAT, call_item, content_to_parts, item_to_part, part_to_content, reasoning_item
 
@@ -21,6 +21,11 @@ _RESPONSE_KEYS = frozenset({"id", "object", "created_at", "model", "output", "st
 
 _USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "total_tokens", "input_tokens_details",
                          "output_tokens_details"})
+
+
+# The usage details objects, and the counts in each that the hub has a field for.
+_USAGE_DETAIL_KEYS = (("input_tokens_details", frozenset({"cached_tokens", "cache_write_tokens"})),
+                      ("output_tokens_details", frozenset({"reasoning_tokens"})))
 
 
 _OUTPUT_ITEMS = {"function_call", "custom_tool_call", "reasoning"}
@@ -37,7 +42,7 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
         path = f"output[{i}]"
         kind = item.get("type")
         if kind == "message":
-            parts, _ = content_to_parts(item.get("content"), join_path(path, "content"))
+            parts, _ = content_to_parts(item.get("content"), f"{path}.content")
             for part in parts:
                 part["item"] = {k: item[k] for k in ("id", "status") if k in item} | {"index": i, "original": item}
             unmapped += [f"{path}.{key}" for key in item if key not in _MESSAGE_ITEM_KEYS]
@@ -50,14 +55,15 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     details = usage_body.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") or 0
     written = details.get("cache_write_tokens") or 0
-    usage = hub.Usage(
-        input_tokens=max((usage_body.get("input_tokens") or 0) - cached - written, 0),
-        output_tokens=usage_body.get("output_tokens") or 0,
-        cache_read_tokens=cached,
-        cache_write_tokens=written,
-        reasoning_tokens=(usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
-        extra=split_extra(usage_body, _USAGE_KEYS), original=usage_body,
-    )
+    # Field by field: a class called with keywords gathers them into a dict first.
+    usage = hub.Usage()
+    usage.input_tokens = max((usage_body.get("input_tokens") or 0) - cached - written, 0)
+    usage.output_tokens = usage_body.get("output_tokens") or 0
+    usage.cache_read_tokens = cached
+    usage.cache_write_tokens = written
+    usage.reasoning_tokens = (usage_body.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
+    usage.extra = split_extra(usage_body, _USAGE_KEYS)
+    usage.original = usage_body
     status = body.get("status")
     reason = (body.get("incomplete_details") or {}).get("reason")
     if status == "incomplete":
@@ -66,9 +72,9 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
             unmapped.append("incomplete_details.reason")
     elif status == "failed":
         stop = "error"
-    elif any(p["type"] == "tool_call" for p in content):
+    elif hub.has_part(content, "tool_call"):
         stop = "tool_use"
-    elif any(p["type"] == "refusal" for p in content):
+    elif hub.has_part(content, "refusal"):
         stop = "refusal"
     else:
         stop = "end_turn" if status in ("completed", None) else status
@@ -76,13 +82,16 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     for key in ("status", "incomplete_details", "error", "object"):
         if key in body:
             quiet[key] = body[key]
-    return hub.Response(source=FORMAT, id=body.get("id"), model=body.get("model"), content=content,
-                        stop_reason=stop, usage=usage if isinstance(body.get("usage"), dict) else None,
-                        created=body.get("created_at"), quiet=quiet, original_keys=tuple(body),
-                        unmapped=unmapped + [f"usage.{group}.{key}" for group, known in (
-                            ("input_tokens_details", {"cached_tokens", "cache_write_tokens"}),
-                            ("output_tokens_details", {"reasoning_tokens"}))
-                            for key in (usage_body.get(group) or {}) if key not in known])
+    resp = hub.Response(FORMAT, body.get("id"), body.get("model"), content)
+    resp.stop_reason = stop
+    if isinstance(body.get("usage"), dict):
+        resp.usage = usage
+    resp.created = body.get("created_at")
+    resp.quiet = quiet
+    resp.original_keys = tuple(body)
+    resp.unmapped = unmapped + [f"usage.{group}.{key}" for group, known in _USAGE_DETAIL_KEYS
+                                for key in (usage_body.get(group) or {}) if key not in known]
+    return resp
 
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
@@ -115,13 +124,15 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
             continue
         message = None
         if kind == "reasoning":
-            item = reasoning_item(part, emit)
+            own = reasoning.opaque_state_of(part)
+            item_id = None
+            if own is None or own[0] != FORMAT:
+                # Seeded by position like messages: a stream must name the item before its reasoning exists, and
+                # both paths have to give the client the same id. (Given to reasoning_item, which would otherwise
+                # hash the reasoning for an id only to have it replaced.)
+                item_id = derived_id("rs_", f"{resp.id}:{len(output)}")
+            item = reasoning_item(part, emit, item_id)
             if item is not None:
-                own = reasoning.opaque_state_of(part)
-                if own is None or own[0] != FORMAT:
-                    # Seeded by position like messages: a stream must name the item before its reasoning
-                    # exists, and both paths have to give the client the same id.
-                    item["id"] = derived_id("rs_", f"{resp.id}:{len(output)}")
                 output.append(item)
         elif kind == "tool_call":
             item = call_item(part, emit)
@@ -167,10 +178,15 @@ def read_back_stop(status: str, reason: str | None, output: list[dict[str, Any]]
         return RESPONSES_INCOMPLETE_TO_STOP.get(reason or "", "max_tokens")
     if status == "failed":
         return "error"
-    if any(i.get("type") in ("function_call", "custom_tool_call") for i in output):
-        return "tool_use"
-    if any(c.get("type") == "refusal" for i in output if i.get("type") == "message" for c in i.get("content", [])):
-        return "refusal"
+    # Plain loops: any() over a generator costs more than the scan itself for an answer's few items.
+    for item in output:
+        if item.get("type") in ("function_call", "custom_tool_call"):
+            return "tool_use"
+    for item in output:
+        if item.get("type") == "message":
+            for content in item.get("content", []):
+                if content.get("type") == "refusal":
+                    return "refusal"
     return "end_turn"
 
 
