@@ -32,6 +32,9 @@ Two upstreams, each its own process:
 tools, a tool call and its result) instead of a one-line one: what the proxy costs on an agent's traffic.
 Its direct row sends the chat body the proxy makes of it, so both rows ask the upstream the same.
 
+Instant rows are measured in --rounds rounds (default 3), the paths taking turns within each, and every number
+shown is the median over the rounds: on a shared machine one pause can otherwise move a row by milliseconds.
+
 "cpu/req" is the proxy process's CPU time (user + system) per request of an instant row, from /proc: the least
 noisy number here, and the one the proxy's capacity (and the instant rows' overhead) follows.
 
@@ -51,6 +54,7 @@ import importlib.util
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -332,42 +336,78 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+@dataclass
+class Measure:
+    """One path's numbers in one round."""
+
+    rps: float
+    p50: float
+    p99: float
+    ttfb50: float
+    ttfb99: float
+    cpu: float | None  # the proxy's CPU time per request, in microseconds
+
+
+def measure(url: str, body: dict, stream: bool, concurrency: int, requests: int, spread: float,
+            pid: int | None) -> Measure:
+    before = cpu_seconds(pid)
+    samples, elapsed = asyncio.run(load(url, body, stream, concurrency, requests, spread))
+    after = cpu_seconds(pid)
+    latencies = [s.latency for s in samples]
+    ttfbs = [s.ttfb for s in samples]
+    cpu = (after - before) / len(samples) * 1e6 if before is not None and after is not None else None
+    return Measure(len(samples) / elapsed, pct(latencies, 0.50), pct(latencies, 0.99), pct(ttfbs, 0.5),
+                   pct(ttfbs, 0.99), cpu)
+
+
+def middle(measures: list[Measure]) -> Measure:
+    """Each number's median over the rounds."""
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    cpus = [m.cpu for m in measures if m.cpu is not None]
+    return Measure(med([m.rps for m in measures]), med([m.p50 for m in measures]), med([m.p99 for m in measures]),
+                   med([m.ttfb50 for m in measures]), med([m.ttfb99 for m in measures]),
+                   med(cpus) if cpus else None)
+
+
 def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, first_byte: float,
              event: float, concurrencies: tuple[int, ...] = (1, 32), proxy_pid: int | None = None,
-             modes: tuple[bool, ...] = (False, True)) -> list[tuple[str, int, str, float, float]]:
-    """Prints the rows; returns (mode, clients, path, +p50, +p99) of each proxied one."""
+             modes: tuple[bool, ...] = (False, True), rounds: int = 1) -> list[tuple[str, int, str, float, float]]:
+    """Prints the rows; returns (mode, clients, path, +p50, +p99) of each proxied one.
+
+    With several `rounds`, every path is measured once per round, the paths taking turns, and each number
+    printed is its median over the rounds: a pause of the machine then spoils one round of one path instead
+    of deciding a row, and a drift of the machine's speed during the run falls on every path alike.
+    """
     overheads: list[tuple[str, int, str, float, float]] = []
     for stream in modes:
         for concurrency in concurrencies:
-            base: tuple[float, float] | None = None
-            floor: tuple[float, float] | None = None
-            for name, url, body in paths:
-                spread = first_byte + (EVENTS * event if stream else 0.0)
-                # Only where requests come back to back: at a model's pace the process's idle ticks (timers,
-                # the log writer) would be charged to the few requests of the row.
-                proxied = name not in ("direct", "relay") and first_byte == 0
-                before = cpu_seconds(proxy_pid) if proxied else None
-                samples, elapsed = asyncio.run(load(url, body, stream, concurrency, requests, spread))
-                after = cpu_seconds(proxy_pid) if proxied else None
-                cpu = (f"{(after - before) / len(samples) * 1e6:>8.0f}" if before is not None and after is not None
-                       else f"{'':>8}")
-                latencies = [s.latency for s in samples]
-                ttfbs = [s.ttfb for s in samples]
-                p50, p99 = pct(latencies, 0.50), pct(latencies, 0.99)
-                if base is None:
-                    base = (p50, p99)
+            spread = first_byte + (EVENTS * event if stream else 0.0)
+            taken: dict[str, list[Measure]] = {name: [] for name, _, _ in paths}
+            for _ in range(rounds):
+                for name, url, body in paths:
+                    # CPU only where requests come back to back: at a model's pace the process's idle ticks
+                    # (timers, the log writer) would be charged to the few requests of the row.
+                    proxied = name not in ("direct", "relay") and first_byte == 0
+                    taken[name].append(measure(url, body, stream, concurrency, requests, spread,
+                                               proxy_pid if proxied else None))
+            base = middle(taken[paths[0][0]])
+            floor = middle(taken["relay"]) if "relay" in taken else None
+            for name, _, _ in paths:
+                row = middle(taken[name])
+                if name == paths[0][0]:
                     extra = f"{'':>8} {'':>8} {'':>8}"
                 else:
-                    if floor is None and name == "relay":
-                        floor = (p50, p99)
-                    relay = f"{p50 - floor[0]:>8.2f}" if floor is not None and name != "relay" else f"{'':>8}"
-                    extra = f"{p50 - base[0]:>8.2f} {p99 - base[1]:>8.2f} {relay}"
+                    relay = f"{row.p50 - floor.p50:>8.2f}" if floor is not None and name != "relay" else f"{'':>8}"
+                    extra = f"{row.p50 - base.p50:>8.2f} {row.p99 - base.p99:>8.2f} {relay}"
                     if name != "relay":
-                        overheads.append(("stream" if stream else "unary", concurrency, name, p50 - base[0],
-                                          p99 - base[1]))
+                        overheads.append(("stream" if stream else "unary", concurrency, name, row.p50 - base.p50,
+                                          row.p99 - base.p99))
+                cpu = f"{row.cpu:>8.0f}" if row.cpu is not None else f"{'':>8}"
                 print(f"{label:<8} {name:<12} {'stream' if stream else 'unary':<7} {concurrency:>4} "
-                      f"{len(samples) / elapsed:>8.0f} {p50:>8.2f} {p99:>8.2f} {pct(ttfbs, 0.5):>9.2f} "
-                      f"{pct(ttfbs, 0.99):>9.2f} {extra} {cpu}", flush=True)
+                      f"{row.rps:>8.0f} {row.p50:>8.2f} {row.p99:>8.2f} {row.ttfb50:>9.2f} "
+                      f"{row.ttfb99:>9.2f} {extra} {cpu}", flush=True)
     return overheads
 
 
@@ -407,6 +447,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests per paced row (default 300)")
     parser.add_argument("--instant-requests", type=int, default=3000,
                         help="requests per instant row (default 3000: they take milliseconds each)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="instant rows: rounds per row, paths taking turns; each number is the median over "
+                             "the rounds (default 3)")
     parser.add_argument("--workers", type=int, default=1, help="proxy worker processes (default 1)")
     parser.add_argument("--first-byte-ms", type=float, default=100.0, help="paced upstream: time to first byte")
     parser.add_argument("--event-ms", type=float, default=5.0, help="paced upstream: time between stream events")
@@ -422,7 +465,8 @@ def main() -> int:
     large = claude_code_bodies() if translated else None
     gc.collect()
     gc.freeze()
-    print(f"apiswitch proxy benchmark: {args.requests} requests per row, {os.cpu_count()} CPUs, "
+    print(f"apiswitch proxy benchmark: {args.requests} requests per paced row, {args.instant_requests} per instant "
+          f"row and round, {args.rounds} rounds (medians), {os.cpu_count()} CPUs, "
           f"python {sys.version.split()[0]}, {args.workers} proxy worker(s); paced upstream: first byte "
           f"{args.first_byte_ms:g} ms, events {args.event_ms:g} ms apart")
     header = (f"{'upstream':<8} {'path':<12} {'mode':<7} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -452,15 +496,16 @@ def main() -> int:
                         paths.append(("translated", f"http://127.0.0.1:{proxy_port}/v1/messages", ANTHROPIC_BODY))
                     requests = args.instant_requests if kind == "instant" else args.requests
                     overheads = verdicts.setdefault(label, [])
+                    rounds = args.rounds if kind == "instant" else 1
                     overheads += run_rows(label, paths, requests, first_byte, event, tuple(args.concurrency),
-                                          proxy.pid)
+                                          proxy.pid, rounds=rounds)
                     if large is not None and kind == "instant":
                         agent, chat = large
                         overheads += run_rows(label, [
                             ("direct", f"http://127.0.0.1:{upstream_port}/v1/chat/completions", chat),
                             ("claude-code", f"http://127.0.0.1:{proxy_port}/v1/messages", agent)],
                             max(1, requests // 3), first_byte, event, tuple(args.concurrency), proxy.pid,
-                            modes=(False,))
+                            modes=(False,), rounds=rounds)
                 finally:
                     for process in (proxy, relay):
                         process.terminate()
