@@ -62,6 +62,12 @@ class SSEDecoder:
         self.last_event_id: str | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if not self._parts and not self._cr_held and chunk[-2:] == b"\n\n":
+            # Nearly every read: whole events and nothing held from the last one. Ending in LF, the read ends
+            # on a character boundary, so it is decoded whole (as below) and its CR check done on the str.
+            text = chunk.decode("utf-8", "replace")
+            if "\r" not in text:
+                return self._events(text[:-2])
         if self._cr_held:
             chunk = b"\r" + chunk
             self._cr_held = False
@@ -103,7 +109,8 @@ class SSEDecoder:
     def _events(self, text: str) -> list[ServerSentEvent]:
         """The events of complete, decoded blocks separated by blank lines."""
         events = []
-        for block in text.split("\n\n"):
+        # Usually one event: no list of one block to split off.
+        for block in text.split("\n\n") if "\n\n" in text else (text,):
             # The overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}` without a call each.
             if block.startswith("data: "):
                 if "\n" not in block:
