@@ -47,13 +47,12 @@ class StringSlot:
         holder = _at(parsed, path[:-1])
         key = path[-1]
         value = holder[key]
-        # The value is usually the last string of the chunk: look from the end.
-        for match in reversed(list(_STRING.finditer(data))):
-            head, tail = data[: match.start()], data[match.end() :]
+        for start, end in _places(data, value):
+            head, tail = data[:start], data[end:]
             if not tail:
                 continue
             try:
-                if orjson.loads(match.group()) != value:
+                if orjson.loads(data[start:end]) != value:
                     continue
                 probe = orjson.loads(head + _SENTINEL_JSON + tail)
                 probe_holder = _at(probe, path[:-1])
@@ -78,6 +77,17 @@ class StringSlot:
             return None
         self._holder[self._key] = value
         return value
+
+
+def _places(data: str, value: str):
+    """Where the literal of ``value`` may be in ``data``: first where orjson would write it, as most
+    upstreams do (found without a scan of every string in the chunk), then every string from the end."""
+    literal = orjson.dumps(value).decode()
+    at = data.rfind(literal)
+    if at >= 0:
+        yield at, at + len(literal)
+    for match in reversed(list(_STRING.finditer(data))):
+        yield match.span()
 
 
 def _at(value: Any, path: tuple[Any, ...]) -> Any:
