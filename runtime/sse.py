@@ -47,6 +47,10 @@ class ServerSentEvent:
         )
 
 
+# An event's data, event name, id and retry: the arguments of ServerSentEvent, in its order.
+Fields = tuple[str, str | None, str | None, int | None]
+
+
 class SSEDecoder:
     """Incremental event-stream parser. One instance per stream."""
 
@@ -62,6 +66,15 @@ class SSEDecoder:
         self.last_event_id: str | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(chunk)]
+
+    def finish(self) -> list[ServerSentEvent]:
+        """End of stream: deliver a last event that lacked its terminating blank line."""
+        return [ServerSentEvent(*fields) for fields in self.finish_fields()]
+
+    def feed_fields(self, chunk: bytes) -> list[Fields]:
+        """feed() as each event's fields instead of an object: for the stream translators, whose decoders
+        read the data and the name and would only build the object to take them out again."""
         if not self._parts and not self._cr_held and chunk[-2:] == b"\n\n":
             # Nearly every read: whole events and nothing held from the last one. Ending in LF, the read ends
             # on a character boundary, so it is decoded whole (as below) and its CR check done on the str.
@@ -96,8 +109,7 @@ class SSEDecoder:
         # line exactly what decoding it alone would (invalid bytes replaced the same way), for less work.
         return self._events(buf[:end].decode("utf-8", "replace"))
 
-    def finish(self) -> list[ServerSentEvent]:
-        """End of stream: deliver a last event that lacked its terminating blank line."""
+    def finish_fields(self) -> list[Fields]:
         block = b"".join(self._parts)
         self._parts = []
         self._last_byte = b""
@@ -106,7 +118,7 @@ class SSEDecoder:
             return []
         return self._events(block.strip(b"\n").decode("utf-8", "replace"))
 
-    def _events(self, text: str) -> list[ServerSentEvent]:
+    def _events(self, text: str) -> list[Fields]:
         """The events of complete, decoded blocks separated by blank lines."""
         events = []
         # Usually one event: no list of one block to split off.
@@ -114,12 +126,12 @@ class SSEDecoder:
             # The overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}` without a call each.
             if block.startswith("data: "):
                 if "\n" not in block:
-                    events.append(ServerSentEvent(block[6:]))
+                    events.append((block[6:], None, None, None))
                     continue
             else:
                 head, sep, data = block.partition("\ndata: ")
                 if sep and head.startswith("event: ") and "\n" not in head and "\n" not in data:
-                    events.append(ServerSentEvent(data, head[7:]))
+                    events.append((data, head[7:], None, None))
                     continue
             if block:
                 event = self._parse_general(block)
@@ -127,7 +139,7 @@ class SSEDecoder:
                     events.append(event)
         return events
 
-    def _parse_general(self, block: str) -> ServerSentEvent | None:
+    def _parse_general(self, block: str) -> Fields | None:
         data: list[str] = []
         event: str | None = None
         retry: int | None = None
@@ -153,7 +165,7 @@ class SSEDecoder:
         if not data:
             # The spec dispatches nothing without data; an event-only block is not an event.
             return None
-        return ServerSentEvent("\n".join(data), event, self.last_event_id if seen_id else None, retry)
+        return "\n".join(data), event, self.last_event_id if seen_id else None, retry
 
 
 def encode_event(data: bytes | str, event: str | None = None) -> bytes:

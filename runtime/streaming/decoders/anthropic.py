@@ -51,14 +51,14 @@ class AnthropicDecoder(StreamDecoder):
         # The thinking block being streamed, rebuilt whole because another format can only carry it opaquely.
         self._thinking: dict[str, Any] | None = None
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, text_data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
-        if sse.event == "ping":
+        if name == "ping":
             return [KEEPALIVE]
         try:
-            data = orjson.loads(sse.data)
-            kind = data.get("type") or sse.event
+            data = orjson.loads(text_data)
+            kind = data.get("type") or name
         except (orjson.JSONDecodeError, AttributeError):
             return self.malformed("not a JSON object")
         try:

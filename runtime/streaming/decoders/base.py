@@ -41,6 +41,11 @@ class StreamDecoder:
         self.closed = False
 
     def event(self, sse: ServerSentEvent) -> list[StreamEvent]:
+        """The hub events of one upstream SSE event."""
+        return self.read(sse.data, sse.event)
+
+    def read(self, data: str, name: str | None) -> list[StreamEvent]:
+        """event() for an event given as its data and its name (None without an ``event:`` line)."""
         raise NotImplementedError
 
     def finish(self) -> list[StreamEvent]:

@@ -71,10 +71,9 @@ class ChatDecoder(StreamDecoder):
         self._slot_is_text = False
         self._slots_left = 2
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
-        data = sse.data
         if data == DONE:
             if self._finish_reason is None:
                 return self.fail(

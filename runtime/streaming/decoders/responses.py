@@ -51,12 +51,12 @@ class ResponsesDecoder(StreamDecoder):
         self._annotations = 0
         self._streamed = False
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, text_data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
         try:
-            data = orjson.loads(sse.data)
-            kind = data.get("type") or sse.event
+            data = orjson.loads(text_data)
+            kind = data.get("type") or name
         except (orjson.JSONDecodeError, AttributeError):
             return self.malformed("not a JSON object")
         handler = HANDLERS.get(kind)
