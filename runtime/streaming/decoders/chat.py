@@ -65,10 +65,11 @@ class ChatDecoder(StreamDecoder):
         self._spoken: set[str] = set()
         # Paths of fields this stream carried and no hub event holds (dict: reported once, in arrival order).
         self._unread: dict[str, None] = {}
-        # The shape of the last delta chunk (see slot.py), whether it is a text-only one, and how many more
-        # times a slot may be learnt: a stream whose chunks differ in more than their delta stops trying.
+        # The shape of the last delta chunk (see slot.py), which of the plain shapes it has (see _read_slot),
+        # and how many more times a slot may be learnt: a stream whose chunks differ in more than their delta
+        # stops trying.
         self._slot: StringSlot | None = None
-        self._slot_is_text = False
+        self._slot_shape: str | None = None
         self._slots_left = 2
 
     def read(self, data: str, name: str | None) -> list[StreamEvent]:
@@ -84,13 +85,12 @@ class ChatDecoder(StreamDecoder):
         if slot is not None:
             value = slot.read(data)
             if value is not None:
-                if self._slot_is_text:
-                    # What _chunk does with a text-only chunk that has passed its checks once already.
+                if value and self._slot_shape == "content":
+                    # _read_slot's text step without a call to it: nearly every chunk of an answer.
                     out: list[StreamEvent] = []
-                    if value:
-                        out.append(TextDelta(self._ensure("text", out), value))
+                    out.append(TextDelta(self._ensure("text", out), value))
                     return out
-                return self._chunk(slot.parsed)
+                return self._read_slot(slot, value)
             self._slot = None
         try:
             chunk = orjson.loads(data)
@@ -101,6 +101,24 @@ class ChatDecoder(StreamDecoder):
         out = self._chunk(chunk)
         if self._slot is None and self._slots_left and not self.closed:
             self._learn_slot(data, chunk)
+        return out
+
+    def _read_slot(self, slot: StringSlot, value: str) -> list[StreamEvent]:
+        """A chunk like the learnt one but for its delta string ``value``. The learnt chunk has passed every
+        check of _chunk and left its marks (unread fields, fields spoken); a plain shape with a non-empty
+        value would take the same way again, so only its last steps are taken here."""
+        shape = self._slot_shape
+        if shape is None or not value:
+            return self._chunk(slot.parsed)
+        out: list[StreamEvent] = []
+        if shape == "content":
+            out.append(TextDelta(self._ensure("text", out), value))
+        elif shape == "arguments":
+            self._tool_call(slot.parsed["choices"][0]["delta"]["tool_calls"][0], 0, out)
+        else:  # reasoning_content or reasoning, as _delta reads them
+            index = self._ensure("reasoning", out, shape)
+            self._reasoning.append(value)
+            out.append(ReasoningDelta(index, value))
         return out
 
     def _learn_slot(self, data: str, chunk: dict[str, Any]) -> None:
@@ -114,15 +132,16 @@ class ChatDecoder(StreamDecoder):
         delta = choice.get("delta")
         if type(delta) is not dict or "annotations" in delta:
             return
-        is_text = delta.keys() <= _TEXT_ONLY
-        if is_text:
-            key = "content"
-        elif delta.get("reasoning_content"):
-            key = "reasoning_content"
-        elif delta.get("reasoning"):
-            key = "reasoning"
+        keys = delta.keys()
+        if keys <= _TEXT_ONLY:
+            key = shape = "content"
+        elif delta.get("reasoning_content") or delta.get("reasoning"):
+            key = "reasoning_content" if delta.get("reasoning_content") else "reasoning"
+            # DeepSeek sends `"content": null` beside the reasoning.
+            plain = keys <= {"role", "content", key} and delta.get("content") is None
+            shape = key if plain else None
         else:
-            key = "tool_calls"
+            key, shape = "tool_calls", "arguments" if keys <= _TOOLS_ONLY else None
         value = delta.get(key)
         path: tuple[Any, ...] = ("choices", 0, "delta", key)
         if key == "tool_calls":
@@ -135,7 +154,7 @@ class ChatDecoder(StreamDecoder):
             return
         self._slots_left -= 1
         self._slot = StringSlot.learn(data, chunk, path)
-        self._slot_is_text = is_text
+        self._slot_shape = shape
 
     def _chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
         """The hub events of one parsed chunk."""
