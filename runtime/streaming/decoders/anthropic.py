@@ -173,9 +173,12 @@ class AnthropicDecoder(StreamDecoder):
         if block is not None and number == self._open:
             # Nearly every event: text for a text block, or arguments for a tool call, checked in one go.
             if dtype == "text_delta" and block[1] == "text":
-                return [TextDelta(block[0], text(delta["text"]))]
+                value = delta["text"]
+                return [TextDelta(block[0], value if type(value) is str else text(value))]
             if dtype == "input_json_delta" and block[1] == "tool_call":
-                fragment = text(delta["partial_json"])
+                fragment = delta["partial_json"]
+                if type(fragment) is not str:
+                    text(fragment)
                 return [ArgumentsDelta(block[0], fragment)] if fragment else []
         allowed = DELTA_PART_TYPES.get(dtype)
         if block is None or number != self._open:
@@ -192,7 +195,9 @@ class AnthropicDecoder(StreamDecoder):
             fragment = text(delta["partial_json"])
             return [ArgumentsDelta(index, fragment)] if fragment else []
         if dtype == "thinking_delta":
-            thinking = text(delta["thinking"])
+            thinking = delta["thinking"]
+            if type(thinking) is not str:
+                text(thinking)
             self._thinking["thinking"] += thinking
             return [ReasoningDelta(index, thinking)]
         if dtype == "signature_delta":
