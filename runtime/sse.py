@@ -124,14 +124,17 @@ class SSEDecoder:
         # Usually one event: no list of one block to split off.
         for block in text.split("\n\n") if "\n\n" in text else (text,):
             # The overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}` without a call each.
-            if block.startswith("data: "):
-                if "\n" not in block:
-                    events.append((block[6:], None, None, None))
+            # removeprefix checks and cuts in one go: it hands back the block itself when the prefix is not there.
+            data = block.removeprefix("data: ")
+            if data is not block:
+                if "\n" not in data:
+                    events.append((data, None, None, None))
                     continue
             else:
                 head, sep, data = block.partition("\ndata: ")
-                if sep and head.startswith("event: ") and "\n" not in head and "\n" not in data:
-                    events.append((data, head[7:], None, None))
+                name = head.removeprefix("event: ")
+                if sep and name is not head and "\n" not in name and "\n" not in data:
+                    events.append((data, name, None, None))
                     continue
             if block:
                 event = self._parse_general(block)
