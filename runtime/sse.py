@@ -75,12 +75,15 @@ class SSEDecoder:
     def feed_fields(self, chunk: bytes) -> list[Fields]:
         """feed() as each event's fields instead of an object: for the stream translators, whose decoders
         read the data and the name and would only build the object to take them out again."""
-        if not self._parts and not self._cr_held and chunk[-2:] == b"\n\n":
-            # Nearly every read: whole events and nothing held from the last one. Ending in LF, the read ends
-            # on a character boundary, so it is decoded whole (as below) and its CR check done on the str.
-            text = chunk.decode("utf-8", "replace")
-            if "\r" not in text:
-                return self._events(text[:-2])
+        if not self._parts and not self._cr_held and type(chunk) is bytes:
+            # Nearly every read: whole events and nothing held from the last one. Ending in a blank line, the
+            # read is decoded whole but that line, as below, and its CR check done on the str.
+            # (removesuffix hands back the chunk itself when it does not end so; a bytearray's would copy.)
+            events = chunk.removesuffix(b"\n\n")
+            if events is not chunk:
+                text = events.decode("utf-8", "replace")
+                if "\r" not in text:
+                    return self._events(text)
         if self._cr_held:
             chunk = b"\r" + chunk
             self._cr_held = False

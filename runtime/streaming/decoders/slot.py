@@ -30,12 +30,11 @@ class StringSlot:
     """The bytes before and after one string value of a parsed chunk, and that chunk's object, which each
     read hands back with the new string in place (callers must keep no part of it between reads)."""
 
-    __slots__ = ("head", "tail", "_tail_length", "parsed", "_holder", "_key")
+    __slots__ = ("head", "tail", "parsed", "_holder", "_key")
 
     def __init__(self, head: str, tail: str, parsed: dict[str, Any], holder: dict[str, Any], key: str) -> None:
         self.head = head
         self.tail = tail
-        self._tail_length = len(tail)
         self.parsed = parsed
         self._holder = holder
         self._key = key
@@ -67,10 +66,13 @@ class StringSlot:
 
     def read(self, data: str) -> str | None:
         """The new string of a chunk shaped like the learnt one (also put into ``parsed``), or None."""
-        if not (data.startswith(self.head) and data.endswith(self.tail)):
+        # removeprefix and removesuffix hand back their string itself when it lacks the head or the tail.
+        rest = data.removeprefix(self.head)
+        middle = rest.removesuffix(self.tail)
+        if rest is data or middle is rest:
             return None
         try:
-            value = orjson.loads(data[len(self.head) : -self._tail_length])
+            value = orjson.loads(middle)
         except orjson.JSONDecodeError:
             return None
         if type(value) is not str:
