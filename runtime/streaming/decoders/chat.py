@@ -86,9 +86,11 @@ class ChatDecoder(StreamDecoder):
             value = slot.read(data)
             if value is not None:
                 if value and self._slot_shape == "content":
-                    # _read_slot's text step without a call to it: nearly every chunk of an answer.
+                    # _read_slot's text step without a call to it, nor to _ensure while the text part is open:
+                    # nearly every chunk of an answer.
                     out: list[StreamEvent] = []
-                    out.append(TextDelta(self._ensure("text", out), value))
+                    index = self._open_index if self._open_key == "text" else self._ensure("text", out)
+                    out.append(TextDelta(index, value))
                     return out
                 return self._read_slot(slot, value)
             self._slot = None
