@@ -47,6 +47,10 @@ class ServerSentEvent:
         )
 
 
+# An event's data, event name, id and retry: the arguments of ServerSentEvent, in its order.
+Fields = tuple[str, str | None, str | None, int | None]
+
+
 class SSEDecoder:
     """Incremental event-stream parser. One instance per stream."""
 
@@ -62,6 +66,24 @@ class SSEDecoder:
         self.last_event_id: str | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(chunk)]
+
+    def finish(self) -> list[ServerSentEvent]:
+        """End of stream: deliver a last event that lacked its terminating blank line."""
+        return [ServerSentEvent(*fields) for fields in self.finish_fields()]
+
+    def feed_fields(self, chunk: bytes) -> list[Fields]:
+        """feed() as each event's fields instead of an object: for the stream translators, whose decoders
+        read the data and the name and would only build the object to take them out again."""
+        if not self._parts and not self._cr_held and type(chunk) is bytes:
+            # Nearly every read: whole events and nothing held from the last one. Ending in a blank line, the
+            # read is decoded whole but that line, as below, and its CR check done on the str.
+            # (removesuffix hands back the chunk itself when it does not end so; a bytearray's would copy.)
+            events = chunk.removesuffix(b"\n\n")
+            if events is not chunk:
+                text = events.decode("utf-8", "replace")
+                if "\r" not in text:
+                    return self._events(text)
         if self._cr_held:
             chunk = b"\r" + chunk
             self._cr_held = False
@@ -90,8 +112,7 @@ class SSEDecoder:
         # line exactly what decoding it alone would (invalid bytes replaced the same way), for less work.
         return self._events(buf[:end].decode("utf-8", "replace"))
 
-    def finish(self) -> list[ServerSentEvent]:
-        """End of stream: deliver a last event that lacked its terminating blank line."""
+    def finish_fields(self) -> list[Fields]:
         block = b"".join(self._parts)
         self._parts = []
         self._last_byte = b""
@@ -100,19 +121,25 @@ class SSEDecoder:
             return []
         return self._events(block.strip(b"\n").decode("utf-8", "replace"))
 
-    def _events(self, text: str) -> list[ServerSentEvent]:
+    def _events(self, text: str) -> list[Fields]:
         """The events of complete, decoded blocks separated by blank lines."""
         events = []
-        for block in text.split("\n\n"):
+        # Usually one event: no list of one block to split off. A text without any newline, a chat chunk,
+        # is told by the cheaper search for one character.
+        one_block = "\n" not in text or "\n\n" not in text
+        for block in (text,) if one_block else text.split("\n\n"):
             # The overwhelmingly common shapes `data: {...}` and `event: x\ndata: {...}` without a call each.
-            if block.startswith("data: "):
-                if "\n" not in block:
-                    events.append(ServerSentEvent(block[6:]))
+            # removeprefix checks and cuts in one go: it hands back the block itself when the prefix is not there.
+            data = block.removeprefix("data: ")
+            if data is not block:
+                if "\n" not in data:
+                    events.append((data, None, None, None))
                     continue
             else:
                 head, sep, data = block.partition("\ndata: ")
-                if sep and head.startswith("event: ") and "\n" not in head and "\n" not in data:
-                    events.append(ServerSentEvent(data, head[7:]))
+                name = head.removeprefix("event: ")
+                if sep and name is not head and "\n" not in name and "\n" not in data:
+                    events.append((data, name, None, None))
                     continue
             if block:
                 event = self._parse_general(block)
@@ -120,7 +147,7 @@ class SSEDecoder:
                     events.append(event)
         return events
 
-    def _parse_general(self, block: str) -> ServerSentEvent | None:
+    def _parse_general(self, block: str) -> Fields | None:
         data: list[str] = []
         event: str | None = None
         retry: int | None = None
@@ -146,7 +173,7 @@ class SSEDecoder:
         if not data:
             # The spec dispatches nothing without data; an event-only block is not an event.
             return None
-        return ServerSentEvent("\n".join(data), event, self.last_event_id if seen_id else None, retry)
+        return "\n".join(data), event, self.last_event_id if seen_id else None, retry
 
 
 def encode_event(data: bytes | str, event: str | None = None) -> bytes:

@@ -83,8 +83,9 @@ class StreamTranslator:
         decoder = self._decoder
         emit = self._emit
         try:
-            for sse in self._sse.feed(data):
-                for event in decoder.event(sse):
+            # Events as their fields, not ServerSentEvent objects: nothing but the decoder reads them.
+            for sse_data, name, _, _ in self._sse.feed_fields(data):
+                for event in decoder.read(sse_data, name):
                     emit(event, out)
                 if self._closed:
                     break
@@ -98,8 +99,8 @@ class StreamTranslator:
             return b""
         out: list[bytes] = []
         try:
-            for sse in self._sse.finish():
-                for event in self._decoder.event(sse):
+            for sse_data, name, _, _ in self._sse.finish_fields():
+                for event in self._decoder.read(sse_data, name):
                     self._emit(event, out)
             if not self._closed:
                 for event in self._decoder.finish():

@@ -22,6 +22,7 @@ from ..events import (
 )
 from ..mapping import usage_from_anthropic
 from .base import StreamDecoder, json_object, optional_text, text
+from .slot import StringSlot
 
 # Which delta types may go to which hub part type; anything else is a protocol violation.
 DELTA_PART_TYPES = {
@@ -50,20 +51,47 @@ class AnthropicDecoder(StreamDecoder):
         self._stop_sequence: str | None = None
         # The thinking block being streamed, rebuilt whole because another format can only carry it opaquely.
         self._thinking: dict[str, Any] | None = None
+        # The shape of the last text_delta event (see slot.py), its block index, and how many more times a
+        # slot may be learnt (one per text block is the usual need).
+        self._slot: StringSlot | None = None
+        self._slot_block: Any = None
+        self._slots_left = 4
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, text_data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
-        if sse.event == "ping":
+        if name == "ping":
             return [KEEPALIVE]
+        data = None
+        slot = self._slot
+        if slot is not None:
+            value = slot.read(text_data)
+            if value is None:
+                self._slot = None
+            else:
+                # A text_delta like the learnt one: what _delta gives it while its text block is open.
+                number = self._slot_block
+                block = self._blocks.get(number)
+                if block is not None and number == self._open and block[1] == "text":
+                    return [TextDelta(block[0], value)]
+                data = slot.parsed
+                kind = "content_block_delta"
+        if data is None:
+            try:
+                data = orjson.loads(text_data)
+                kind = data.get("type") or name
+            except (orjson.JSONDecodeError, AttributeError):
+                return self.malformed("not a JSON object")
+        if kind == "content_block_delta":
+            try:
+                out = self._delta(data)
+            except (KeyError, TypeError, AttributeError) as exc:
+                return self.malformed(f"{kind} without {exc}")
+            # Only text deltas are learnt: checked here, as thinking and arguments deltas would pay for a call.
+            if out and type(out[0]) is TextDelta and self._slot is None and self._slots_left:
+                self._learn_slot(text_data, data)
+            return out
         try:
-            data = orjson.loads(sse.data)
-            kind = data.get("type") or sse.event
-        except (orjson.JSONDecodeError, AttributeError):
-            return self.malformed("not a JSON object")
-        try:
-            if kind == "content_block_delta":
-                return self._delta(data)
             if kind == "content_block_start":
                 return self._block_start(data)
             if kind == "content_block_stop":
@@ -100,6 +128,17 @@ class AnthropicDecoder(StreamDecoder):
             return self.malformed(f"{kind} without {exc}")
         # New event types are ignored, as the API asks clients to do.
         return []
+
+    def _learn_slot(self, text_data: str, data: dict[str, Any]) -> None:
+        """A slot for the text of a text_delta that _delta has just turned into one TextDelta."""
+        if data.get("type") != "content_block_delta":
+            return
+        delta = data["delta"]
+        if delta.get("type") != "text_delta" or type(delta.get("text")) is not str or not delta["text"]:
+            return
+        self._slots_left -= 1
+        self._slot = StringSlot.learn(text_data, data, ("delta", "text"))
+        self._slot_block = data["index"]
 
     def _message_start(self, data: dict[str, Any]) -> list[StreamEvent]:
         if self._started:
@@ -173,9 +212,12 @@ class AnthropicDecoder(StreamDecoder):
         if block is not None and number == self._open:
             # Nearly every event: text for a text block, or arguments for a tool call, checked in one go.
             if dtype == "text_delta" and block[1] == "text":
-                return [TextDelta(block[0], text(delta["text"]))]
+                value = delta["text"]
+                return [TextDelta(block[0], value if type(value) is str else text(value))]
             if dtype == "input_json_delta" and block[1] == "tool_call":
-                fragment = text(delta["partial_json"])
+                fragment = delta["partial_json"]
+                if type(fragment) is not str:
+                    text(fragment)
                 return [ArgumentsDelta(block[0], fragment)] if fragment else []
         allowed = DELTA_PART_TYPES.get(dtype)
         if block is None or number != self._open:
@@ -192,7 +234,9 @@ class AnthropicDecoder(StreamDecoder):
             fragment = text(delta["partial_json"])
             return [ArgumentsDelta(index, fragment)] if fragment else []
         if dtype == "thinking_delta":
-            thinking = text(delta["thinking"])
+            thinking = delta["thinking"]
+            if type(thinking) is not str:
+                text(thinking)
             self._thinking["thinking"] += thinking
             return [ReasoningDelta(index, thinking)]
         if dtype == "signature_delta":

@@ -10,7 +10,10 @@ from ..events import ResponseFailed, StreamEvent
 
 
 def text(value: object) -> str:
-    """A field that must be a string; anything else makes the event malformed (decoders catch TypeError)."""
+    """A field that must be a string; anything else makes the event malformed (decoders catch TypeError).
+
+    The per-delta paths write ``value if type(value) is str else text(value)``: the same check without a
+    call for the string nearly every event has, and this function's error for anything else."""
     if type(value) is not str:
         raise TypeError(f"expected a string, got {type(value).__name__}")
     return value
@@ -41,6 +44,11 @@ class StreamDecoder:
         self.closed = False
 
     def event(self, sse: ServerSentEvent) -> list[StreamEvent]:
+        """The hub events of one upstream SSE event."""
+        return self.read(sse.data, sse.event)
+
+    def read(self, data: str, name: str | None) -> list[StreamEvent]:
+        """event() for an event given as its data and its name (None without an ``event:`` line)."""
         raise NotImplementedError
 
     def finish(self) -> list[StreamEvent]:

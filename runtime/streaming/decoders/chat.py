@@ -27,6 +27,7 @@ from ..events import (
 )
 from ..mapping import stop_from_chat, usage_from_chat
 from .base import StreamDecoder, json_object, optional_text, text
+from .slot import StringSlot
 
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
@@ -64,22 +65,101 @@ class ChatDecoder(StreamDecoder):
         self._spoken: set[str] = set()
         # Paths of fields this stream carried and no hub event holds (dict: reported once, in arrival order).
         self._unread: dict[str, None] = {}
+        # The shape of the last delta chunk (see slot.py), which of the plain shapes it has (see _read_slot),
+        # and how many more times a slot may be learnt: a stream whose chunks differ in more than their delta
+        # stops trying.
+        self._slot: StringSlot | None = None
+        self._slot_shape: str | None = None
+        self._slots_left = 2
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
-        if sse.data == DONE:
+        if data == DONE:
             if self._finish_reason is None:
                 return self.fail(
                     "upstream_incomplete", "the chat upstream sent [DONE] without a finish_reason"
                 )
             return self._finished()
+        slot = self._slot
+        if slot is not None:
+            value = slot.read(data)
+            if value is not None:
+                if value and self._slot_shape == "content":
+                    # _read_slot's text step without a call to it, nor to _ensure while the text part is open:
+                    # nearly every chunk of an answer.
+                    out: list[StreamEvent] = []
+                    index = self._open_index if self._open_key == "text" else self._ensure("text", out)
+                    out.append(TextDelta(index, value))
+                    return out
+                return self._read_slot(slot, value)
+            self._slot = None
         try:
-            chunk = orjson.loads(sse.data)
+            chunk = orjson.loads(data)
         except orjson.JSONDecodeError:
             return self.malformed("not JSON")
         if not isinstance(chunk, dict):
             return self.malformed("not a JSON object")
+        out = self._chunk(chunk)
+        if self._slot is None and self._slots_left and not self.closed:
+            self._learn_slot(data, chunk)
+        return out
+
+    def _read_slot(self, slot: StringSlot, value: str) -> list[StreamEvent]:
+        """A chunk like the learnt one but for its delta string ``value``. The learnt chunk has passed every
+        check of _chunk and left its marks (unread fields, fields spoken); a plain shape with a non-empty
+        value would take the same way again, so only its last steps are taken here."""
+        shape = self._slot_shape
+        if shape is None or not value:
+            return self._chunk(slot.parsed)
+        out: list[StreamEvent] = []
+        if shape == "content":
+            out.append(TextDelta(self._ensure("text", out), value))
+        elif shape == "arguments":
+            self._tool_call(slot.parsed["choices"][0]["delta"]["tool_calls"][0], 0, out)
+        else:  # reasoning_content or reasoning, as _delta reads them
+            index = self._ensure("reasoning", out, shape)
+            self._reasoning.append(value)
+            out.append(ReasoningDelta(index, value))
+        return out
+
+    def _learn_slot(self, data: str, chunk: dict[str, Any]) -> None:
+        """A slot for the delta string of a plain one-choice chunk: text, reasoning or tool-call arguments."""
+        choices = chunk.get("choices")
+        if chunk.get("error") or chunk.get("usage") or type(choices) is not list or len(choices) != 1:
+            return
+        choice = choices[0]
+        if type(choice) is not dict or choice.get("index", 0) != 0 or choice.get("finish_reason") is not None:
+            return
+        delta = choice.get("delta")
+        if type(delta) is not dict or "annotations" in delta:
+            return
+        keys = delta.keys()
+        if keys <= _TEXT_ONLY:
+            key = shape = "content"
+        elif delta.get("reasoning_content") or delta.get("reasoning"):
+            key = "reasoning_content" if delta.get("reasoning_content") else "reasoning"
+            # DeepSeek sends `"content": null` beside the reasoning.
+            plain = keys <= {"role", "content", key} and delta.get("content") is None
+            shape = key if plain else None
+        else:
+            key, shape = "tool_calls", "arguments" if keys <= _TOOLS_ONLY else None
+        value = delta.get(key)
+        path: tuple[Any, ...] = ("choices", 0, "delta", key)
+        if key == "tool_calls":
+            if type(value) is not list or len(value) != 1 or type(value[0]) is not dict:
+                return
+            function = value[0].get("function")
+            value = function.get("arguments") if type(function) is dict else None
+            path += (0, "function", "arguments")
+        if type(value) is not str or not value:
+            return
+        self._slots_left -= 1
+        self._slot = StringSlot.learn(data, chunk, path)
+        self._slot_shape = shape
+
+    def _chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+        """The hub events of one parsed chunk."""
         if chunk.get("error"):
             error = chunk["error"] if isinstance(chunk["error"], dict) else {"message": str(chunk["error"])}
             return self.fail(

@@ -51,12 +51,12 @@ class ResponsesDecoder(StreamDecoder):
         self._annotations = 0
         self._streamed = False
 
-    def event(self, sse) -> list[StreamEvent]:
+    def read(self, text_data: str, name: str | None) -> list[StreamEvent]:
         if self.closed:
             return []
         try:
-            data = orjson.loads(sse.data)
-            kind = data.get("type") or sse.event
+            data = orjson.loads(text_data)
+            kind = data.get("type") or name
         except (orjson.JSONDecodeError, AttributeError):
             return self.malformed("not a JSON object")
         handler = HANDLERS.get(kind)
@@ -150,10 +150,11 @@ class ResponsesDecoder(StreamDecoder):
         index = self._contents.get((data["output_index"], data["content_index"]))
         if index is None or index != self._open:
             return self.malformed("text delta for a content part that is not open")
-        if not data["delta"]:
+        delta = data["delta"]
+        if not delta:
             return []
         self._streamed = True
-        return [TextDelta(index, text(data["delta"]))]
+        return [TextDelta(index, delta if type(delta) is str else text(delta))]
 
     def _annotation(self, data):
         index = self._contents.get((data["output_index"], data["content_index"]))
@@ -192,11 +193,14 @@ class ResponsesDecoder(StreamDecoder):
         item = self._items.get(data["output_index"])
         if item is None or item["type"] != "reasoning" or item["index"] != self._open:
             return self.malformed("reasoning delta outside an open reasoning item")
-        if not data["delta"]:
+        delta = data["delta"]
+        if not delta:
             return []
         return [
             ReasoningDelta(
-                item["index"], text(data["delta"]), data.get("summary_index", 0) if summary else None
+                item["index"],
+                delta if type(delta) is str else text(delta),
+                data.get("summary_index", 0) if summary else None,
             )
         ]
 
@@ -205,7 +209,8 @@ class ResponsesDecoder(StreamDecoder):
         if item is None or item["type"] not in TOOL_ITEMS or item["index"] != self._open:
             return self.malformed("arguments delta outside an open tool call")
         item["streamed"] = True
-        return [ArgumentsDelta(item["index"], text(data["delta"]))] if data["delta"] else []
+        delta = data["delta"]
+        return [ArgumentsDelta(item["index"], delta if type(delta) is str else text(delta))] if delta else []
 
     def _item_done(self, data):
         item = self._items.get(data["output_index"])

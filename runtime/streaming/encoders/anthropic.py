@@ -53,8 +53,11 @@ class AnthropicEncoder(StreamEncoder):
         self._next = 0
         # The open block: its Anthropic index as bytes (ready to splice), its hub index and kind.
         self._index_bytes = b"0"
-        # The open block's text delta frame up to the text, kept with _index_bytes.
+        # The open block's text, input_json and thinking delta frames up to their value, kept with _index_bytes:
+        # nearly every frame is one of these, its value and the closing braces.
         self._text_head = DELTA_HEAD + b"0" + TEXT_DELTA
+        self._json_head = DELTA_HEAD + b"0" + INPUT_JSON_DELTA
+        self._thinking_head = DELTA_HEAD + b"0" + THINKING_DELTA
         self._open_hub: int | None = None
         self._open_kind: str | None = None
         self._summary_index: int | None = None
@@ -141,6 +144,8 @@ class AnthropicEncoder(StreamEncoder):
         self._open_kind = kind
         self._index_bytes = str(self._next).encode()
         self._text_head = DELTA_HEAD + self._index_bytes + TEXT_DELTA
+        self._json_head = DELTA_HEAD + self._index_bytes + INPUT_JSON_DELTA
+        self._thinking_head = DELTA_HEAD + self._index_bytes + THINKING_DELTA
         self._next += 1
         out.append(
             frame(
@@ -187,7 +192,8 @@ class AnthropicEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        out.append(self._delta(INPUT_JSON_DELTA, fragment))
+        # self._delta(INPUT_JSON_DELTA, ...) written out, as for text.
+        out.append(self._json_head + orjson.dumps(fragment) + b"}}\n\n")
 
     def _reasoning(self, event: ReasoningDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub or self._open_kind != "thinking":
@@ -198,7 +204,8 @@ class AnthropicEncoder(StreamEncoder):
             if self._summary_index is not None and event.summary_index != self._summary_index:
                 text = "\n\n" + text
             self._summary_index = event.summary_index
-        out.append(self._delta(THINKING_DELTA, text))
+        # self._delta(THINKING_DELTA, ...) written out, as for text.
+        out.append(self._thinking_head + orjson.dumps(text) + b"}}\n\n")
 
     def _signature(self, event: SignatureDelta, out: list[bytes]) -> None:
         if event.index == self._open_hub and self._open_kind == "thinking" and event.kind == "signature":

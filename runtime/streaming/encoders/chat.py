@@ -42,6 +42,7 @@ JOINED_REFUSAL = "joined with the refusal before it into one string"
 REFUSAL_ORDER = "a chat answer holds its text and its refusal apart; the text comes back ahead of the refusal"
 CHOICE_TAIL = b',"logprobs":null,"finish_reason":null}]}\n\n'
 CONTENT_TAIL = b"}" + CHOICE_TAIL
+ARGUMENTS_TAIL = b"}}]}" + CHOICE_TAIL
 
 
 class ChatEncoder(StreamEncoder):
@@ -53,10 +54,12 @@ class ChatEncoder(StreamEncoder):
         self._head = b""
         # _head with the content key: a text delta is this, its text and CONTENT_TAIL (two copies, not four).
         self._content_head = b'{"content":'
+        self._reasoning_head = b'{"reasoning_content":'
         self._chunk_fields: dict = {}
         self._open_hub: int | None = None
         self._open_kind: str | None = None
         self._tool_count = 0
+        # The open tool call's argument delta up to the fragment, _head included.
         self._tool_head = b""
         self._custom_opened = False
         self._arguments_sent = False
@@ -94,6 +97,7 @@ class ChatEncoder(StreamEncoder):
             self._chunk_fields.update(event.extra)
         self._head = b"data: " + orjson.dumps(self._chunk_fields)[:-1] + b',"choices":[{"index":0,"delta":'
         self._content_head = self._head + b'{"content":'
+        self._reasoning_head = self._head + b'{"reasoning_content":'
         # Whether text or only tool calls follow is not known yet, so the first delta carries just the role.
         out.append(self._delta(b'{"role":"assistant"}'))
 
@@ -117,7 +121,10 @@ class ChatEncoder(StreamEncoder):
                 "function": {"name": name, "arguments": ""},
             }
             self._tool_head = (
-                b'{"tool_calls":[{"index":' + str(self._tool_count).encode() + b',"function":{"arguments":'
+                self._head
+                + b'{"tool_calls":[{"index":'
+                + str(self._tool_count).encode()
+                + b',"function":{"arguments":'
             )
             self._tool_count += 1
             self._arguments_sent = False
@@ -165,7 +172,7 @@ class ChatEncoder(StreamEncoder):
             self._reasoning_gap = False
             self._reasoning_written = True
             self._summary_index = summary
-        out.append(self._head + b'{"reasoning_content":' + orjson.dumps(text) + b"}" + CHOICE_TAIL)
+        out.append(self._reasoning_head + orjson.dumps(text) + CONTENT_TAIL)
 
     def _arguments(self, event: ArgumentsDelta, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -177,7 +184,7 @@ class ChatEncoder(StreamEncoder):
             if not self._custom_opened:
                 self._custom_opened = True
                 fragment = '{"input":"' + fragment
-        out.append(self._head + self._tool_head + orjson.dumps(fragment) + b"}}]}" + CHOICE_TAIL)
+        out.append(self._tool_head + orjson.dumps(fragment) + ARGUMENTS_TAIL)
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
         if event.index != self._open_hub:
@@ -191,11 +198,11 @@ class ChatEncoder(StreamEncoder):
             )
         if self._open_kind == "custom":
             closing = '"}' if self._custom_opened else '{"input":""}'
-            out.append(self._head + self._tool_head + orjson.dumps(closing) + b"}}]}" + CHOICE_TAIL)
+            out.append(self._tool_head + orjson.dumps(closing) + ARGUMENTS_TAIL)
             self._custom_opened = False
         elif self._open_kind == "tool" and not self._arguments_sent:
             # A call without arguments is "{}", never "".
-            out.append(self._head + self._tool_head + b'"{}"}}]}' + CHOICE_TAIL)
+            out.append(self._tool_head + b'"{}"' + ARGUMENTS_TAIL)
         self._open_hub = self._open_kind = None
 
     def _text_stopped(self) -> None:

@@ -36,10 +36,14 @@ from ..events import (
 )
 from .base import StreamEncoder, foreign_signature
 
-# Constant pieces of the two delta frames nearly every upstream event becomes.
+# Constant pieces of the delta frames nearly every upstream event becomes: the event line, and what follows
+# the delta up to the sequence number.
 TEXT_DELTA_HEAD = b"event: response.output_text.delta\ndata: "
 TEXT_DELTA_TAIL = b',"logprobs":[],"type":"response.output_text.delta","sequence_number":'
 ARGUMENTS_DELTA_HEAD = b"event: response.function_call_arguments.delta\ndata: "
+ARGUMENTS_DELTA_TAIL = b',"type":"response.function_call_arguments.delta","sequence_number":'
+SUMMARY_DELTA_HEAD = b"event: response.reasoning_summary_text.delta\ndata: "
+SUMMARY_DELTA_TAIL = b',"type":"response.reasoning_summary_text.delta","sequence_number":'
 
 
 class ResponsesEncoder(StreamEncoder):
@@ -57,8 +61,9 @@ class ResponsesEncoder(StreamEncoder):
         self._part: dict[str, Any] | None = None
         self._open_hub: int | None = None
         self._text: list[str] = []
-        # The open text part's delta frame head (see _text_delta_head), None until its first delta.
-        self._text_head: bytes | None = None
+        # The open part's delta frame up to its delta (see _frame_head), None until its first delta; cleared
+        # wherever an item opens or closes or a content or summary part is added.
+        self._delta_head: bytes | None = None
         # Citations of the open text part that need its final length: (citation, format, path).
         self._pending_citations: list[tuple[dict[str, Any], str, str]] = []
         self._summary_index: int | None = None
@@ -140,14 +145,14 @@ class ResponsesEncoder(StreamEncoder):
     # --- items ------------------------------------------------------------------------------------------
 
     def _open_item(self, out: list[bytes], item: dict[str, Any], kind: str) -> None:
-        self._text_head = None
+        self._delta_head = None
         self._item, self._item_kind = item, kind
         self._emit(
             out, "response.output_item.added", {"output_index": self._output_index, "item": dict(item)}
         )
 
     def _close_item(self, out: list[bytes], raw: dict[str, Any] | None = None) -> None:
-        self._text_head = None
+        self._delta_head = None
         item = self._item
         if self.same_format and raw is not None:
             # A Responses upstream's own item status (an incomplete call cut by max_output_tokens) stays.
@@ -264,20 +269,15 @@ class ResponsesEncoder(StreamEncoder):
         if self._part["type"] == "output_text":
             # The frame of nearly every text event: _emit(..., self._where(...)) spliced from bytes that stay
             # the same while the part is open.
-            head = self._text_head
+            head = self._delta_head
             if head is None:
-                head = self._text_head = self._text_delta_head()
+                item = self._item
+                where = {"item_id": item["id"], "output_index": self._output_index, "content_index": len(item["content"])}
+                head = self._delta_head = _frame_head(TEXT_DELTA_HEAD, where)
             out.append(b"%b%b%b%d}\n\n" % (head, orjson.dumps(event.text), TEXT_DELTA_TAIL, self._seq))
             self._seq += 1
         else:
             self._emit(out, "response.refusal.delta", self._where(delta=event.text))
-
-    def _text_delta_head(self) -> bytes:
-        """A text delta frame up to its delta: _where's fields, which change only when an item opens or
-        closes or a content part is added (each of those clears _text_head)."""
-        item = self._item
-        where = {"item_id": item["id"], "output_index": self._output_index, "content_index": len(item["content"])}
-        return TEXT_DELTA_HEAD + orjson.dumps(where)[:-1] + b',"delta":'
 
     def _start_unopened(self, out: list[bytes]) -> None:
         part, self._unopened = self._unopened, None
@@ -314,7 +314,7 @@ class ResponsesEncoder(StreamEncoder):
             # Raw reasoning text from a Responses upstream stays raw reasoning text.
             content = item.setdefault("content", [])
             if not content:
-                self._text_head = None
+                self._delta_head = None
                 content.append({"type": "reasoning_text", "text": ""})
                 self._emit(
                     out,
@@ -333,6 +333,7 @@ class ResponsesEncoder(StreamEncoder):
                 return
             self._close_summary(out)
             self._summary_index = index
+            self._delta_head = None
             item["summary"].append({"type": "summary_text", "text": ""})
             self._emit(
                 out,
@@ -342,11 +343,12 @@ class ResponsesEncoder(StreamEncoder):
                 ),
             )
         item["summary"][-1]["text"] += event.text
-        self._emit(
-            out,
-            "response.reasoning_summary_text.delta",
-            dict(where, summary_index=len(item["summary"]) - 1, delta=event.text),
-        )
+        # The frame _emit would write for dict(where, summary_index=..., delta=...), spliced as for text.
+        head = self._delta_head
+        if head is None:
+            head = self._delta_head = _frame_head(SUMMARY_DELTA_HEAD, dict(where, summary_index=len(item["summary"]) - 1))
+        out.append(b"%b%b%b%d}\n\n" % (head, orjson.dumps(event.text), SUMMARY_DELTA_TAIL, self._seq))
+        self._seq += 1
 
     def _close_summary(self, out: list[bytes]) -> None:
         if self._summary_index is None:
@@ -382,14 +384,16 @@ class ResponsesEncoder(StreamEncoder):
                 where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": text}
                 self._emit(out, "response.custom_tool_call_input.delta", where)
             return
-        where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
         if self._item_kind == "function":
-            # _emit written out, as for text deltas.
-            where["type"] = "response.function_call_arguments.delta"
-            where["sequence_number"] = self._seq
+            # The frame _emit would write, spliced as for text deltas.
+            head = self._delta_head
+            if head is None:
+                where = {"item_id": self._item["id"], "output_index": self._output_index}
+                head = self._delta_head = _frame_head(ARGUMENTS_DELTA_HEAD, where)
+            out.append(b"%b%b%b%d}\n\n" % (head, orjson.dumps(event.fragment), ARGUMENTS_DELTA_TAIL, self._seq))
             self._seq += 1
-            out.append(ARGUMENTS_DELTA_HEAD + orjson.dumps(where) + b"\n\n")
         elif self._item_kind == "custom":
+            where = {"item_id": self._item["id"], "output_index": self._output_index, "delta": event.fragment}
             self._emit(out, "response.custom_tool_call_input.delta", where)
 
     def _part_stopped(self, event: PartStopped, out: list[bytes]) -> None:
@@ -414,7 +418,7 @@ class ResponsesEncoder(StreamEncoder):
                 part["refusal"] = text
                 self._emit(out, "response.refusal.done", self._where(refusal=text))
             self._emit(out, "response.content_part.done", self._where(part=part))
-            self._text_head = None
+            self._delta_head = None
             self._item["content"].append(part)
             self._part = None
         elif kind == "reasoning":
@@ -491,6 +495,12 @@ class ResponsesEncoder(StreamEncoder):
         ResponseFailed: _failed,
         KeepAlive: StreamEncoder.keepalive_event,
     }
+
+
+def _frame_head(event_line: bytes, where: dict[str, Any]) -> bytes:
+    """A delta frame up to its delta: the event line and ``where``'s fields, the same for every delta of the
+    open part, so that a delta frame is this, the delta, a tail and the sequence number."""
+    return event_line + orjson.dumps(where)[:-1] + b',"delta":'
 
 
 def _custom_input(arguments: str) -> str:
