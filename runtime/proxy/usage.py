@@ -11,42 +11,46 @@ _USAGE = b'"usage"'
 FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
-def _int(value: Any) -> int | None:
-    # Exactly int: a JSON true is a bool, which is an int subclass, and no count.
-    return value if type(value) is int else None
+# Where the Anthropic format keeps each of the log's counters.
+_ANTHROPIC = (("input_tokens", "input_tokens"), ("output_tokens", "output_tokens"),
+              ("cache_read_tokens", "cache_read_input_tokens"), ("cache_write_tokens", "cache_creation_input_tokens"))
 
 
 def from_usage(fmt: str, usage: Any) -> dict[str, int]:
-    """Normalise one `usage` object of a format into the log's four counters (absent ones left out)."""
+    """Normalise one `usage` object of a format into the log's four counters (absent ones left out).
+
+    Only exact ints count (a JSON true is a bool, which is an int subclass, and no count). Written out
+    rather than through helpers: this runs for every answer.
+    """
+    found: dict[str, int] = {}
     if not isinstance(usage, dict):
-        return {}
+        return found
     if fmt == "anthropic":
-        found = {
-            "input_tokens": _int(usage.get("input_tokens")),
-            "output_tokens": _int(usage.get("output_tokens")),
-            "cache_read_tokens": _int(usage.get("cache_read_input_tokens")),
-            "cache_write_tokens": _int(usage.get("cache_creation_input_tokens")),
-        }
-    elif fmt == "chat":
-        details = usage.get("prompt_tokens_details") or {}
-        cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
-        found = {
-            "input_tokens": _int(usage.get("prompt_tokens")),
-            "output_tokens": _int(usage.get("completion_tokens")),
-            # DeepSeek reports its cache hits under its own name.
-            "cache_read_tokens": cached if cached is not None else _int(usage.get("prompt_cache_hit_tokens")),
-        }
+        for name, key in _ANTHROPIC:
+            value = usage.get(key)
+            if type(value) is int:
+                found[name] = value
+        return found
+    if fmt == "chat":
+        given, made = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        details = usage.get("prompt_tokens_details")
+        cached = details.get("cached_tokens") if isinstance(details, dict) else None
+        if type(cached) is not int:
+            cached = usage.get("prompt_cache_hit_tokens")  # DeepSeek reports its cache hits under its own name
     else:
-        details = usage.get("input_tokens_details") or {}
-        found = {
-            "input_tokens": _int(usage.get("input_tokens")),
-            "output_tokens": _int(usage.get("output_tokens")),
-            "cache_read_tokens": _int(details.get("cached_tokens")) if isinstance(details, dict) else None,
-        }
-    # The log counts input the Anthropic way: tokens read from the cache are not also counted as input.
-    if fmt != "anthropic" and found.get("input_tokens") is not None and found.get("cache_read_tokens"):
-        found["input_tokens"] = max(0, found["input_tokens"] - found["cache_read_tokens"])
-    return {k: v for k, v in found.items() if v is not None}
+        given, made = usage.get("input_tokens"), usage.get("output_tokens")
+        details = usage.get("input_tokens_details")
+        cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    if type(cached) is not int:
+        cached = None
+    if type(given) is int:
+        # The log counts input the Anthropic way: tokens read from the cache are not also counted as input.
+        found["input_tokens"] = max(0, given - cached) if cached else given
+    if type(made) is int:
+        found["output_tokens"] = made
+    if cached is not None:
+        found["cache_read_tokens"] = cached
+    return found
 
 
 def from_response(fmt: str, body: dict[str, Any]) -> dict[str, int]:
