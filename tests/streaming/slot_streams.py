@@ -16,6 +16,7 @@ import random
 import re
 from typing import Any
 
+import orjson
 from hypothesis import strategies as st
 
 # --- JSON text with a drawn spelling ------------------------------------------------------------------------
@@ -125,6 +126,13 @@ NOT_ONE_STRING = st.sampled_from([
 ])
 
 
+def _value(literal: str) -> Any:
+    try:
+        return orjson.loads(literal)
+    except orjson.JSONDecodeError:
+        return None
+
+
 @st.composite
 def swapped(draw: st.DrawFn, data: str) -> str:
     """``data`` with one token (a string, key or not, a number, a literal) replaced by another."""
@@ -133,8 +141,12 @@ def swapped(draw: st.DrawFn, data: str) -> str:
         return data
     in_delta = [t for t in tokens if _DELTA_KEYS.search(data, 0, t.start()) and t.group().startswith('"')]
     keys = [t for t in tokens if t.group().startswith('"') and data[t.end():].lstrip().startswith(":")]
-    place = draw(st.sampled_from(["delta", "delta", "delta", "key", "any"]))
-    pool = in_delta if place == "delta" and in_delta else keys if place == "key" and keys else tokens
+    # Another literal of a delta's string (the same text twice in a chunk): the slot must not take it for it.
+    said = {_value(t.group()) for t in in_delta}
+    twins = [t for t in tokens if t not in in_delta and t not in keys and _value(t.group()) in said]
+    place = draw(st.sampled_from(["delta", "delta", "delta", "twin", "twin", "key", "any"]))
+    pools = {"delta": in_delta, "twin": twins, "key": keys}
+    pool = pools.get(place) or tokens
     token = draw(st.sampled_from(pool))
     if draw(st.integers(0, 3)):
         lit = draw(lits())
@@ -152,7 +164,9 @@ FINISH_REASONS = st.sampled_from(["stop", "length", "tool_calls", "content_filte
 @st.composite
 def chat_streams(draw: st.DrawFn) -> list[tuple[str | None, str]]:
     """A chat completion stream as (event name, data) pairs: an envelope kept for the whole stream around
-    runs of deltas, with the chunks that break a run in between."""
+    runs of deltas, with chunks that break a run inside and between them.
+
+    A decoder learns only its first few slots, so what may break a slot comes inside the first runs too."""
     style = draw(styles())
     envelope: dict[str, Any] = {"id": "chatcmpl-" + draw(NAMES), "object": "chat.completion.chunk",
                                 "created": draw(st.integers(0, 2**31)), "model": draw(NAMES)}
@@ -162,66 +176,46 @@ def chat_streams(draw: st.DrawFn) -> list[tuple[str | None, str]]:
     if draw(st.booleans()):
         choice_keys.remove("logprobs")
     after = draw(st.sampled_from([[], ["usage"], ["obfuscation"], ["usage", "obfuscation"]]))
-    # OpenAI pads each chunk with a new `obfuscation` string, which makes every chunk's tail new.
-    padding = draw(NAMES)
-    padding_changes = draw(st.integers(0, 3)) == 0
+    # OpenAI pads each chunk with a new `obfuscation` string, which makes every chunk's tail new. Here also
+    # the same padding throughout, or the delta's text again (the same string twice in a chunk: the slot
+    # must find the right one).
+    padding = draw(st.sampled_from(["same", "same", "new", "echo", "echo"]))
+    fixed_padding = draw(NAMES)
+    role_last = draw(st.booleans())  # {"content": ..., "role": "assistant"}: the role after the text
 
-    def chunk(delta: Any, finish: Any = None, index: int = 0, **top: Any) -> str:
+    def chunk(delta: Any, finish: Any = None, index: int = 0, echo: Any = "", **top: Any) -> str:
         values = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
         body = dict(envelope)
         body["choices"] = [{key: values[key] for key in choice_keys}]
         for key in after:
-            body[key] = None if key == "usage" else draw(NAMES) if padding_changes else padding
+            body[key] = None if key == "usage" else {
+                "same": fixed_padding, "new": draw(NAMES), "echo": echo.text if isinstance(echo, Lit) else echo,
+            }[padding]
         body.update(top)
         return render(body, style)
 
     out: list[tuple[str | None, str]] = []
     tools = 0
-    for run in range(draw(st.integers(1, 6))):
-        # Mostly runs of deltas, the first always: a stream that ends at once says nothing of the slot.
-        kind = draw(st.sampled_from(["text", "reasoning", "tool"] if run == 0 else ["text"] * 6 + [
-            "reasoning"] * 3 + ["tool"] * 3 + ["copy"] * 4 + ["finish", "usage", "done", "error", "choice",
-            "extra", "refusal", "mixed", "annotations", "broken", "duplicate",
+
+    def odd() -> None:
+        """A chunk that a slot learnt from the run so far must not take as one of its own."""
+        kind = draw(st.sampled_from(["copy"] * 6 + [
+            "finish", "finish", "usage", "done", "error", "choice", "extra", "refusal", "mixed", "mixed",
+            "annotations", "broken", "duplicate",
         ]))
-        if kind in ("text", "reasoning", "tool"):
-            if kind == "tool":
-                number = draw(st.sampled_from([tools, tools, tools, tools - 1, None]))
-                tools += 1
-                call: dict[str, Any] = {"index": number, "id": f"call_{number}", "type": "function",
-                                        "function": {"name": draw(NAMES), "arguments": ""}}
-                if number is None:
-                    del call["index"]
-                if draw(st.integers(0, 5)) == 0:
-                    del call["function"]["name"]  # the name in a later chunk, or never
-                out.append((None, chunk({"tool_calls": [call]})))
-            else:
-                field = draw(st.sampled_from(["reasoning_content", "reasoning"]))
-                # DeepSeek's `content: null` beside the reasoning, an OpenRouter `content: ""`, or none.
-                company = draw(st.sampled_from([{}, {"content": None}, {"content": ""}, {"role": "assistant"}]))
-            for position in range(draw(st.integers(2, 6))):
-                text = draw(lits())
-                if kind == "text":
-                    delta: Any = {"role": "assistant", "content": text} if position == 0 and draw(
-                        st.booleans()) else {"content": text}
-                elif kind == "reasoning":
-                    delta = {**company, field: text}
-                else:
-                    fragment: dict[str, Any] = {"index": number, "function": {"arguments": text}}
-                    if number is None:
-                        del fragment["index"]
-                    delta = {"tool_calls": [fragment]}
-                out.append((None, chunk(delta)))
-        elif kind == "copy" and out:
-            name, data = out[-1]
-            for _ in range(draw(st.integers(1, 3))):
-                data = draw(swapped(data))
-                out.append((name, data))
+        if kind == "copy":
+            pass
         elif kind == "finish":
-            out.append((None, chunk(draw(st.sampled_from([{}, {"content": ""}, {"content": draw(lits())}])),
-                                    draw(FINISH_REASONS))))
+            text = draw(lits())
+            delta = draw(st.sampled_from([{}, {"content": ""}, {"content": text}]))
+            out.append((None, chunk(delta, draw(FINISH_REASONS), echo=text)))
         elif kind == "usage":
             usage = {"prompt_tokens": draw(st.integers(0, 99)), "completion_tokens": draw(st.integers(0, 99))}
-            out.append((None, render(dict(envelope, choices=[], usage=usage), style)))
+            if draw(st.booleans()):
+                # vLLM's continuous usage stats: usage in a chunk with text.
+                out.append((None, chunk({"content": draw(lits())}, usage=usage)))
+            else:
+                out.append((None, render(dict(envelope, choices=[], usage=usage), style)))
         elif kind == "done":
             out.append((None, "[DONE]"))
         elif kind == "error":
@@ -235,7 +229,13 @@ def chat_streams(draw: st.DrawFn) -> list[tuple[str | None, str]]:
         elif kind == "refusal":
             out.append((None, chunk({"refusal": draw(lits())})))
         elif kind == "mixed":
-            out.append((None, chunk({"reasoning_content": draw(lits()), "content": draw(lits())})))
+            # Text beside something else: reasoning (either order), a refusal or a tool call.
+            other = draw(st.sampled_from([
+                {"reasoning_content": draw(lits())}, {"reasoning": draw(lits())}, {"refusal": draw(lits())},
+                {"tool_calls": [{"index": 0, "function": {"arguments": draw(lits())}}]},
+            ]))
+            text = {"content": draw(lits())}
+            out.append((None, chunk({**text, **other} if draw(st.booleans()) else {**other, **text})))
         elif kind == "annotations":
             citation = {"type": "url_citation", "url_citation": {"url": "https://x", "title": draw(NAMES)}}
             out.append((None, chunk({"content": draw(lits()), "annotations": [citation]})))
@@ -245,6 +245,48 @@ def chat_streams(draw: st.DrawFn) -> list[tuple[str | None, str]]:
         elif kind == "duplicate":
             key = draw(st.sampled_from(["content", "reasoning_content"]))
             out.append((None, chunk(Pairs([(key, draw(lits())), (key, draw(lits()))]))))
+        # Copies of the chunk with a token swapped: after a chunk a slot was learnt from, one it must refuse.
+        if out and (kind == "copy" or draw(st.booleans())):
+            name, data = out[-1]
+            for _ in range(draw(st.integers(1, 3))):
+                data = draw(swapped(data))
+                out.append((name, data))
+
+    for run in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["text", "text", "reasoning", "tool"] + (["odd"] if run else [])))
+        if kind == "odd":
+            odd()
+            continue
+        if kind == "tool":
+            number = draw(st.sampled_from([tools, tools, tools, tools - 1, None]))
+            tools += 1
+            call: dict[str, Any] = {"index": number, "id": f"call_{number}", "type": "function",
+                                    "function": {"name": draw(NAMES), "arguments": ""}}
+            if number is None:
+                del call["index"]
+            if draw(st.integers(0, 5)) == 0:
+                del call["function"]["name"]  # the name in a later chunk, or never
+            out.append((None, chunk({"tool_calls": [call]})))
+        elif kind == "reasoning":
+            field = draw(st.sampled_from(["reasoning_content", "reasoning"]))
+            # DeepSeek's `content: null` beside the reasoning, an OpenRouter `content: ""`, or none.
+            company = draw(st.sampled_from([{}, {"content": None}, {"content": ""}, {"role": "assistant"}]))
+        for position in range(draw(st.integers(2, 6))):
+            if draw(st.integers(0, 4)) == 0:
+                odd()
+            text = draw(lits(TEXTS | st.just("assistant")))
+            if kind == "text":
+                delta: Any = {"content": text}
+                if position == 0 and draw(st.booleans()):
+                    delta = {"content": text, "role": "assistant"} if role_last else {"role": "assistant", **delta}
+            elif kind == "reasoning":
+                delta = {field: text, **company} if role_last else {**company, field: text}
+            else:
+                fragment: dict[str, Any] = {"index": number, "function": {"arguments": text}}
+                if number is None:
+                    del fragment["index"]
+                delta = {"tool_calls": [fragment]}
+            out.append((None, chunk(delta, echo=text)))
     if draw(st.integers(0, 3)):
         out.append((None, chunk({}, draw(FINISH_REASONS))))
         if draw(st.booleans()):
