@@ -67,6 +67,11 @@ class ResponsesEncoder(StreamEncoder):
         # Citations of the open text part that need its final length: (citation, format, path).
         self._pending_citations: list[tuple[dict[str, Any], str, str]] = []
         self._summary_index: int | None = None
+        # The text of the open summary part and of the open raw reasoning part, joined when the part closes:
+        # adding each delta to the part's text would copy the text so far every time, quadratic in a long
+        # thinking.
+        self._summary_text: list[str] = []
+        self._reasoning_text: list[str] = []
         # A text part from another format, waiting for its first text: an empty one is left out, as the
         # non-streaming writer leaves it out.
         self._unopened: dict[str, Any] | None = None
@@ -179,6 +184,7 @@ class ResponsesEncoder(StreamEncoder):
             self._close_message(out)
             item = {"id": part.get("item_id") or self._derived_id("rs_"), "type": "reasoning", "summary": []}
             self._summary_index = None
+            self._reasoning_text = []
             self._open_item(out, item, "reasoning")
         elif ptype == "tool_call":
             self._close_message(out)
@@ -321,7 +327,7 @@ class ResponsesEncoder(StreamEncoder):
                     "response.content_part.added",
                     dict(where, content_index=0, part={"type": "reasoning_text", "text": ""}),
                 )
-            content[0]["text"] += event.text
+            self._reasoning_text.append(event.text)
             self._emit(out, "response.reasoning_text.delta", dict(where, content_index=0, delta=event.text))
             return
         # Anthropic thinking and chat reasoning_content reach Responses clients as a reasoning summary.
@@ -334,6 +340,7 @@ class ResponsesEncoder(StreamEncoder):
             self._close_summary(out)
             self._summary_index = index
             self._delta_head = None
+            self._summary_text = []
             item["summary"].append({"type": "summary_text", "text": ""})
             self._emit(
                 out,
@@ -342,7 +349,7 @@ class ResponsesEncoder(StreamEncoder):
                     where, summary_index=len(item["summary"]) - 1, part={"type": "summary_text", "text": ""}
                 ),
             )
-        item["summary"][-1]["text"] += event.text
+        self._summary_text.append(event.text)
         # The frame _emit would write for dict(where, summary_index=..., delta=...), spliced as for text.
         head = self._delta_head
         if head is None:
@@ -355,6 +362,8 @@ class ResponsesEncoder(StreamEncoder):
             return
         item = self._item
         summary = item["summary"][-1]
+        summary["text"] = "".join(self._summary_text)
+        self._summary_text = []
         where = {
             "item_id": item["id"],
             "output_index": self._output_index,
@@ -472,6 +481,8 @@ class ResponsesEncoder(StreamEncoder):
         self._close_summary(out)
         item = self._item
         if item.get("content"):
+            item["content"][0]["text"] = "".join(self._reasoning_text)
+            self._reasoning_text = []
             where = {"item_id": item["id"], "output_index": self._output_index, "content_index": 0}
             self._emit(out, "response.reasoning_text.done", dict(where, text=item["content"][0]["text"]))
             self._emit(out, "response.content_part.done", dict(where, part=dict(item["content"][0])))
