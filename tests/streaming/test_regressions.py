@@ -239,6 +239,18 @@ def test_a_malformed_upstream_event_becomes_the_clients_error(target):
 
 
 @pytest.mark.parametrize("target", FORMATS)
+def test_a_chat_usage_that_is_not_an_object_is_the_upstreams_fault(target):
+    """Found by the slot property tests: it was an AttributeError inside the decoder, which the client saw as
+    apiswitch failing to translate instead of the upstream sending a malformed chunk."""
+    upstream = chat_stream({"content": "ok"}).replace(b'"object"', b'"usage": 5, "object"', 1)
+    assert b'"usage": 5' in upstream
+    out = translate(upstream, "chat", target)
+    summary = CHECKERS[target](out)
+    assert summary.get("error") or summary.get("terminal") in ("error", "response.failed")
+    assert b"upstream_malformed" in out or b"usage is not an object" in out
+
+
+@pytest.mark.parametrize("target", FORMATS)
 def test_fail_ends_the_client_stream_with_its_error(target):
     translator = StreamTranslator("chat", target, context=make_context("chat", target))
     out = translator.feed(chat_stream({"content": "partial"}, finish=None, done=False))

@@ -170,8 +170,11 @@ class ChatDecoder(StreamDecoder):
                 error.get("message") or "upstream error",
             )
         out: list[StreamEvent] = []
-        if chunk.get("usage"):
-            self._usage = usage_from_chat(chunk["usage"])
+        usage = chunk.get("usage")
+        if usage:
+            if not isinstance(usage, dict):
+                return self.malformed("usage is not an object")
+            self._usage = usage_from_chat(usage)
         if not self._started:
             self._started = True
             extra = {key: chunk[key] for key in SAME_FORMAT_KEYS if chunk.get(key) is not None}
