@@ -53,8 +53,6 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     options = options or {}
     losses = LossCollector()
     req: hub.Request = source_spoke.request_to_hub(body, losses)
-    # Positional, then field by field: a class called with keywords gathers them into a dict first, which
-    # costs more than setting the fields (and this runs for every request).
     ctx = TranslationContext(source, target, req.model)
     ctx.stream = bool(req.stream)
     ctx.client_wants_stream_usage = bool(req.stream_include_usage)

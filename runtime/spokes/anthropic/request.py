@@ -32,7 +32,6 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     for i, msg in enumerate(body.get("messages") or []):
         path = f"messages[{i}]"
         parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
-        # Positional, then field by field: a class called with keywords gathers them into a dict first.
         message = hub.Message(msg.get("role", "user"), parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
         message.original = msg
         req.messages.append(message)
@@ -53,7 +52,6 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.stream = body.get("stream")
     thinking = body.get("thinking")
     if isinstance(thinking, dict):
-        # Positional, then field by field: a class called with keywords gathers them into a dict first.
         req.reasoning = settings = hub.Reasoning(thinking.get("type"), thinking.get("budget_tokens"))
         settings.display = thinking.get("display")
         settings.path = "thinking"
@@ -83,8 +81,6 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     get = tool.get  # a request carries dozens of tools, each read field by field
     if get("type") not in (None, "custom"):
         return hub.server_tool(get("name", ""), tool, FORMAT, path)
-    # Set field by field: a class called with keywords gathers them into a dict first, which costs more than
-    # the fields themselves.
     out = hub.Tool("function", get("name", ""))
     out.description = get("description")
     out.parameters = get("input_schema")
@@ -124,8 +120,6 @@ def merge_turns(messages: list[hub.Message], losses: LossCollector | None = None
                 last.content_is_string = False
             last.content = last.content + message.content
             continue
-        # Positional (role, content, content_is_string, path, extra, quiet): a class called with keywords
-        # gathers them into a dict first.
         merged.append(hub.Message(message.role, list(message.content), message.content_is_string, message.path,
                                   message.extra, message.quiet))
     return merged

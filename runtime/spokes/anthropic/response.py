@@ -20,7 +20,6 @@ _USAGE_KEYS = frozenset({"input_tokens", "output_tokens", "cache_read_input_toke
 def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response:
     content = [block_to_part(b, f"content[{i}]") for i, b in enumerate(body.get("content") or [])]
     usage_body = body.get("usage") or {}
-    # Field by field: a class called with keywords gathers them into a dict first.
     usage = hub.Usage()
     usage.input_tokens = usage_body.get("input_tokens") or 0
     usage.output_tokens = usage_body.get("output_tokens") or 0

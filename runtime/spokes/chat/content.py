@@ -136,7 +136,6 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     if "refusal" in msg and msg["refusal"] is None:
         # "No refusal", said out loud: chat gets it back; another format has no refusal field (reported).
         extra["refusal"] = None
-    # Positional, then field by field: a class called with keywords gathers them into a dict first.
     message = hub.Message("assistant", parts, is_string, path, extra)
     message.null_content = content is None
     message.original = msg

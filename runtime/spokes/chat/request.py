@@ -77,7 +77,6 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
             req.messages.append(assistant_to_hub(msg, path))
         else:
             parts, is_string = content_to_parts(msg.get("content"), f"{path}.content")
-            # Positional, then field by field: a class called with keywords gathers them into a dict first.
             message = hub.Message(role, parts, is_string, path, split_extra(msg, _MESSAGE_KEYS))
             message.original = msg
             req.messages.append(message)
@@ -133,8 +132,6 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> hub.Tool:
     kind = tool.get("type")
     if kind == "function":
         fn = tool.get("function") or {}
-        # Set field by field: a class called with keywords gathers them into a dict first, which costs more
-        # than the fields themselves.
         out = hub.Tool("function", fn.get("name", ""))
         out.description = fn.get("description")
         out.parameters = fn.get("parameters")

@@ -53,7 +53,6 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     if cached is None:
         cached = usage_body.get("prompt_cache_hit_tokens")  # DeepSeek
     cached = cached or 0
-    # Field by field: a class called with keywords gathers them into a dict first.
     usage = hub.Usage()
     usage.input_tokens = max((usage_body.get("prompt_tokens") or 0) - cached, 0)
     usage.output_tokens = usage_body.get("completion_tokens") or 0

@@ -136,7 +136,6 @@ def item_to_message(item: dict[str, Any], path: str) -> hub.Message:
     if kind == "message":
         parts, is_string = content_to_parts(item.get("content"), join_path(path, "content"))
         quiet = {k: item[k] for k in _ITEM_QUIET_KEYS if k in item}
-        # Positional, then field by field: a class called with keywords gathers them into a dict first.
         message = hub.Message(item.get("role", "user"), parts, is_string, path, split_extra(item, _MESSAGE_ITEM_KEYS))
         message.quiet = quiet
     elif kind in ("function_call_output", "custom_tool_call_output"):

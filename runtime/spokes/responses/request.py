@@ -60,7 +60,6 @@ def request_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Request:
     req.parallel_tool_calls = body.get("parallel_tool_calls")
     settings = body.get("reasoning")
     if isinstance(settings, dict):
-        # Field by field: a class called with keywords gathers them into a dict first.
         req.reasoning = reasoning = hub.Reasoning()
         reasoning.effort = settings.get("effort")
         reasoning.summary = settings.get("summary")
@@ -98,8 +97,6 @@ def _tool_to_hub(tool: dict[str, Any], path: str) -> list[hub.Tool]:
     get = tool.get  # a request carries dozens of tools, each read field by field
     kind = get("type")
     if kind == "function":
-        # Set field by field: a class called with keywords gathers them into a dict first, which costs more
-        # than the fields themselves.
         out = hub.Tool("function", get("name", ""))
         out.description = get("description")
         out.parameters = get("parameters")

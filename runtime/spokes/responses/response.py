@@ -55,7 +55,6 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     details = usage_body.get("input_tokens_details") or {}
     cached = details.get("cached_tokens") or 0
     written = details.get("cache_write_tokens") or 0
-    # Field by field: a class called with keywords gathers them into a dict first.
     usage = hub.Usage()
     usage.input_tokens = max((usage_body.get("input_tokens") or 0) - cached - written, 0)
     usage.output_tokens = usage_body.get("output_tokens") or 0
