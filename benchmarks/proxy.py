@@ -362,13 +362,12 @@ def measure(url: str, body: dict, stream: bool, concurrency: int, requests: int,
 
 def middle(measures: list[Measure]) -> Measure:
     """Each number's median over the rounds."""
-    def med(values: list[float]) -> float:
-        return statistics.median(values)
+    def median(name: str) -> float:
+        return statistics.median(getattr(m, name) for m in measures)
 
     cpus = [m.cpu for m in measures if m.cpu is not None]
-    return Measure(med([m.rps for m in measures]), med([m.p50 for m in measures]), med([m.p99 for m in measures]),
-                   med([m.ttfb50 for m in measures]), med([m.ttfb99 for m in measures]),
-                   med(cpus) if cpus else None)
+    return Measure(median("rps"), median("p50"), median("p99"), median("ttfb50"), median("ttfb99"),
+                   statistics.median(cpus) if cpus else None)
 
 
 def run_rows(label: str, paths: list[tuple[str, str, dict]], requests: int, first_byte: float,

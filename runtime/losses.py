@@ -57,9 +57,6 @@ class LossCollector:
     # Keyed by plain tuples: hashing a tuple is done in C, a frozen dataclass hashes in Python.
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
-    # Each kind records by itself instead of through one shared method: a request reports dozens of losses,
-    # and that second call cost more than the bookkeeping it did.
-
     def add(self, path: str, action: LossAction, reason: str) -> None:
         key = (path, action, reason)
         if key not in self._seen:
@@ -67,22 +64,13 @@ class LossCollector:
             self.losses.append(_INTERNED.get(key) or _new_loss(key))
 
     def dropped(self, path: str, reason: str) -> None:
-        key = (path, "dropped", reason)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.losses.append(_INTERNED.get(key) or _new_loss(key))
+        self.add(path, "dropped", reason)
 
     def coerced(self, path: str, reason: str) -> None:
-        key = (path, "coerced", reason)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.losses.append(_INTERNED.get(key) or _new_loss(key))
+        self.add(path, "coerced", reason)
 
     def synthesized(self, path: str, reason: str) -> None:
-        key = (path, "synthesized", reason)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.losses.append(_INTERNED.get(key) or _new_loss(key))
+        self.add(path, "synthesized", reason)
 
     def __len__(self) -> int:
         return len(self.losses)

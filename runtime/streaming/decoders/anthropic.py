@@ -225,8 +225,7 @@ class AnthropicDecoder(StreamDecoder):
                 return [TextDelta(block[0], value if type(value) is str else text(value))]
             if dtype == "input_json_delta" and block[1] == "tool_call":
                 fragment = delta["partial_json"]
-                if type(fragment) is not str:
-                    text(fragment)
+                fragment = fragment if type(fragment) is str else text(fragment)
                 return [ArgumentsDelta(block[0], fragment)] if fragment else []
         allowed = DELTA_PART_TYPES.get(dtype)
         if block is None or number != self._open:
@@ -244,8 +243,7 @@ class AnthropicDecoder(StreamDecoder):
             return [ArgumentsDelta(index, fragment)] if fragment else []
         if dtype == "thinking_delta":
             thinking = delta["thinking"]
-            if type(thinking) is not str:
-                text(thinking)
+            thinking = thinking if type(thinking) is str else text(thinking)
             self._grow("thinking", thinking)
             return [ReasoningDelta(index, thinking)]
         if dtype == "signature_delta":

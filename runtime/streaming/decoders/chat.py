@@ -89,8 +89,8 @@ class ChatDecoder(StreamDecoder):
             value = slot.read(data)
             if value is not None:
                 if value and self._slot_shape == "content":
-                    # _read_slot's text step without a call to it, nor to _ensure while the text part is open:
-                    # nearly every chunk of an answer.
+                    # Nearly every chunk of an answer: answered here, without a call to _read_slot, nor to
+                    # _ensure while the text part is open.
                     out: list[StreamEvent] = []
                     index = self._open_index if self._open_key == "text" else self._ensure("text", out)
                     out.append(TextDelta(index, value))
@@ -109,16 +109,15 @@ class ChatDecoder(StreamDecoder):
         return out
 
     def _read_slot(self, slot: StringSlot, value: str) -> list[StreamEvent]:
-        """A chunk like the learnt one but for its delta string ``value``. The learnt chunk has passed every
-        check of _chunk and left its marks (unread fields, fields spoken); a plain shape with a non-empty
-        value would take the same way again, so only its last steps are taken here."""
+        """A chunk like the learnt one but for its delta string ``value`` (text ones with a value are answered
+        in read() itself). The learnt chunk has passed every check of _chunk and left its marks (unread
+        fields, fields spoken); a plain shape with a non-empty value would take the same way again, so only
+        its last steps are taken here."""
         shape = self._slot_shape
         if shape is None or not value:
             return self._chunk(slot.parsed)
         out: list[StreamEvent] = []
-        if shape == "content":
-            out.append(TextDelta(self._ensure("text", out), value))
-        elif shape == "arguments":
+        if shape == "arguments":
             self._tool_call(slot.parsed["choices"][0]["delta"]["tool_calls"][0], 0, out)
         else:  # reasoning_content or reasoning, as _delta reads them
             index = self._ensure("reasoning", out, shape)
