@@ -49,14 +49,15 @@ def header_map(scope: Scope) -> dict[str, str]:
 class Responder:
     """Writes one response and remembers when the first body byte left, for the log's time to first byte."""
 
-    __slots__ = ("send", "whole", "loop", "started", "finished", "status", "first_byte_at", "last_write_at",
-                 "_lock")
+    __slots__ = ("send", "whole", "request", "loop", "started", "finished", "status", "first_byte_at",
+                 "last_write_at", "_lock")
 
     def __init__(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
         self.send = send
         # Our own server answers a whole response in one call (see Request.respond); other servers get the
         # two ASGI messages.
         server_request = getattr(send, "__self__", None)
+        self.request = server_request if isinstance(server_request, Request) else None
         self.whole = server_request.respond if isinstance(server_request, Request) else None
         # The request's loop, for its timers: asking asyncio for it costs a getpid() system call in Python 3.11.
         self.loop = loop
@@ -87,6 +88,20 @@ class Responder:
         if not more:
             self.finished = True
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
+
+    def can_write_now(self) -> bool:
+        """Whether `write_now` may be called: our own server, a started response with nothing to drain, and no
+        keep-alive frame being written under the lock."""
+        request = self.request
+        return request is not None and (self._lock is None or not self._lock.locked()) and request.can_write_now()
+
+    def write_now(self, data: bytes) -> None:
+        """`write(data)` from a callback that cannot await, once `can_write_now()` said so."""
+        if self.first_byte_at is None and data:
+            self.first_byte_at = time.perf_counter()
+        self.last_write_at = time.monotonic()
+        assert self.request is not None
+        self.request.write_now(data)
 
     async def comment(self, text: bytes) -> None:
         """An SSE comment: keeps the connection busy without being the answer's first byte."""

@@ -309,10 +309,10 @@ class Forwarder:
         except httpx.HTTPError as exc:
             raise AttemptFailed(f"stream broke before its first event: {type(exc).__name__}") from None
         # Committed: from here on the client has this upstream's answer.
-        await self.pump(ex, candidate, prepared, chunks, splitter, held,
+        await self.pump(ex, candidate, prepared, response.body, chunks, splitter, held,
                         passed_back(response.raw_headers, ex.client_format))
 
-    async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, chunks: Any,
+    async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, body: Any, chunks: Any,
                    splitter: FrameSplitter, held: list[bytes], extra_headers: list[tuple[bytes, bytes]]) -> None:
         provider = candidate.provider
         converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model)
@@ -329,6 +329,10 @@ class Forwarder:
         try:
             async with asyncio.timeout(provider.timeouts.total):
                 await self.emit(held, converter, tap, responder)
+                if hasattr(body, "sink"):
+                    # Events that arrive while this loop waits are relayed in the connection's callback; the
+                    # loop below sees only what the relay declined (a client to drain, a keep-alive frame).
+                    body.sink = DirectRelay(splitter, converter, tap, responder)
                 try:
                     async for chunk in chunks:
                         await self.emit(splitter.feed(chunk), converter, tap, responder)
@@ -364,6 +368,33 @@ class Forwarder:
         if out:
             async with responder.lock:
                 await responder.write(out)
+
+
+class DirectRelay:
+    """`emit`, called by the upstream connection as body arrives: a stream's events then reach the client
+    without a task switch each. It declines (False) a piece it could only write by waiting, which then goes
+    the awaiting way, in order."""
+
+    __slots__ = ("splitter", "converter", "tap", "responder")
+
+    def __init__(self, splitter: FrameSplitter, converter: Any, tap: usage_mod.StreamUsage,
+                 responder: Responder) -> None:
+        self.splitter = splitter
+        self.converter = converter
+        self.tap = tap
+        self.responder = responder
+
+    def __call__(self, chunk: bytes) -> bool:
+        responder = self.responder
+        if not responder.can_write_now():
+            return False
+        frames = self.splitter.feed(chunk)
+        if frames:
+            self.tap.observe_all(frames)
+            out = self.converter.feed_all(frames)
+            if out:
+                responder.write_now(out)
+        return True
 
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,
                   upstream_headers: dict[str, str]) -> ProxyError:

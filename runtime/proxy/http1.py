@@ -14,7 +14,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, cast
 
 import httptools
@@ -56,6 +56,13 @@ class _Connection(asyncio.Protocol):
         self.read_timer: asyncio.TimerHandle | None = None
         self.until_eof = False
         self.keep_alive = False
+        # While a reader waits with nothing queued, body goes to its sink (if it set one) in this protocol's
+        # own callback: no wake-up, task step and generator resumption per piece. A sink that returns False
+        # declines the piece, which is then queued for the reader as usual.
+        self.sink: Callable[[bytes], bool] | None = None
+        # What the sink gets from one read: the parser reports a provider's every event as a body piece of
+        # its own, and one write of all that one read brought costs the client's side far less than one each.
+        self.sunk: list[bytes] = []
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------------
 
@@ -73,6 +80,8 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(httpx.RemoteProtocolError(f"malformed HTTP response: {exc}"))
+        if self.sunk:
+            self._sink_pieces()
 
     def eof_received(self) -> bool | None:
         self._closed_by_peer()
@@ -97,6 +106,9 @@ class _Connection(asyncio.Protocol):
             self.head_done.set_result(None)
 
     def on_body(self, body: bytes) -> None:
+        if self.sink is not None:  # set only while the reader waits on an empty queue, so the order holds
+            self.sunk.append(body)
+            return
         self.chunks.append(body)
         self.buffered += len(body)
         if self.buffered > _HIGH_WATER and not self.paused and self.transport is not None:
@@ -110,9 +122,38 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.status < 200:
             return
+        if self.sunk:  # the body's last pieces reach the sink before the reader hears that it ended
+            self._sink_pieces()
         self.complete = True
         # llhttp forgets this once the message is over, so it is read now.
         self.keep_alive = self.parser.should_keep_alive()
+        self._wake()
+
+    def _sink_pieces(self) -> None:
+        sunk = self.sunk
+        data = sunk[0] if len(sunk) == 1 else b"".join(sunk)
+        sunk.clear()
+        sink = self.sink
+        if sink is None:  # (not while one read is parsed; kept for the reader all the same, never dropped)
+            self.chunks.append(data)
+            self.buffered += len(data)
+            self._wake()
+            return
+        try:
+            taken = sink(data)
+        except Exception as exc:  # noqa: BLE001 - the sink's failure is the reader's, raised where it waits
+            self.sink = None
+            if self.error is None:
+                self.error = exc
+            self._wake()
+            return
+        if taken:
+            if self.read_deadline is not None:  # data came: the wait's read timeout starts again
+                self.read_deadline = self.loop.time() + self.read_timeout
+            return
+        self.sink = None
+        self.chunks.append(data)
+        self.buffered += len(data)
         self._wake()
 
     # -- state changes -------------------------------------------------------------------------------------
@@ -164,8 +205,9 @@ class _Connection(asyncio.Protocol):
         self.transport.write(data)
         return self.head_done
 
-    async def next_chunk(self, timeout: float | None) -> bytes | None:
-        """The body received since the last call (waiting for some if there is none), or None at its end."""
+    async def next_chunk(self, timeout: float | None, sink: Callable[[bytes], bool] | None = None) -> bytes | None:
+        """The body received since the last call (waiting for some if there is none), or None at its end.
+        While it waits, `sink` (if given) is offered the body first; what it takes is not returned here."""
         while not self.chunks:
             if self.error is not None:
                 raise self.error
@@ -175,9 +217,11 @@ class _Connection(asyncio.Protocol):
             self.wakeup = waiter = loop.create_future()
             if timeout is not None:
                 self._read_by(loop.time() + timeout, timeout)
+            self.sink = sink
             try:
                 await waiter
             finally:
+                self.sink = None
                 self.wakeup = None
                 self.read_deadline = None
         chunks = self.chunks
@@ -349,12 +393,14 @@ class ResponseBody(Protocol):
 class _Body:
     """The body of a response on one of our connections."""
 
-    __slots__ = ("pool", "connection", "read_timeout")
+    __slots__ = ("pool", "connection", "read_timeout", "sink")
 
     def __init__(self, pool: Http1Transport, connection: _Connection, read_timeout: float | None) -> None:
         self.pool = pool
         self.connection: _Connection | None = connection
         self.read_timeout = read_timeout
+        # Set by a reader of `chunks()` that can take body as it arrives: see _Connection.sink.
+        self.sink: Callable[[bytes], bool] | None = None
 
     async def chunks(self) -> AsyncIterator[bytes]:
         connection = self.connection
@@ -362,7 +408,7 @@ class _Body:
             raise httpx.StreamClosed()
         while True:
             try:
-                chunk = await connection.next_chunk(self.read_timeout)
+                chunk = await connection.next_chunk(self.read_timeout, self.sink)
             except BaseException:
                 await self.aclose()
                 raise

@@ -386,6 +386,19 @@ class Request:
         self._start_response(status, headers)
         self._write_body(body, False)
 
+    def can_write_now(self) -> bool:
+        """Whether `write_now` may be called: the response streams, and nothing waits to drain (`send` would
+        not have to wait)."""
+        writable = self.protocol.writable
+        return self.response_started and not self.response_complete and (
+            writable is None or writable.done() or self.disconnected)
+
+    def write_now(self, body: bytes) -> None:
+        """A body part of a started response, from a callback that cannot await (`can_write_now()` first);
+        what `send` does with a body message that has more to come."""
+        if not self.disconnected:
+            self._write_body(body, True)
+
     def _write_body(self, body: bytes, more: bool) -> None:
         protocol = self.protocol
         if self.is_head:

@@ -349,3 +349,106 @@ def test_connection_refused_is_a_connect_error_and_frees_its_slot():
         return transport.open_count
 
     assert asyncio.run(run()) == 0
+
+
+def trickled(pieces: list[bytes], gap: float, stall: bool = False) -> Handler:
+    """A chunked answer whose pieces leave `gap` seconds apart, each in a read of its own; with `stall`, the
+    last chunk never comes."""
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for piece in pieces:
+            await asyncio.sleep(gap)
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+        if stall:
+            await asyncio.sleep(30)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+    return handle
+
+
+PIECES = [b"piece %d;" % i for i in range(8)]
+
+
+def test_a_sink_takes_body_while_the_reader_waits_and_what_it_declines_comes_back_in_order():
+    async def run():
+        log: list[bytes] = []
+        offers = 0
+
+        def sink(data: bytes) -> bool:
+            nonlocal offers
+            offers += 1
+            if offers % 3 == 0:
+                return False  # declined: the reader must get it, before anything later
+            log.append(data)
+            return True
+
+        server, port, _ = await start(trickled(PIECES, 0.02))
+        async with server:
+            transport = Http1Transport(LIMITS)
+            response = await transport.send(post(f"http://127.0.0.1:{port}/"))
+            response.body.sink = sink
+            returned = []
+            async for chunk in response.aiter_raw():
+                returned.append(chunk)
+                log.append(chunk)
+            reused = transport.idle_count
+            await transport.aclose()
+        return log, returned, offers, reused
+
+    log, returned, offers, reused = asyncio.run(run())
+    assert b"".join(log) == b"".join(PIECES)
+    assert returned and len(log) > len(returned)  # both ways were used
+    assert offers >= len(PIECES) - 1
+    assert reused == 1  # read to its end either way: the connection is kept
+
+
+def test_a_sink_that_fails_fails_the_reader_and_the_connection_is_not_kept():
+    async def run():
+        def sink(data: bytes) -> bool:
+            raise ValueError("the translator broke")
+
+        server, port, _ = await start(trickled(PIECES, 0.02))
+        async with server:
+            transport = Http1Transport(LIMITS)
+            response = await transport.send(post(f"http://127.0.0.1:{port}/"))
+            response.body.sink = sink
+            with pytest.raises(ValueError, match="the translator broke"):
+                async for _ in response.aiter_raw():
+                    pass
+            kept = transport.idle_count, len(transport.in_use)
+            await transport.aclose()
+        return kept
+
+    assert asyncio.run(run()) == (0, 0)
+
+
+@pytest.mark.parametrize("stall", [False, True])
+def test_what_a_sink_takes_restarts_the_read_timeout(stall: bool):
+    async def run():
+        taken: list[bytes] = []
+        server, port, _ = await start(trickled(PIECES, 0.1, stall=stall))
+        async with server:
+            transport = Http1Transport(LIMITS)
+            # Eight pieces 0.1 s apart outlast a 0.35 s read timeout many times over, but none waits for it.
+            response = await transport.send(post(f"http://127.0.0.1:{port}/", read=0.35))
+            response.body.sink = lambda data: taken.append(data) is None
+            started = time.monotonic()
+            try:
+                async for _ in response.aiter_raw():
+                    pass
+                outcome = "complete"
+            except httpx.ReadTimeout:
+                outcome = "timeout"
+            elapsed = time.monotonic() - started
+            await transport.aclose()
+        return outcome, b"".join(taken), elapsed
+
+    outcome, taken, elapsed = asyncio.run(run())
+    assert taken == b"".join(PIECES)
+    if stall:
+        assert outcome == "timeout" and elapsed < 3  # the silence after the last piece, not the 30 s stall
+    else:
+        assert outcome == "complete"

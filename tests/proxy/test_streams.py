@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import httpx
 import orjson
@@ -142,3 +143,113 @@ def test_a_stream_that_is_only_done_fails_over(proxy, scripted_upstream):
         (orjson.loads(d)["choices"][0]["delta"].get("content") or "")
         for _, d in sse_events(response.text) if d != "[DONE]" and orjson.loads(d)["choices"])
     assert "upstream stream ended before any event" in running.log_rows(1)[-1]["error"]
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
+def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_upstream, monkeypatch, path):
+    """Events are relayed in the upstream connection's callback until the client falls behind; then they wait
+    for it the awaiting way. Both ways are used here, and the client still gets every event in order."""
+    from apiswitch.runtime.proxy import forward
+
+    offers = {True: 0, False: 0}
+    relay = forward.DirectRelay.__call__
+
+    def counted(self, chunk):
+        taken = relay(self, chunk)
+        offers[taken] += 1
+        return taken
+
+    monkeypatch.setattr(forward.DirectRelay, "__call__", counted)
+    # More bytes of events than the kernel's send buffer of the proxy's socket can hold (it grows up to the
+    # tcp_wmem maximum), so that the proxy's own writes must back up: an event of six characters of text is
+    # some 150 bytes on the wire.
+    words = [f"w{i} " for i in range(_kernel_send_buffer_max() // 100 + 1000)]
+    upstream = scripted_upstream("chat", Reply.text("".join(words), chunk_size=6))
+    running = one_provider(proxy, upstream, "chat")
+    anthropic = path == "/v1/messages"
+    body = orjson.dumps({"model": "m", "max_tokens": 5, "stream": True,
+                         "messages": [{"role": "user", "content": "hi"}]})
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: no autotuning
+        sock.connect(("127.0.0.1", running.port))
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (path.encode(), len(body), body))
+        received = [sock.recv(4096)]
+        time.sleep(1.0)  # the client falls behind: the proxy's writes back up
+        while chunk := sock.recv(65536):
+            received.append(chunk)
+    raw = b"".join(received)
+    head, _, chunked = raw.partition(b"\r\n\r\n")
+    assert b" 200 " in head.split(b"\r\n")[0]
+    text = _unchunk(chunked).decode()
+    events = sse_events(text)
+    if anthropic:
+        got = "".join(orjson.loads(d)["delta"].get("text", "") for name, d in events if name == "content_block_delta")
+        assert events[-1][0] == "message_stop"
+    else:
+        got = "".join((orjson.loads(d)["choices"][0]["delta"].get("content") or "")
+                      for _, d in events if d and d != "[DONE]" and orjson.loads(d)["choices"])
+        assert events[-1][1] == "[DONE]"
+    assert got == "".join(words)
+    assert offers[True] > 0 and offers[False] > 0, offers
+    row = running.log_rows(1)[-1]
+    assert row["status"] == 200 and not row["error"]
+
+
+def _unchunk(data: bytes) -> bytes:
+    out, at = [], 0
+    while True:
+        end = data.index(b"\r\n", at)
+        size = int(data[at:end], 16)
+        if size == 0:
+            return b"".join(out)
+        out.append(data[end + 2:end + 2 + size])
+        at = end + 2 + size + 2
+
+
+def _kernel_send_buffer_max() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem") as limits:
+            return int(limits.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return 4 * 1024 * 1024
+
+
+def test_a_translator_failure_mid_stream_ends_it_with_an_in_band_error(proxy, scripted_upstream, monkeypatch):
+    """The events after the first reach the translator inside the upstream connection's callback; a bug there
+    must still end the client's stream with an error event, be logged, and drop the upstream request."""
+    from apiswitch.runtime.proxy import forward
+    from apiswitch.runtime.proxy.translation import TranslatedStream
+
+    feed_all = TranslatedStream.feed_all
+    calls = 0
+
+    def breaks_on_the_fifth(self, frames):
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyError("a translator bug")
+        return feed_all(self, frames)
+
+    monkeypatch.setattr(TranslatedStream, "feed_all", breaks_on_the_fifth)
+    relayed = 0
+    relay = forward.DirectRelay.__call__
+
+    def counted(self, chunk):
+        nonlocal relayed
+        relayed += 1
+        return relay(self, chunk)
+
+    monkeypatch.setattr(forward.DirectRelay, "__call__", counted)
+    upstream = scripted_upstream("chat", Reply.text("word " * 40, chunk_size=5, fault=Fault(event_delay=0.02)))
+    running = one_provider(proxy, upstream, "chat")
+    response = httpx.post(running.url + "/v1/messages", timeout=20, json={
+        "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+    events = sse_events(response.text)
+    assert events[0][0] == "message_start"
+    assert events[-1][0] == "error"
+    assert "could not translate the stream: KeyError" in orjson.loads(events[-1][1])["error"]["message"]
+    assert relayed >= 4  # the failing batch came through the connection's callback
+    row = running.log_rows(1)[-1]
+    assert "could not translate the stream" in row["error"]
+    assert upstream.wait_for_calls(1)[0].wait_finished(timeout=5) == "client disconnected"
