@@ -5,6 +5,8 @@ A Claude Code user must see an Anthropic error, a Codex user an OpenAI one, what
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import orjson
@@ -77,14 +79,38 @@ def upstream_error(body: bytes) -> tuple[str, str | None]:
     return str(data)[:500], None
 
 
-def stream_error_event(fmt: str, message: str, kind: str = "api_error", sequence_number: int = 0) -> bytes:
-    """An in-band error for a stream that already started: the client format's own error event."""
+def stream_error_event(fmt: str, message: str, kind: str = "api_error", sequence_number: int = 0,
+                       response: dict[str, Any] | None = None) -> bytes:
+    """An in-band error for a stream that already started: the client format's own error event.
+    Responses only: `sequence_number` is the next event's, `response` what response.created announced."""
     if fmt == "anthropic":
         data = orjson.dumps({"type": "error", "error": {"type": kind, "message": message}})
         return b"event: error\ndata: " + data + b"\n\n"
     if fmt == "chat":
+        # Then [DONE], as the translators end a failed chat stream: the SDK raises at the error chunk, and a
+        # client that reads to [DONE] still finds the end.
         data = orjson.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": kind}})
-        return b"data: " + data + b"\n\n"
-    data = orjson.dumps({"type": "error", "code": kind, "message": message, "param": None,
-                         "sequence_number": sequence_number})
-    return b"event: error\ndata: " + data + b"\n\n"
+        return b"data: " + data + b"\n\ndata: [DONE]\n\n"
+    return _response_failed(message, kind, sequence_number, response)
+
+
+def _response_failed(message: str, kind: str, sequence_number: int, response: dict[str, Any] | None) -> bytes:
+    """A Responses stream fails as the translators end one: response.failed carrying the response with its
+    error (the event Codex reads a failure's message from). `response` is the one the stream's response.created
+    announced; if the client has seen no event yet, a response.created comes first, as it must."""
+    head = b""
+    if response is None:
+        response = {"id": f"resp_{uuid.uuid4().hex}", "object": "response", "created_at": int(time.time()),
+                    "status": "in_progress", "error": None, "incomplete_details": None, "output": [],
+                    "usage": None}
+        if sequence_number == 0:
+            head = _event("response.created", {"type": "response.created", "sequence_number": 0,
+                                               "response": response})
+            sequence_number = 1
+    failed = dict(response, status="failed", error={"code": kind, "message": message})
+    return head + _event("response.failed", {"type": "response.failed", "sequence_number": sequence_number,
+                                             "response": failed})
+
+
+def _event(name: str, payload: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"

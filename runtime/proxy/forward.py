@@ -345,7 +345,7 @@ class Forwarder:
                 except Exception as exc:  # noqa: BLE001 - a translator bug must still end the stream in-band
                     log.exception("stream translation failed")
                     error = f"apiswitch could not translate the stream: {type(exc).__name__}: {exc}"
-                    tail = stream_error_event(ex.client_format, error)
+                    tail = converter.fail(error)  # which falls back on a plain error event if it breaks too
         except TimeoutError:
             error = f"upstream stream exceeded {provider.timeouts.total:g}s"
             tail = converter.fail(error)

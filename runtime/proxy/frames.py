@@ -36,9 +36,22 @@ class FrameSplitter:
         return [part + b"\n\n" for part in parts if part.strip(b"\n")]
 
     def finish(self) -> list[bytes]:
-        """The last event of a stream that ended without a blank line."""
+        """The last event of a stream that ended without a blank line, if that event is whole: its data a
+        JSON value or [DONE] (some servers end their last event with a single newline). What a stream cut
+        inside an event leaves is a fragment that no client may parse as an event (an SSE reader discards
+        it), so it is not passed on: the stream then lacks its final event, and the client is told so."""
         rest, self._pending = self._pending.replace(b"\r\n", b"\n").strip(b"\n"), b""
-        return [rest + b"\n\n"] if rest else []
+        if not rest:
+            return []
+        _, data = frame_fields(rest)
+        if data is None:
+            return []
+        if data.strip() != b"[DONE]":
+            try:
+                orjson.loads(data)
+            except orjson.JSONDecodeError:
+                return []
+        return [rest + b"\n\n"]
 
 
 def frame_fields(frame: bytes) -> tuple[str | None, bytes | None]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
+from apiswitch.runtime.proxy.frames import frame_fields
 from apiswitch.runtime.streaming import StreamTranslator
 from apiswitch.runtime.translate import translate_request, translate_response
 
@@ -85,6 +86,7 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
     return False
 
 
+_DONE = b"data: [DONE]\n\n"
 _MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
 
 
@@ -94,6 +96,9 @@ class PassthroughStream:
     def __init__(self, client_format: str, client_model: str) -> None:
         self.client_format = client_format
         self.complete = False
+        # Chat only: a stream is whole at its string finish_reason (some servers never send [DONE]), but its
+        # client still gets the [DONE] it reads to, added at the end if the upstream left it out.
+        self.done = client_format != "chat"
         self.error: str | None = None
         # Any model value, not only the name asked for: providers answer with dated or aliased names.
         self.pair = b'"model":' + orjson.dumps(client_model)
@@ -102,6 +107,9 @@ class PassthroughStream:
         self.seen: bytes | None = None
         self.losses: list[dict[str, str]] = []
         self.sequence = 0
+        self.client_model = client_model
+        # Responses only: the response its response.created announced, for a response.failed if it breaks.
+        self.response: dict[str, Any] | None = None
 
     def feed(self, frame: bytes) -> bytes:
         return self.feed_all([frame])
@@ -109,11 +117,17 @@ class PassthroughStream:
     def feed_all(self, frames: list[bytes]) -> bytes:
         # The checks that concern the stream as a whole look at the batch at once; only the model name is
         # a matter of each event.
-        if self.client_format == "responses":
-            self.sequence += len(frames)
         batch = frames[0] if len(frames) == 1 else b"".join(frames)
+        if self.client_format == "responses":
+            if not self.sequence:
+                self._announced(frames)
+            # Events, not frames: a provider's comment frames have no number. (A data line starts a line, and
+            # JSON text has no raw line break.)
+            self.sequence += batch.count(b"\ndata:") + (batch[:5] == b"data:")
         if not self.complete and _ends_stream(self.client_format, batch):
             self.complete = True
+        if self.complete and not self.done and batch.find(b"[DONE]") >= 0:
+            self.done = _TERMINAL["chat"].search(batch) is not None
         if batch.find(b'"model"') < 0:
             return batch
         # The first "model" of an event is the response's own: it comes before any content in every format's
@@ -142,12 +156,28 @@ class PassthroughStream:
 
     def finish(self) -> bytes:
         if self.complete:
-            return b""
+            return b"" if self.done else _DONE
         self.error = "upstream stream ended before its final event"
         return self.fail(self.error)
 
+    def _announced(self, frames: list[bytes]) -> None:
+        """The response of the stream's first event (response.created), kept for `fail`."""
+        for frame in frames:
+            _, data = frame_fields(frame)
+            if data is None:
+                continue  # a comment
+            try:
+                payload = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                return
+            response = payload.get("response") if isinstance(payload, dict) else None
+            if isinstance(response, dict):
+                self.response = dict(response, model=self.client_model) if "model" in response else response
+            return
+
     def fail(self, message: str) -> bytes:
-        return stream_error_event(self.client_format, message, sequence_number=self.sequence)
+        return stream_error_event(self.client_format, message, sequence_number=self.sequence,
+                                  response=self.response)
 
 
 class TranslatedStream:

@@ -108,6 +108,9 @@ def test_a_stream_cut_short_cleanly_ends_with_an_error(proxy, fmt):
             "model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]})
     events = sse_events(response.text)
     assert "Hel" in response.text
+    if fmt == "chat":  # the error chunk, then the [DONE] a chat client reads to
+        assert events[-1][1] == "[DONE]"
+        events.pop()
     last = orjson.loads(events[-1][1])
     assert last["error"]["message"] == "upstream stream ended before its final event"
     assert running.log_rows(1)[-1]["error"] == "upstream stream ended before its final event"

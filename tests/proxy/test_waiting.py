@@ -8,6 +8,7 @@ import anthropic
 import httpx
 import openai
 import orjson
+from streaming.checkers import check_responses
 from upstreams import Fault, Reply
 
 from .harness import provider_toml
@@ -62,11 +63,14 @@ def test_when_every_candidate_fails_after_the_comments_the_error_is_in_band(prox
                           json={"model": "m", "input": "hi", "stream": True})
     assert response.status_code == 200
     assert response.text.startswith(": waiting for the provider")
+    # A Responses stream fails as the real API's does: created, then failed with the error, which Codex
+    # shows; the strict checker holds the whole stream to the protocol.
+    check_responses(response.content)
     events = sse_events(response.text)
-    assert [name for name, _ in events] == ["error"]
-    error = orjson.loads(events[0][1])
-    assert error["type"] == "error" and "all providers failed" in error["message"]
-    assert "no response within 0.7s" in error["message"]
+    assert [name for name, _ in events] == ["response.created", "response.failed"]
+    failed = orjson.loads(events[1][1])["response"]
+    assert failed["status"] == "failed" and "all providers failed" in failed["error"]["message"]
+    assert "no response within 0.7s" in failed["error"]["message"]
 
 
 def test_a_quick_failure_is_still_an_http_error(proxy, scripted_upstream):

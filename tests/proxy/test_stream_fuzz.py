@@ -1,0 +1,245 @@
+"""Every recorded upstream stream, in every client format, through the real proxy from an upstream that sends it
+in pieces of random size at random moments (so that events arrive split, joined, while the proxy's stream loop
+waits and while it is busy): the client gets what the translator gives offline. The same streams cut at a
+random byte or corrupted at one: the client gets a stream its strict checker accepts, ending in the answer or
+its format's in-band error, or, if nothing valid came first, an error response; never a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import socketserver
+import threading
+import time
+import zlib
+from typing import Any
+
+import httpx
+import pytest
+from apiswitch.runtime.streaming import StreamTranslator
+from streaming.checkers import CHECKERS, ProtocolError, parse_sse
+from streaming.harness import FORMATS, all_fixtures, fixture_bytes, make_context
+
+from .harness import provider_toml
+
+FIXTURES = all_fixtures()
+PATHS = {"anthropic": "/v1/messages", "chat": "/v1/chat/completions", "responses": "/v1/responses"}
+# Fields that name or date this particular answer rather than say what it is.
+VOLATILE = {"id", "created", "created_at", "model", "system_fingerprint"}
+
+
+class TrickleUpstream:
+    """A real HTTP/1.1 server on 127.0.0.1 that answers a POST with the stream registered under the request's
+    model name, chunked, in the pieces and with the pauses registered with it."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, tuple[bytes, list[int], list[float]]] = {}
+        cases = self.cases
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                sock: socket.socket = self.request
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                reader = sock.makefile("rb")
+                try:
+                    while True:
+                        head = b""
+                        while not head.endswith(b"\r\n\r\n"):
+                            line = reader.readline()
+                            if not line:
+                                return
+                            head += line
+                        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                                      if line.lower().startswith(b"content-length:"))
+                        model = json.loads(reader.read(length))["model"]
+                        data, sizes, pauses = cases[model]
+                        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                     b"Transfer-Encoding: chunked\r\n\r\n")
+                        at = 0
+                        for size, pause in zip(sizes, pauses, strict=True):
+                            if pause:
+                                time.sleep(pause)
+                            sock.sendall(b"%x\r\n%s\r\n" % (size, data[at:at + size]))
+                            at += size
+                        sock.sendall(b"0\r\n\r\n")
+                except OSError:
+                    return
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def register(self, name: str, data: bytes, rng: random.Random) -> None:
+        sizes: list[int] = []
+        left = len(data)
+        while left:
+            size = min(left, rng.choice((1, 3, 17, 60, 200, 900)))
+            sizes.append(size)
+            left -= size
+        # Mostly back to back (pieces then pile up in one read), sometimes a pause long enough for the proxy
+        # to have relayed everything and be waiting again.
+        pauses = [rng.choice((0, 0, 0, 0.002)) for _ in sizes]
+        self.cases[name] = (data, sizes, pauses)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    from .harness import start_proxy
+
+    upstream = TrickleUpstream()
+    toml = "".join(provider_toml(f"up_{fmt}", fmt, upstream.url + ("" if fmt == "anthropic" else "/v1"))
+                   for fmt in FORMATS)
+    toml += "[routes]\n" + "".join(f'"{fmt}-*" = "up_{fmt}"\n' for fmt in FORMATS)
+    proxy = start_proxy(toml, tmp_path_factory.mktemp("fuzz"))
+    yield upstream, proxy
+    proxy.stop()
+    upstream.close()
+
+
+def request_body(client: str, model: str) -> dict[str, Any]:
+    if client == "anthropic":
+        return {"model": model, "max_tokens": 100, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    if client == "chat":
+        return {"model": model, "stream": True, "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": "hi"}]}
+    return {"model": model, "stream": True, "input": "hi"}
+
+
+def seed_of(*parts: object) -> int:
+    """A seed that is the same in every run (unlike hash(), which Python salts per process)."""
+    return zlib.crc32(repr(parts).encode())
+
+
+def ask(setup, name: str, source: str, client: str, data: bytes, seed: int) -> httpx.Response:
+    upstream, proxy = setup
+    model = f"{source}-{name}-{client}-{seed}"
+    upstream.register(model, data, random.Random(seed))
+    return httpx.post(proxy.url + PATHS[client], json=request_body(client, model), timeout=30)
+
+
+def offline(data: bytes, source: str, client: str) -> bytes:
+    if source == client:
+        return data
+    translator = StreamTranslator(source, client, context=make_context(client, source))
+    return translator.feed(data) + translator.finish()
+
+
+def essence(value: Any) -> Any:
+    """A checker's summary without the fields that differ between two translations of one answer."""
+    if isinstance(value, dict):
+        return {key: essence(item) for key, item in value.items() if key not in VOLATILE}
+    if isinstance(value, list | tuple):
+        return [essence(item) for item in value]
+    return value
+
+
+def summary(client: str, stream: bytes, passthrough: bool = False) -> dict[str, Any]:
+    if passthrough:
+        # Relayed as the provider sent it (a fixture may lack what a real provider always sends, such as
+        # usage): every event's data, but for the model name, which becomes the client's.
+        return {"events": [essence(json.loads(data)) if data.startswith("{") else data
+                           for _, data in parse_sse(stream)]}
+    result = dict(CHECKERS[client](stream))
+    events = result.pop("events")
+    # Keep-alives are the proxy's own, and the usage placeholder of a stream without one is an estimate of
+    # the request the proxy made, not of the test's offline context.
+    result["kinds"] = [name or json.loads(data).get("object") for name, data in events
+                       if name != "ping" and data != "[DONE]"]
+    result.pop("usage", None)
+    if client == "responses":
+        result["response"] = {key: value for key, value in result["response"].items() if key != "usage"}
+    if client == "anthropic" and result.get("message"):
+        result["message"] = {key: value for key, value in result["message"].items() if key != "usage"}
+    return essence(result)
+
+
+@pytest.mark.parametrize("client", FORMATS)
+@pytest.mark.parametrize(("name", "source"), FIXTURES)
+def test_a_whole_stream_arriving_in_random_pieces_reaches_the_client_as_translated_offline(
+        setup, name, source, client):
+    data = fixture_bytes(name, source)
+    response = ask(setup, name, source, client, data, seed=seed_of(name, source, client))
+    assert response.status_code == 200, response.text
+    passthrough = source == client
+    assert summary(client, response.content, passthrough) == summary(client, offline(data, source, client),
+                                                                     passthrough)
+
+
+def damage(data: bytes, rng: random.Random, how: str) -> bytes:
+    if how == "cut":
+        return data[:rng.randint(0, len(data))]
+    at = rng.randint(0, len(data) - 1)
+    while data[at:at + 1] in (b"\n", b"\r"):  # a line break changes the framing, not the content
+        at = rng.randint(0, len(data) - 1)
+    return data[:at] + bytes([rng.choice(b'{}":,x\x00\xff')]) + data[at + 1:]
+
+
+# A passthrough stream is relayed as the provider sent it, corrupted bytes included: only cut.
+DAMAGES = [(name, source, client, how) for name, source in FIXTURES for client in FORMATS
+           for how in ("cut", "corrupt") if how == "cut" or source != client]
+
+
+def whole_events(data: bytes) -> bytes:
+    """The events of a stream that was cut: those ended by a blank line, and a last one without it if its data
+    is whole (a JSON value)."""
+    end = data.rfind(b"\n\n") + 2 if b"\n\n" in data else 0
+    rest = data[end:].strip(b"\n")
+    lines = [line[5:].strip() for line in rest.split(b"\n") if line.startswith(b"data:")]
+    if lines:
+        try:
+            json.loads(b"\n".join(lines))
+        except ValueError:
+            return data[:end]
+        return data[:end] + rest + b"\n\n"
+    return data[:end]
+
+
+def strictly_valid(stream: bytes, fmt: str) -> bool:
+    try:
+        CHECKERS[fmt](stream)
+    except ProtocolError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("name", "source", "client", "how"), DAMAGES)
+def test_a_damaged_stream_still_gives_a_valid_answer_or_error(setup, name, source, client, how):
+    whole = fixture_bytes(name, source)
+    passthrough = source == client
+    # Some recordings keep a provider's quirk (a tool call's header repeated, no usage) that a passthrough
+    # relays as it is; the strict checker judges only streams the proxy wrote, or relayed from a valid one.
+    checked = not passthrough or strictly_valid(whole, client)
+    for seed in range(3):
+        rng = random.Random(seed_of(name, source, client, how, seed))
+        damaged = damage(whole, rng, how)
+        response = ask(setup, name, source, client, damaged, seed)
+        if response.status_code != 200:
+            # Nothing valid came before the damage: the proxy gave up before answering, in the client's format.
+            assert response.status_code == 502, response.text
+            error = response.json()
+            assert error.get("type") == "error" if client == "anthropic" else "error" in error
+            continue
+        if passthrough:
+            # Every whole event the provider sent, as it sent it (but the model name), then at most the
+            # proxy's own ending.
+            relayed = summary(client, response.content, passthrough=True)["events"]
+            sent = summary(client, whole_events(damaged), passthrough=True)["events"]
+            assert relayed[:len(sent)] == sent, f"seed {seed}"
+            assert len(relayed) - len(sent) <= 2, f"seed {seed}: {relayed[len(sent):]}"
+        if checked:
+            try:
+                # A corrupted argument fragment is the upstream's content, passed on as sent.
+                CHECKERS[client](response.content, json_arguments=False)
+            except ProtocolError as exc:
+                raise AssertionError(f"seed {seed}: {exc}\n{response.text[-2000:]}") from None
