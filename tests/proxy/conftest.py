@@ -15,8 +15,8 @@ def proxy(tmp_path) -> Iterator[Callable[..., RunningProxy]]:
     """A factory: `proxy(toml_text, env={...})` starts a proxy with that config; all are stopped at teardown."""
     started: list[RunningProxy] = []
 
-    def start(toml: str, env: dict[str, str] | None = None) -> RunningProxy:
-        running = start_proxy(toml, tmp_path, env)
+    def start(toml: str, env: dict[str, str] | None = None, loop: str = "asyncio") -> RunningProxy:
+        running = start_proxy(toml, tmp_path, env, loop)
         started.append(running)
         return running
 

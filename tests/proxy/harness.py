@@ -23,8 +23,12 @@ def provider_toml(name: str, fmt: str, base_url: str, *, key_env: str | None = N
 
 
 class RunningProxy:
-    def __init__(self, config: Config) -> None:
+    """`loop`: "asyncio", or "uvloop" as `apiswitch serve` runs (their transports differ in when they write,
+    pause and call back)."""
+
+    def __init__(self, config: Config, loop: str = "asyncio") -> None:
         self.config = config
+        self.loop = loop
         self.app = build_app(config)
         # IPPROTO_TCP spelled out: asyncio only sets TCP_NODELAY on accepted sockets whose protocol says TCP,
         # and without it small writes wait on delayed ACKs (40 ms a response).
@@ -38,7 +42,12 @@ class RunningProxy:
         self._thread = threading.Thread(target=self._run, name="apiswitch-test-proxy", daemon=True)
 
     def _run(self) -> None:
-        asyncio.run(self.server.serve(sockets=[self._socket]))
+        if self.loop == "uvloop":
+            import uvloop
+
+            uvloop.run(self.server.serve(sockets=[self._socket]))
+        else:
+            asyncio.run(self.server.serve(sockets=[self._socket]))
 
     @property
     def url(self) -> str:
@@ -75,10 +84,10 @@ class RunningProxy:
             time.sleep(0.02)
 
 
-def start_proxy(toml: str, tmp_path: Path, env: dict[str, str] | None = None) -> RunningProxy:
+def start_proxy(toml: str, tmp_path: Path, env: dict[str, str] | None = None, loop: str = "asyncio") -> RunningProxy:
     if "[log]" not in toml:
         toml += f'\n[log]\npath = "{(tmp_path / "requests.db").as_posix()}"\n'
-    return RunningProxy(parse_config(toml, "test.toml", env or {})).start()
+    return RunningProxy(parse_config(toml, "test.toml", env or {}), loop).start()
 
 
 class CannedUpstream:

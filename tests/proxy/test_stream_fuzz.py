@@ -93,15 +93,16 @@ class TrickleUpstream:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+def setup(request, tmp_path_factory):
+    """On the loop `apiswitch serve` runs, and on asyncio's own."""
     from .harness import start_proxy
 
     upstream = TrickleUpstream()
     toml = "".join(provider_toml(f"up_{fmt}", fmt, upstream.url + ("" if fmt == "anthropic" else "/v1"))
                    for fmt in FORMATS)
     toml += "[routes]\n" + "".join(f'"{fmt}-*" = "up_{fmt}"\n' for fmt in FORMATS)
-    proxy = start_proxy(toml, tmp_path_factory.mktemp("fuzz"))
+    proxy = start_proxy(toml, tmp_path_factory.mktemp("fuzz"), loop=request.param)
     yield upstream, proxy
     proxy.stop()
     upstream.close()

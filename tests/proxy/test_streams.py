@@ -148,8 +148,9 @@ def test_a_stream_that_is_only_done_fails_over(proxy, scripted_upstream):
     assert "upstream stream ended before any event" in running.log_rows(1)[-1]["error"]
 
 
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
-def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_upstream, monkeypatch, path):
+def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_upstream, monkeypatch, path, loop):
     """Events are relayed in the upstream connection's callback until the client falls behind; then they wait
     for it the awaiting way. Both ways are used here, and the client still gets every event in order."""
     from apiswitch.runtime.proxy import forward
@@ -168,7 +169,7 @@ def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_ups
     # some 150 bytes on the wire.
     words = [f"w{i} " for i in range(_kernel_send_buffer_max() // 100 + 1000)]
     upstream = scripted_upstream("chat", Reply.text("".join(words), chunk_size=6))
-    running = one_provider(proxy, upstream, "chat")
+    running = proxy(provider_toml("up", "chat", upstream.base_url) + '[routes]\n"*" = "up"\n', loop=loop)
     anthropic = path == "/v1/messages"
     body = orjson.dumps({"model": "m", "max_tokens": 5, "stream": True,
                          "messages": [{"role": "user", "content": "hi"}]})
