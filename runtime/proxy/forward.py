@@ -315,7 +315,8 @@ class Forwarder:
     async def pump(self, ex: Exchange, candidate: Candidate, prepared: Prepared, body: Any, chunks: Any,
                    splitter: FrameSplitter, held: list[bytes], extra_headers: list[tuple[bytes, bytes]]) -> None:
         provider = candidate.provider
-        converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model)
+        converter = stream_converter(prepared, ex.client_format, provider.format, candidate.model, ex.client_model,
+                                     ex.body, len(ex.raw))
         tap = usage_mod.StreamUsage(provider.format)
         responder = ex.responder
         stop_waiting(ex)

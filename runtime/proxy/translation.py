@@ -87,15 +87,25 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
 
 
 _DONE = b"data: [DONE]\n\n"
+_DONE_FRAME = re.compile(rb"^data: ?\[DONE\][ \t]*\n\n", re.M)
+_USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*\{')
 _MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
 
 
 class PassthroughStream:
     """Forwards upstream frames unchanged except for the model name, which becomes the client's."""
 
-    def __init__(self, client_format: str, client_model: str) -> None:
+    def __init__(self, client_format: str, client_model: str, wants_usage: bool = False,
+                 input_tokens: int = 0) -> None:
         self.client_format = client_format
         self.complete = False
+        # Chat only: a client that asked for usage (stream_options.include_usage) gets a usage chunk before
+        # [DONE]; if the provider sends none (it was not asked: the no_stream_usage quirk; or ignores the
+        # option), an estimated one, reported as a loss. `input_tokens` is the request's estimate.
+        self.owed_usage = client_format == "chat" and wants_usage
+        self.input_tokens = input_tokens
+        self.events = 0  # chat data events so far, while a usage may be owed: about a token each
+        self.first: dict[str, Any] = {}  # the stream's first event, for the ids an added event repeats
         # Chat only: a stream is whole at its string finish_reason (some servers never send [DONE]), but its
         # client still gets the [DONE] it reads to, added at the end if the upstream left it out.
         self.done = client_format != "chat"
@@ -118,16 +128,30 @@ class PassthroughStream:
         # The checks that concern the stream as a whole look at the batch at once; only the model name is
         # a matter of each event.
         batch = frames[0] if len(frames) == 1 else b"".join(frames)
+        withhold = False
         if self.client_format == "responses":
             if not self.sequence:
                 self._announced(frames)
             # Events, not frames: a provider's comment frames have no number. (A data line starts a line, and
             # JSON text has no raw line break.)
             self.sequence += batch.count(b"\ndata:") + (batch[:5] == b"data:")
+        elif self.owed_usage:
+            if not self.events:
+                self._announced(frames)
+            self.events += batch.count(b"\ndata:") + (batch[:5] == b"data:")
         if not self.complete and _ends_stream(self.client_format, batch):
             self.complete = True
-        if self.complete and not self.done and batch.find(b"[DONE]") >= 0:
-            self.done = _TERMINAL["chat"].search(batch) is not None
+        if self.complete and not self.done:
+            if self.owed_usage and _USAGE_OBJECT.search(batch) is not None:
+                self.owed_usage = False
+            if batch.find(b"[DONE]") >= 0 and _TERMINAL["chat"].search(batch) is not None:
+                # With a usage still owed, [DONE] waits for it: finish() sends both.
+                withhold = self.owed_usage
+                self.done = not withhold
+        out = self._rename(frames, batch)
+        return _DONE_FRAME.sub(b"", out) if withhold else out
+
+    def _rename(self, frames: list[bytes], batch: bytes) -> bytes:
         if batch.find(b'"model"') < 0:
             return batch
         # The first "model" of an event is the response's own: it comes before any content in every format's
@@ -156,12 +180,14 @@ class PassthroughStream:
 
     def finish(self) -> bytes:
         if self.complete:
-            return b"" if self.done else _DONE
+            usage = self._usage_chunk() if self.owed_usage else b""
+            return usage if self.done else usage + _DONE
         self.error = "upstream stream ended before its final event"
         return self.fail(self.error)
 
     def _announced(self, frames: list[bytes]) -> None:
-        """The response of the stream's first event (response.created), kept for `fail`."""
+        """The stream's first event: for Responses the response its response.created announced (for
+        `fail`), for chat the chunk whose id an added usage chunk repeats."""
         for frame in frames:
             _, data = frame_fields(frame)
             if data is None:
@@ -170,10 +196,24 @@ class PassthroughStream:
                 payload = orjson.loads(data)
             except orjson.JSONDecodeError:
                 return
-            response = payload.get("response") if isinstance(payload, dict) else None
+            if not isinstance(payload, dict):
+                return
+            self.first = payload
+            response = payload.get("response")
             if isinstance(response, dict):
                 self.response = dict(response, model=self.client_model) if "model" in response else response
             return
+
+    def _usage_chunk(self) -> bytes:
+        first = self.first
+        output = max(0, self.events - 2)  # not the finish chunk and [DONE]
+        chunk = {"id": first.get("id", "chatcmpl-apiswitch"), "object": "chat.completion.chunk",
+                 "created": first.get("created", 0), "model": self.client_model, "choices": [],
+                 "usage": {"prompt_tokens": self.input_tokens, "completion_tokens": output,
+                           "total_tokens": self.input_tokens + output}}
+        self.losses.append({"path": "usage", "action": "synthesized",
+                            "reason": "the provider sent no usage; token counts are estimates"})
+        return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
     def fail(self, message: str) -> bytes:
         return stream_error_event(self.client_format, message, sequence_number=self.sequence,
@@ -210,7 +250,12 @@ class TranslatedStream:
 
 
 def stream_converter(prepared: Prepared, client_format: str, upstream_format: str, upstream_model: str,
-                     client_model: str) -> PassthroughStream | TranslatedStream:
+                     client_model: str, client_body: dict[str, Any] | None = None,
+                     input_bytes: int = 0) -> PassthroughStream | TranslatedStream:
+    """`client_body`: the request as the client sent it (a provider quirk may have taken `stream_options` out
+    of the prepared one); `input_bytes`: its size, for a usage estimate."""
     if client_format == upstream_format:
-        return PassthroughStream(client_format, client_model)
+        options = (client_body or {}).get("stream_options")
+        wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        return PassthroughStream(client_format, client_model, wants_usage, input_bytes // 4)
     return TranslatedStream(client_format, upstream_format, prepared)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import orjson
+import pytest
+from streaming.checkers import check_chat
 from upstreams import Reply, Thinking, ToolCall
 
 from .harness import provider_toml
@@ -154,3 +156,38 @@ def test_strict_mode_moves_on_to_a_candidate_that_loses_nothing(proxy, scripted_
     assert response.json()["content"][0]["text"] == "from anthropic"
     assert chat.calls == []
     assert httpx.get(running.url + "/health").json()["providers"] == {}  # no breaker was touched
+
+
+@pytest.mark.parametrize("wants_usage", [True, False])
+def test_a_chat_client_that_asked_for_usage_gets_it_even_from_a_provider_that_sends_none(
+        proxy, scripted_upstream, wants_usage):
+    """no_stream_usage: the provider is not asked for usage (it would refuse the option), but the client that
+    asked still gets a usage chunk before [DONE], estimated, and the estimate is reported as a loss."""
+    upstream = scripted_upstream("chat", Reply.text("one two three four five six", chunk_size=4))
+    running = chat_proxy(proxy, upstream, "no_stream_usage = true\n")
+    body = {"model": "x", "messages": HISTORY, "stream": True}
+    if wants_usage:
+        body["stream_options"] = {"include_usage": True}
+    response = httpx.post(running.url + "/v1/chat/completions", json=body)
+    assert response.status_code == 200
+    assert "stream_options" not in upstream.calls[0].body
+    result = check_chat(response.content, expect_usage=wants_usage)
+    assert result["content"] == "one two three four five six"
+    losses = running.log_rows(1)[-1]["losses"] or ""
+    if wants_usage:
+        usage = result["usage"]
+        assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+        assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+        assert '"usage"' in losses and "synthesized" in losses
+    else:
+        assert "synthesized" not in losses
+
+
+def test_a_chat_provider_that_sends_usage_is_relayed_without_an_estimate(proxy, scripted_upstream):
+    upstream = scripted_upstream("chat", Reply.text("one two three", chunk_size=4))
+    running = chat_proxy(proxy, upstream, "")
+    response = httpx.post(running.url + "/v1/chat/completions", json={
+        "model": "x", "messages": HISTORY, "stream": True, "stream_options": {"include_usage": True}})
+    check_chat(response.content, expect_usage=True)  # exactly one usage chunk: the provider's
+    assert upstream.calls[0].body["stream_options"] == {"include_usage": True}
+    assert not running.log_rows(1)[-1]["losses"]

@@ -147,10 +147,11 @@ def essence(value: Any) -> Any:
 
 def summary(client: str, stream: bytes, passthrough: bool = False) -> dict[str, Any]:
     if passthrough:
-        # Relayed as the provider sent it (a fixture may lack what a real provider always sends, such as
-        # usage): every event's data, but for the model name, which becomes the client's.
-        return {"events": [essence(json.loads(data)) if data.startswith("{") else data
-                           for _, data in parse_sse(stream)]}
+        # Relayed as the provider sent it (a fixture may lack what a real provider always sends): every
+        # event's data, but for the model name, which becomes the client's, and a chat usage chunk, which the
+        # proxy adds if the provider sent none (see usage_chunks).
+        events = [essence(json.loads(data)) if data.startswith("{") else data for _, data in parse_sse(stream)]
+        return {"events": [e for e in events if not (isinstance(e, dict) and e.get("choices") == [])]}
     result = dict(CHECKERS[client](stream))
     events = result.pop("events")
     # Keep-alives are the proxy's own, and the usage placeholder of a stream without one is an estimate of
@@ -175,6 +176,12 @@ def test_a_whole_stream_arriving_in_random_pieces_reaches_the_client_as_translat
     passthrough = source == client
     assert summary(client, response.content, passthrough) == summary(client, offline(data, source, client),
                                                                      passthrough)
+    if client == "chat":  # it asked for usage: one usage chunk, the provider's or the proxy's estimate
+        assert usage_chunks(response.content) == 1
+
+
+def usage_chunks(stream: bytes) -> int:
+    return sum(1 for _, data in parse_sse(stream) if data.startswith("{") and json.loads(data).get("usage"))
 
 
 def damage(data: bytes, rng: random.Random, how: str) -> bytes:
