@@ -7,6 +7,8 @@ parser accepts; the event text itself is untouched.
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 
@@ -65,6 +67,18 @@ def frame_fields(frame: bytes) -> tuple[str | None, bytes | None]:
         elif line.startswith(b"event:"):
             event = line[6:].strip().decode("utf-8", "replace")
     return event, (b"\n".join(data) if data else None)
+
+
+def frame_object(frame: bytes) -> dict[str, Any] | None:
+    """The JSON object an event frame carries; None for a comment, [DONE], or data that is not one."""
+    _, data = frame_fields(frame)
+    if not data:
+        return None
+    try:
+        payload = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def first_event_problem(fmt: str, frame: bytes) -> str | None:

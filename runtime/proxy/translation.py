@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
-from apiswitch.runtime.proxy.frames import frame_fields
+from apiswitch.runtime.proxy.frames import frame_fields, frame_object
 from apiswitch.runtime.streaming import StreamTranslator
 from apiswitch.runtime.translate import translate_request, translate_response
 
@@ -189,14 +189,10 @@ class PassthroughStream:
         """The stream's first event: for Responses the response its response.created announced (for
         `fail`), for chat the chunk whose id an added usage chunk repeats."""
         for frame in frames:
-            _, data = frame_fields(frame)
-            if data is None:
+            if frame_fields(frame)[1] is None:
                 continue  # a comment
-            try:
-                payload = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                return
-            if not isinstance(payload, dict):
+            payload = frame_object(frame)
+            if payload is None:
                 return
             self.first = payload
             response = payload.get("response")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from apiswitch.runtime.proxy.frames import frame_fields
+from apiswitch.runtime.proxy.frames import frame_object
 
 _USAGE = b'"usage"'
 FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
@@ -86,14 +85,8 @@ class StreamUsage:
     def observe(self, frame: bytes) -> None:
         if frame.find(_USAGE) < 0:  # find, not `in`: see runtime/sse.py
             return
-        _, data = frame_fields(frame)
-        if not data:
-            return
-        try:
-            payload = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return
-        if not isinstance(payload, dict):
+        payload = frame_object(frame)
+        if payload is None:
             return
         if self.fmt == "anthropic":
             usage = payload.get("usage")
