@@ -11,6 +11,7 @@ import orjson
 from . import hub
 from .context import TranslationContext
 from .errors import TranslationError
+from .fieldpath import malformed_response
 from .ids import make_response_ids_valid, make_tool_ids_valid
 from .losses import Loss, LossCollector
 from .pairing import pair_tool_calls
@@ -81,15 +82,45 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
     source_spoke, target_spoke = _spoke(source), _spoke(target)
     ctx = context if context is not None else TranslationContext(target, source)
     losses = LossCollector()
-    resp: hub.Response = source_spoke.response_to_hub(body, losses)
-    if source != target:
-        for path in resp.unmapped:
-            losses.dropped(path, f"no equivalent in {target}")
-        restore_client_tools(resp.content, ctx, target)
-        make_response_ids_valid(resp.content)
-    emit = Emit(source, target, losses, ctx, options or {}, "response")
-    out = target_spoke.response_from_hub(resp, emit)
+    try:
+        resp: hub.Response = source_spoke.response_to_hub(body, losses)
+        if source != target:
+            for path in resp.unmapped:
+                losses.dropped(path, f"no equivalent in {target}")
+            restore_client_tools(resp.content, ctx, target)
+            make_response_ids_valid(resp.content)
+            usage = resp.usage
+            # As a stream's: counts of all zeros are a provider that does not count, not an empty answer.
+            # (A body in its own format is left as it came: the same-format translation is the identity.)
+            if usage is None or not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens):
+                resp.usage = _estimated_usage(resp, ctx)
+                losses.synthesized("usage", "the upstream reported no usage; token counts are estimates")
+        emit = Emit(source, target, losses, ctx, options or {}, "response")
+        out = target_spoke.response_from_hub(resp, emit)
+    except TranslationError as exc:  # a spoke's own check, naming the field: of the upstream's answer
+        raise TranslationError(f"malformed {source} response: {exc}", param=exc.param, kind="server_error") \
+            from None
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # The spokes read a response as its API defines it; a field of another type stops them somewhere
+        # inside. Which field it was is asked of the format's generated model only now: validating every
+        # answer up front would cost more than translating it.
+        raise malformed_response(body, source, exc) from None
     return Translation(out, losses.losses, ctx)
+
+
+def _estimated_usage(resp: hub.Response, ctx: TranslationContext) -> hub.Usage:
+    """What a stream without usage also gets: the request's estimate in, about four characters a token out."""
+    chars = 0
+    for part in resp.content:
+        kind = part["type"]
+        if kind in ("text", "reasoning", "refusal"):
+            chars += len(part.get("text") or "")
+        elif kind == "tool_call":
+            chars += len(part.get("arguments") or part.get("custom_input") or "")
+    usage = hub.Usage()
+    usage.input_tokens = ctx.input_token_estimate or 0
+    usage.output_tokens = -(-chars // 4)
+    return usage
 
 
 # The one list every request of a format must have, and the types it may take.

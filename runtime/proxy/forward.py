@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import orjson
+from apiswitch.runtime.errors import TranslationError
 from apiswitch.runtime.proxy import usage as usage_mod
 from apiswitch.runtime.proxy.asgi import JSON, SSE, Responder
 from apiswitch.runtime.proxy.breaker import CircuitBreaker
@@ -263,8 +264,11 @@ class Forwarder:
         if ex.count_tokens:
             out = data
         else:
-            out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
-                                           ex.client_model)
+            try:
+                out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
+                                               ex.client_model)
+            except TranslationError as exc:  # the provider's answer, not the client's request, is at fault
+                raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
             if losses:
                 ex.row["losses"] = [*ex.row.get("losses", []), *losses]
         encoded = orjson.dumps(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from apiswitch.runtime.fieldpath import json_path
 from apiswitch.runtime.proxy.errors import ProxyError
 
 
@@ -82,7 +83,6 @@ def _json_type(value: Any) -> str:
 
 
 # Union members and type names appear in pydantic's error locations; they are not part of the JSON path.
-_TYPE_WORDS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-wrap"})
 _ROOTS = {"anthropic": ("anthropic", "MessageCreateParams"), "chat": ("chat", "ChatCompletionCreateParams"),
           "responses": ("responses", "ResponseCreateParams")}
 
@@ -93,16 +93,6 @@ def request_model(fmt: str) -> Any:
 
     package, name = _ROOTS[fmt]
     return getattr(importlib.import_module(f"apiswitch.generated.{package}.models"), name)
-
-
-def json_path(loc: tuple[Any, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif isinstance(part, str) and part not in _TYPE_WORDS and "[" not in part and not part[:1].isupper():
-            path += f".{part}" if path else part
-    return path or "body"
 
 
 def validate_full(body: dict[str, Any], fmt: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import TranslationContext
+from ..errors import TranslationError
 from ..losses import LossCollector, join_path
 
 
@@ -83,11 +84,19 @@ def finish_part(part: dict[str, Any], original: dict[str, Any], known: frozenset
 
 def read_content(content: Any, path: str,
                  read_part: Callable[[dict[str, Any], str], dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
-    """A message's content as hub parts, and whether it was a plain string."""
+    """A message's content as hub parts, and whether it was a plain string. None is no content; anything
+    else that is not a string or an array of objects cannot be read, and is not skipped in silence."""
     if isinstance(content, str):
         return [{"type": "text", "text": content, "path": path}], True
     if isinstance(content, list):
-        return [read_part(p, f"{path}[{i}]") for i, p in enumerate(content) if isinstance(p, dict)], False
+        parts = []
+        for i, part in enumerate(content):
+            if not isinstance(part, dict):
+                raise TranslationError(f"{path}[{i}] must be an object", param=f"{path}[{i}]")
+            parts.append(read_part(part, f"{path}[{i}]"))
+        return parts, False
+    if content is not None:
+        raise TranslationError(f"{path} must be a string or an array", param=path)
     return [], False
 
 

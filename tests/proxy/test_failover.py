@@ -8,7 +8,7 @@ import orjson
 import pytest
 from upstreams import ErrorReply, Fault, Reply, refused_url
 
-from .harness import provider_toml
+from .harness import CannedUpstream, provider_toml
 
 REQUEST = {"model": "claude-x", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
 
@@ -178,6 +178,38 @@ def test_non_streaming_malformed_body_fails_over(proxy, scripted_upstream):
                           json={"model": "m", "messages": [{"role": "user", "content": "hi"}]})
     assert response.status_code == 200
     assert response.json()["choices"][0]["message"]["content"] == "fine"
+
+
+BROKEN_CHAT_ANSWER = orjson.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+    {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "Bash", "arguments": {"command": "ls"}}}]}}]})
+
+
+def test_an_answer_that_breaks_its_format_fails_over_and_then_names_the_field(proxy, scripted_upstream):
+    """Arguments as an object instead of a JSON string: the translators cannot read it. The next candidate
+    gets the request; when none is left, the client's error says which field of whose answer was wrong."""
+    second = scripted_upstream("chat", Reply.text("fine"))
+    with CannedUpstream(BROKEN_CHAT_ANSWER, "application/json") as first:
+        running = two_providers(proxy, first.url + "/v1", second.base_url, fmt="chat")
+        client = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
+        answer = client.messages.create(**REQUEST)
+        assert answer.content[0].text == "fine"
+        alone = proxy(provider_toml("first", "chat", first.url + "/v1") + '[routes]\n"*" = "first"\n')
+        response = httpx.post(alone.url + "/v1/messages", json=REQUEST)
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["type"] == "api_error"
+    assert "malformed chat response: choices[0].message.tool_calls[0].function.arguments" in error["message"]
+
+
+def test_an_answer_without_usage_gets_an_estimate_in_the_client_format(proxy, scripted_upstream):
+    answer = orjson.loads(BROKEN_CHAT_ANSWER)
+    answer["choices"][0] = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x" * 40}}
+    with CannedUpstream(orjson.dumps(answer), "application/json") as only:
+        running = proxy(provider_toml("only", "chat", only.url + "/v1") + '[routes]\n"*" = "only"\n')
+        usage = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0).messages.create(**REQUEST).usage
+    assert usage.input_tokens > 0 and usage.output_tokens == 10
+    assert "synthesized" in running.log_rows(1)[-1]["losses"]
 
 
 def test_a_sole_rate_limited_provider_is_left_alone_until_retry_after(proxy, scripted_upstream):

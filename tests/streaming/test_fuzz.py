@@ -8,6 +8,7 @@ import json
 from apiswitch.runtime.streaming import StreamTranslator
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from properties.mutations import JSON_VALUES, paths_of, replaced
 
 from .checkers import CHECKERS
 from .harness import FORMATS, all_fixtures, fixture_bytes, make_context
@@ -55,32 +56,6 @@ def test_damaged_upstreams_give_valid_client_streams(damaged, target):
     CHECKERS[target](out, json_arguments=False)
 
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-2, 5) | st.text(max_size=6),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _paths(item, (*prefix, i))
-
-
-def _replace(value, path, new):
-    if not path:
-        return new
-    value[path[0]] = _replace(value[path[0]], path[1:], new)
-    return value
-
-
 @st.composite
 def mutated_events(draw):
     """A real fixture with one field somewhere in one event replaced by an arbitrary JSON value."""
@@ -91,8 +66,8 @@ def mutated_events(draw):
     if data == b"[DONE]":
         return source, b"".join(frames)
     payload = json.loads(data)
-    path = draw(st.sampled_from(list(_paths(payload))))
-    payload = _replace(payload, path, draw(JSON_VALUES))
+    path = draw(st.sampled_from(list(paths_of(payload))))
+    payload = replaced(payload, path, draw(JSON_VALUES))
     frames[i] = head + b"data: " + json.dumps(payload).encode() + b"\n\n"
     return source, b"".join(frames)
 

@@ -331,7 +331,8 @@ def test_an_empty_chat_refusal_or_reasoning_makes_no_part_and_is_reported(key, t
     no refusal stop reason; the field is reported as left out, in answers and in history alike."""
     message = {"role": "assistant", "content": "t", key: ""}
     answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-              "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}]}
+              "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
+              "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
     out = response(answer, "chat", target)
     if target == "anthropic":
         assert (out.body["content"], out.body["stop_reason"]) == ([{"type": "text", "text": "t"}], "end_turn")
