@@ -14,6 +14,8 @@ from .errors import TranslationError
 
 # Parts of a pydantic error location that name a union member or a validator, not a field.
 _TYPE_WORDS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-wrap"})
+_REQUEST_MODELS = {"anthropic": ("anthropic", "MessageCreateParams"), "chat": ("chat", "ChatCompletionCreateParams"),
+                   "responses": ("responses", "ResponseCreateParams")}
 _RESPONSE_MODELS = {"anthropic": ("anthropic", "Message"), "chat": ("chat", "ChatCompletion"),
                     "responses": ("responses", "Response")}
 
@@ -34,18 +36,39 @@ def worst_error(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return max(errors, key=lambda error: (error["type"] != "missing", len(error["loc"])))
 
 
+def model_of(fmt: str, request: bool) -> Any:
+    """The generated pydantic model of a format's request or answer body (imported on first use: large)."""
+    package, name = (_REQUEST_MODELS if request else _RESPONSE_MODELS)[fmt]
+    return getattr(importlib.import_module(f"apiswitch.generated.{package}.models"), name)
+
+
+def _problem(body: Any, fmt: str, request: bool) -> tuple[str, str] | None:
+    """(field path, what is wrong with it) by the format's model, or None if the model accepts the body."""
+    from pydantic import ValidationError
+
+    try:
+        model_of(fmt, request).model_validate(body)
+    except ValidationError as exc:
+        worst = worst_error(exc.errors(include_url=False, include_input=False))
+        return json_path(worst["loc"]), worst["msg"]
+    return None
+
+
+def malformed_request(body: Any, fmt: str, cause: Exception) -> TranslationError:
+    """The error for a request in `fmt` that could not be translated, naming the field if the format's model
+    can tell which."""
+    problem = _problem(body, fmt, request=True)
+    if problem is None:
+        return TranslationError(f"cannot translate this {fmt} request: {type(cause).__name__}: {cause}")
+    path, message = problem
+    return TranslationError(f"{path}: {message}", param=path)
+
+
 def malformed_response(body: Any, fmt: str, cause: Exception) -> TranslationError:
     """The error for an upstream answer in `fmt` that could not be translated, naming the field if the
     format's model can tell which."""
-    from pydantic import ValidationError
-
-    package, name = _RESPONSE_MODELS[fmt]
-    model = getattr(importlib.import_module(f"apiswitch.generated.{package}.models"), name)
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        worst = worst_error(exc.errors(include_url=False, include_input=False))
-        path = json_path(worst["loc"])
-        return TranslationError(f"malformed {fmt} response: {path}: {worst['msg']}", param=path,
-                                kind="server_error")
-    return TranslationError(f"malformed {fmt} response: {type(cause).__name__}: {cause}", kind="server_error")
+    problem = _problem(body, fmt, request=False)
+    if problem is None:
+        return TranslationError(f"malformed {fmt} response: {type(cause).__name__}: {cause}", kind="server_error")
+    path, message = problem
+    return TranslationError(f"malformed {fmt} response: {path}: {message}", param=path, kind="server_error")

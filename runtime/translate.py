@@ -11,7 +11,7 @@ import orjson
 from . import hub
 from .context import TranslationContext
 from .errors import TranslationError
-from .fieldpath import malformed_response
+from .fieldpath import malformed_request, malformed_response
 from .ids import make_response_ids_valid, make_tool_ids_valid
 from .losses import Loss, LossCollector
 from .pairing import pair_tool_calls
@@ -51,7 +51,17 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     """
     source_spoke, target_spoke = _spoke(source), _spoke(target)
     _check_request_shape(body, source)
-    options = options or {}
+    try:
+        return _translate_request(body, source, target, source_spoke, target_spoke, options or {})
+    except TranslationError:
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # As for answers (see translate_response): the field is looked for only once reading has failed.
+        raise malformed_request(body, source, exc) from None
+
+
+def _translate_request(body: dict[str, Any], source: str, target: str, source_spoke: ModuleType,
+                       target_spoke: ModuleType, options: dict[str, Any]) -> Translation:
     losses = LossCollector()
     req: hub.Request = source_spoke.request_to_hub(body, losses)
     ctx = TranslationContext(source, target, req.model)

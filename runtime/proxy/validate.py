@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from apiswitch.runtime.fieldpath import json_path
+from apiswitch.runtime.fieldpath import json_path, model_of
 from apiswitch.runtime.proxy.errors import ProxyError
 
 
@@ -83,16 +83,9 @@ def _json_type(value: Any) -> str:
 
 
 # Union members and type names appear in pydantic's error locations; they are not part of the JSON path.
-_ROOTS = {"anthropic": ("anthropic", "MessageCreateParams"), "chat": ("chat", "ChatCompletionCreateParams"),
-          "responses": ("responses", "ResponseCreateParams")}
-
-
 def request_model(fmt: str) -> Any:
     """The generated pydantic model of a format's request body (imported on first use: it is large)."""
-    import importlib
-
-    package, name = _ROOTS[fmt]
-    return getattr(importlib.import_module(f"apiswitch.generated.{package}.models"), name)
+    return model_of(fmt, request=True)
 
 
 def validate_full(body: dict[str, Any], fmt: str) -> None:

@@ -1,8 +1,11 @@
-"""An upstream answer that breaks its own format: translating it raises TranslationError naming the field (the
-proxy then fails over, and tells the client which field), never an AttributeError or TypeError from inside a
-spoke. And an answer without usage gets an estimate, reported, as a stream's does."""
+"""A body that breaks its own format: translating it raises TranslationError naming the field, never an
+AttributeError or TypeError from inside a spoke. A request's becomes the client's 400; an upstream answer's
+makes the proxy fail over, and tells the client which field of whose answer was wrong. And an answer without
+usage gets an estimate, reported, as a stream's does."""
 
 from __future__ import annotations
+
+import copy
 
 import pytest
 from apiswitch.runtime.errors import TranslationError
@@ -10,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from properties.mutations import JSON_VALUES, paths_of, replaced
 
-from apiswitch import translate_response
+from apiswitch import translate_request, translate_response
 
 from .helpers import FORMATS, losses_of
-from .strategies import RESPONSES
+from .strategies import REQUESTS, RESPONSES
 from .test_golden_responses import chat_completion, context_for
 
 CHAT_CALL = {"id": "call_1", "type": "function", "function": {"name": "Bash", "arguments": '{"command":"ls"}'}}
@@ -49,7 +52,7 @@ def test_a_field_of_the_wrong_type_is_named(source, body, field, target):
 def mutated_answers(draw):
     source = draw(st.sampled_from(FORMATS))
     target = draw(st.sampled_from([fmt for fmt in FORMATS if fmt != source]))
-    body = draw(RESPONSES[source])
+    body = copy.deepcopy(draw(RESPONSES[source]))  # strategies may share objects (st.just) between draws
     path = draw(st.sampled_from(list(paths_of(body))))
     return source, target, replaced(body, path, draw(JSON_VALUES))
 
@@ -74,3 +77,41 @@ def test_an_answer_without_usage_gets_an_estimate_and_says_so(target):
     assert (usage["input_tokens"], usage["output_tokens"]) == (context.input_token_estimate, 10)
     assert context.input_token_estimate > 0
     assert ("usage", "synthesized") in losses_of(out)
+
+
+@st.composite
+def mutated_requests(draw):
+    source = draw(st.sampled_from(FORMATS))
+    target = draw(st.sampled_from([fmt for fmt in FORMATS if fmt != source]))
+    body = copy.deepcopy(draw(REQUESTS[source]))
+    path = draw(st.sampled_from(list(paths_of(body))))
+    return source, target, replaced(body, path, draw(JSON_VALUES))
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated=mutated_requests())
+def test_any_field_of_a_request_replaced_by_any_value_translates_or_names_what_is_wrong(mutated):
+    source, target, body = mutated
+    try:
+        translate_request(body, source, target)
+    except TranslationError as exc:
+        assert str(exc)
+
+
+# Found by the test above before requests were guarded as answers are.
+REQUEST_CASES = [
+    ("chat", {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": [1]}, "temperature"),
+    ("responses", {"model": "m", "input": "hi", "temperature": [1]}, "temperature"),
+    ("anthropic", {"model": "m", "max_tokens": 5, "messages": [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": ["x"], "signature": "s"}]}]},
+     "messages[1].content[0].thinking"),
+]
+
+
+@pytest.mark.parametrize(("source", "body", "field"), REQUEST_CASES)
+def test_a_request_field_of_the_wrong_type_is_named(source, body, field):
+    target = "chat" if source == "anthropic" else "anthropic"
+    with pytest.raises(TranslationError) as raised:
+        translate_request(body, source, target)
+    assert raised.value.param == field and str(raised.value).startswith(f"{field}: ")
