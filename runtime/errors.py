@@ -89,25 +89,44 @@ def parse_error(status: int, body: bytes | str | dict[str, Any] | None, source: 
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
             data = None
-            message = body.decode(errors="replace") if isinstance(body, bytes) else body
+            message = (body.decode(errors="replace") if isinstance(body, bytes) else body)[:_MAX_MESSAGE]
     error = data.get("error") if isinstance(data, dict) else None
     kind = None
     param = None
     if isinstance(error, dict):
-        message = str(error.get("message") or "")
+        message = _text(error.get("message"))
         if source == "anthropic":
             kind = _ANTHROPIC_TYPE_TO_KIND.get(str(error.get("type")))
         else:
-            param = error.get("param")
+            param = _text(error.get("param")) or None
             if error.get("code") in ("insufficient_quota",) or error.get("type") == "insufficient_quota":
                 kind = "billing"
     elif isinstance(error, str):
         message = error
+    elif isinstance(data, dict):
+        # Not the format's error shape: vLLM's older top-level {"object": "error", "message": ...}, or a
+        # framework's {"detail": ...} (FastAPI's validation errors, a 422).
+        message = _text(data.get("message")) or _text(data.get("detail"))
+    if not message and data is not None:
+        # Whatever the body says is the client's only clue: never replaced by the bare status.
+        message = _text(data)[:_MAX_MESSAGE]
     if kind is None:
         kind = _STATUS_TO_KIND.get(status, "server_error" if status >= 500 else "invalid_request")
     request_id = data.get("request_id") if isinstance(data, dict) else None
     return ApiError(kind=kind, message=message or f"upstream returned HTTP {status}", param=param,
                     retry_after=_header(headers, "retry-after"), request_id=request_id)
+
+
+_MAX_MESSAGE = 1000
+
+
+def _text(value: Any) -> str:
+    """A message as text: a string as it is, anything else (a list of validation errors) as JSON."""
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
 
 
 def build_error(error: ApiError, target: str) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -90,3 +90,34 @@ def test_errors_we_raise_carry_the_field_path() -> None:
     ErrorResponse.model_validate(body)
     status, body, _ = error_body("invalid_request", "bad field", "chat", param="messages[1]")
     assert (status, body["error"]["param"]) == (400, "messages[1]")
+
+
+# What providers outside the two official shapes send, and what the client must still read.
+ODD_ERROR_BODIES = [
+    (b'{"object": "error", "message": "max_tokens is too large", "type": "BadRequestError", "param": null, '
+     b'"code": 400}', "max_tokens is too large"),  # vLLM's older top-level error
+    (b'{"detail": [{"loc": ["body", "messages"], "msg": "field required"}]}',
+     '[{"loc":["body","messages"],"msg":"field required"}]'),  # FastAPI's 422
+    (b'{"detail": "Not Found"}', "Not Found"),
+    (b'{"error": {"message": ["first", "second"]}}', '["first","second"]'),
+    (b'{"error": 5}', '{"error":5}'),
+    (b"[1, 2]", "[1,2]"),
+    (b"<html><body>502 Bad Gateway</body></html>", "<html><body>502 Bad Gateway</body></html>"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), ODD_ERROR_BODIES)
+@pytest.mark.parametrize("source", ["anthropic", "chat"])
+def test_an_odd_error_body_still_reaches_the_client_as_its_message(body: bytes, message: str, source: str) -> None:
+    error = parse_error(400, body, source)
+    assert error.message == message
+    _, anthropic_body, _ = build_error(error, "anthropic")
+    assert ErrorResponse.model_validate(anthropic_body).error.message == message
+
+
+def test_a_huge_error_page_is_cut_and_a_parameter_is_text() -> None:
+    assert len(parse_error(502, b"<html>" + b"x" * 100_000, "chat").message) == 1000
+    error = parse_error(400, b'{"error": {"message": "bad", "param": 3}}', "chat")
+    assert error.param == "3"
+    _, body, _ = build_error(error, "chat")
+    assert ErrorObject.model_validate(body["error"]).param == "3"
