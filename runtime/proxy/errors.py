@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import orjson
+from apiswitch.runtime.errors import parse_error, translate_error
 
 _ANTHROPIC_TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -38,12 +39,7 @@ class ProxyError(Exception):
 def client_error_from_upstream(status: int, body: bytes, upstream_format: str, client_format: str,
                                headers: dict[str, str]) -> ProxyError:
     """An upstream's error response as the client's format spells it (status, type, Retry-After)."""
-    message, _ = upstream_error(body)
-    try:
-        from apiswitch.runtime.errors import translate_error
-    except ImportError:
-        kept = {"retry-after": headers["retry-after"]} if "retry-after" in headers else {}
-        return ProxyError(status, message, headers=kept)
+    message = upstream_error(body)
     new_status, new_body, new_headers = translate_error(status, body, upstream_format, client_format, headers)
     return ProxyError(new_status, message, headers=new_headers, body=orjson.dumps(new_body))
 
@@ -62,21 +58,11 @@ def error_body(fmt: str, status: int, message: str, param: str | None = None, co
     return orjson.dumps({"error": {"message": message, "type": kind, "param": param, "code": code}})
 
 
-def upstream_error(body: bytes) -> tuple[str, str | None]:
-    """The message and type an upstream put in its error body, whichever format it used."""
-    try:
-        data: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        text = body.decode("utf-8", "replace").strip()
-        return (text[:500] or "empty error body"), None
-    error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message") or error), error.get("type") or error.get("code")
-    if isinstance(error, str):
-        return error, None
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"], data.get("type")
-    return str(data)[:500], None
+def upstream_error(body: bytes) -> str:
+    """The message an upstream put in its error body, whichever format it used (see parse_error)."""
+    if not body.strip():
+        return "empty error body"
+    return parse_error(0, body, "chat").message
 
 
 def stream_error_event(fmt: str, message: str, kind: str = "api_error", sequence_number: int = 0,

@@ -237,7 +237,7 @@ class Forwarder:
                     break
         body = self.redactor.bytes(body)
         status = response.status_code
-        message, _ = upstream_error(body)
+        message = upstream_error(body)
         headers = response.header_dict()
         failure = AttemptFailed(f"HTTP {status}: {message}", status, body, _retry_after(response),
                                 candidate.provider.format, headers)
@@ -259,7 +259,7 @@ class Forwarder:
         except orjson.JSONDecodeError:
             raise AttemptFailed(f"malformed response body: {raw[:200]!r}") from None
         if not isinstance(data, dict) or (data.get("error") and data.get("type") != "message"):
-            raise AttemptFailed(f"upstream answered 200 with an error: {upstream_error(raw)[0]}", 502, raw)
+            raise AttemptFailed(f"upstream answered 200 with an error: {upstream_error(raw)}", 502, raw)
         ex.row.update(usage_mod.from_response(candidate.provider.format, data))
         if ex.count_tokens:
             out = data
