@@ -104,8 +104,10 @@ class PassthroughStream:
         # option), an estimated one, reported as a loss. `input_tokens` is the request's estimate.
         self.owed_usage = client_format == "chat" and wants_usage
         self.input_tokens = input_tokens
-        self.events = 0  # chat data events so far, while a usage may be owed: about a token each
-        self.first: dict[str, Any] = {}  # the stream's first event, for the ids an added event repeats
+        self.events = 0  # chat events so far, while a usage may be owed: about a token each
+        # The stream's first frames, read only if an event of the proxy's own must repeat their ids: the
+        # chat usage chunk, or a Responses failure (the response its response.created announced).
+        self.opening: list[bytes] | None = None
         # Chat only: a stream is whole at its string finish_reason (some servers never send [DONE]), but its
         # client still gets the [DONE] it reads to, added at the end if the upstream left it out.
         self.done = client_format != "chat"
@@ -118,8 +120,6 @@ class PassthroughStream:
         self.losses: list[dict[str, str]] = []
         self.sequence = 0
         self.client_model = client_model
-        # Responses only: the response its response.created announced, for a response.failed if it breaks.
-        self.response: dict[str, Any] | None = None
 
     def feed(self, frame: bytes) -> bytes:
         return self.feed_all([frame])
@@ -131,20 +131,22 @@ class PassthroughStream:
         withhold = False
         if self.client_format == "responses":
             if not self.sequence:
-                self._announced(frames)
+                self.opening = frames
             # Events, not frames: a provider's comment frames have no number. (A data line starts a line, and
             # JSON text has no raw line break.)
             self.sequence += batch.count(b"\ndata:") + (batch[:5] == b"data:")
         elif self.owed_usage:
             if not self.events:
-                self._announced(frames)
-            self.events += batch.count(b"\ndata:") + (batch[:5] == b"data:")
+                self.opening = frames
+            self.events += len(frames)
         if not self.complete and _ends_stream(self.client_format, batch):
             self.complete = True
         if self.complete and not self.done:
             if self.owed_usage and _USAGE_OBJECT.search(batch) is not None:
                 self.owed_usage = False
-            if batch.find(b"[DONE]") >= 0 and _TERMINAL["chat"].search(batch) is not None:
+            at = batch.find(b"[DONE]")
+            # From the start of its line, as in _ends_stream: an anchored pattern has no literal to scan for.
+            if at >= 0 and _TERMINAL["chat"].search(batch, batch.rfind(b"\n", 0, at) + 1) is not None:
                 # With a usage still owed, [DONE] waits for it: finish() sends both.
                 withhold = self.owed_usage
                 self.done = not withhold
@@ -185,23 +187,15 @@ class PassthroughStream:
         self.error = "upstream stream ended before its final event"
         return self.fail(self.error)
 
-    def _announced(self, frames: list[bytes]) -> None:
-        """The stream's first event: for Responses the response its response.created announced (for
-        `fail`), for chat the chunk whose id an added usage chunk repeats."""
-        for frame in frames:
-            if frame_fields(frame)[1] is None:
-                continue  # a comment
-            payload = frame_object(frame)
-            if payload is None:
-                return
-            self.first = payload
-            response = payload.get("response")
-            if isinstance(response, dict):
-                self.response = dict(response, model=self.client_model) if "model" in response else response
-            return
+    def _first_event(self) -> dict[str, Any]:
+        """The stream's first event (comments skipped), or {} if it is not a JSON object."""
+        for frame in self.opening or ():
+            if frame_fields(frame)[1] is not None:
+                return frame_object(frame) or {}
+        return {}
 
     def _usage_chunk(self) -> bytes:
-        first = self.first
+        first = self._first_event()
         output = max(0, self.events - 2)  # not the finish chunk and [DONE]
         chunk = {"id": first.get("id", "chatcmpl-apiswitch"), "object": "chat.completion.chunk",
                  "created": first.get("created", 0), "model": self.client_model, "choices": [],
@@ -212,8 +206,11 @@ class PassthroughStream:
         return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
     def fail(self, message: str) -> bytes:
+        response = self._first_event().get("response") if self.client_format == "responses" else None
+        if isinstance(response, dict) and "model" in response:
+            response = dict(response, model=self.client_model)
         return stream_error_event(self.client_format, message, sequence_number=self.sequence,
-                                  response=self.response)
+                                  response=response if isinstance(response, dict) else None)
 
 
 class TranslatedStream:
