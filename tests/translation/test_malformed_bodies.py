@@ -49,16 +49,20 @@ def test_a_field_of_the_wrong_type_is_named(source, body, field, target):
 
 
 @st.composite
-def mutated_answers(draw):
+def mutated(draw, bodies):
+    """(source, target, a generated body of `source` with one field replaced by any JSON value)."""
     source = draw(st.sampled_from(FORMATS))
     target = draw(st.sampled_from([fmt for fmt in FORMATS if fmt != source]))
-    body = copy.deepcopy(draw(RESPONSES[source]))  # strategies may share objects (st.just) between draws
+    body = copy.deepcopy(draw(bodies[source]))  # strategies may share objects (st.just) between draws
     path = draw(st.sampled_from(list(paths_of(body))))
     return source, target, replaced(body, path, draw(JSON_VALUES))
 
 
-@settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated=mutated_answers())
+MANY = settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+@MANY
+@given(mutated=mutated(RESPONSES))
 def test_any_field_replaced_by_any_value_translates_or_names_what_is_wrong(mutated):
     source, target, body = mutated
     try:
@@ -79,17 +83,8 @@ def test_an_answer_without_usage_gets_an_estimate_and_says_so(target):
     assert ("usage", "synthesized") in losses_of(out)
 
 
-@st.composite
-def mutated_requests(draw):
-    source = draw(st.sampled_from(FORMATS))
-    target = draw(st.sampled_from([fmt for fmt in FORMATS if fmt != source]))
-    body = copy.deepcopy(draw(REQUESTS[source]))
-    path = draw(st.sampled_from(list(paths_of(body))))
-    return source, target, replaced(body, path, draw(JSON_VALUES))
-
-
-@settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated=mutated_requests())
+@MANY
+@given(mutated=mutated(REQUESTS))
 def test_any_field_of_a_request_replaced_by_any_value_translates_or_names_what_is_wrong(mutated):
     source, target, body = mutated
     try:
