@@ -86,6 +86,33 @@ def _ends_stream(fmt: str, frame: bytes) -> bool:
     return False
 
 
+# The upstream's own in-band error ends its stream as surely as a terminal event does: the client has it, and
+# must not get the proxy's "ended before its final event" after it. (A Responses upstream's `error` event is
+# followed by the proxy's response.failed, the event a Responses client ends a failed stream with.)
+_UPSTREAM_ERROR = {
+    "anthropic": (b"error\n", re.compile(rb"^event: ?error[ \t]*\n", re.M)),
+    "chat": (b'"error"', re.compile(rb'^data: ?\{\s*"error"\s*:', re.M)),
+    "responses": (b"error\n", re.compile(rb"^event: ?error[ \t]*\n", re.M)),
+}
+
+
+def _upstream_error(fmt: str, batch: bytes) -> str | None:
+    """The message of an in-band error event of the upstream's in `batch`, or None if there is none."""
+    hint, pattern = _UPSTREAM_ERROR[fmt]
+    at = batch.find(hint)
+    if at < 0:
+        return None
+    match = pattern.search(batch, batch.rfind(b"\n", 0, at) + 1)
+    if match is None:
+        return None
+    end = batch.find(b"\n\n", match.start())
+    payload = frame_object(batch[match.start():end if end >= 0 else len(batch)])
+    error = payload.get("error") if payload is not None else None
+    # Anthropic and chat nest it under "error"; a Responses error event carries it at the top.
+    message = error.get("message") if isinstance(error, dict) else payload.get("message") if payload else None
+    return f"upstream stream error: {message if isinstance(message, str) else 'no message'}"
+
+
 _DONE = b"data: [DONE]\n\n"
 _DONE_FRAME = re.compile(rb"^data: ?\[DONE\][ \t]*\n\n", re.M)
 _USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*\{')
@@ -139,8 +166,15 @@ class PassthroughStream:
             if not self.events:
                 self.opening = frames
             self.events += len(frames)
-        if not self.complete and _ends_stream(self.client_format, batch):
-            self.complete = True
+        if not self.complete:
+            if _ends_stream(self.client_format, batch):
+                self.complete = True
+            else:
+                error = _upstream_error(self.client_format, batch)
+                if error is not None:
+                    self.owed_usage, self.error = False, error
+                    # A Responses stream still owes its client the response.failed that ends a failed one.
+                    self.complete = self.client_format != "responses"
         if self.complete and not self.done:
             if self.owed_usage and _USAGE_OBJECT.search(batch) is not None:
                 self.owed_usage = False
@@ -184,7 +218,7 @@ class PassthroughStream:
         if self.complete:
             usage = self._usage_chunk() if self.owed_usage else b""
             return usage if self.done else usage + _DONE
-        self.error = "upstream stream ended before its final event"
+        self.error = self.error or "upstream stream ended before its final event"
         return self.fail(self.error)
 
     def _first_event(self) -> dict[str, Any]:
@@ -218,8 +252,12 @@ class TranslatedStream:
 
     def __init__(self, client_format: str, upstream_format: str, prepared: Prepared) -> None:
         self.client_format = client_format
-        self.error: str | None = None
         self.translator = StreamTranslator(upstream_format, client_format, context=prepared.context)
+
+    @property
+    def error(self) -> str | None:
+        """Why the client's stream ended in an error (the upstream's error event, a cut, a malformed event)."""
+        return self.translator.failure
 
     @property
     def losses(self) -> list[dict[str, str]]:

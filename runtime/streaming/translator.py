@@ -50,6 +50,7 @@ class StreamTranslator:
         "_chars",
         "_tool_calls",
         "_tool_ids",
+        "failure",
     )
 
     def __init__(self, source: str, target: str, context: TranslationContext | None = None) -> None:
@@ -66,6 +67,8 @@ class StreamTranslator:
         self._chars = 0
         self._tool_calls = 0
         self._tool_ids: set[str] = set()
+        # The message of the error the client stream ended with, if it ended in one (for a log to record).
+        self.failure: str | None = None
 
     @property
     def losses(self) -> list[Loss]:
@@ -127,6 +130,7 @@ class StreamTranslator:
             error = ResponseFailed(
                 "api_error", f"apiswitch could not translate the upstream stream: {exc}", "translation_error"
             )
+            self.failure = error.message
             try:
                 self._encoder.encode(error, out)
             except Exception:  # noqa: BLE001 - the encoder itself is broken; the stream just ends
@@ -160,6 +164,8 @@ class StreamTranslator:
                     self._tool_ids.add(event.part["id"])
         elif kind is ResponseFinished:
             event = self._settle(event)
+        elif kind is ResponseFailed:
+            self.failure = event.message
         self._encoder.encode(event, out)
         if kind is ResponseFinished or kind is ResponseFailed:
             # Closed only once the terminal frames are written: if writing them fails, the error path

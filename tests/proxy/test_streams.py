@@ -257,3 +257,53 @@ def test_a_translator_failure_mid_stream_ends_it_with_an_in_band_error(proxy, sc
     row = running.log_rows(1)[-1]
     assert "could not translate the stream" in row["error"]
     assert upstream.wait_for_calls(1)[0].wait_finished(timeout=5) == "client disconnected"
+
+
+UPSTREAM_ERROR_MIDWAY = {
+    "chat": b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+            b'"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n'
+            b'data: {"error":{"message":"Overloaded midway","type":"server_error","code":"overloaded"}}\n\n',
+    "anthropic": b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message",'
+                 b'"role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,'
+                 b'"usage":{"input_tokens":5,"output_tokens":1}}}\n\n'
+                 b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+                 b'"content_block":{"type":"text","text":""}}\n\n'
+                 b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+                 b'"delta":{"type":"text_delta","text":"Hel"}}\n\n'
+                 b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error",'
+                 b'"message":"Overloaded midway"}}\n\n',
+    "responses": b'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":'
+                 b'{"id":"resp_1","object":"response","created_at":1,"status":"in_progress","model":"m",'
+                 b'"output":[],"usage":null}}\n\n'
+                 b'event: response.in_progress\ndata: {"type":"response.in_progress","sequence_number":1,'
+                 b'"response":{"id":"resp_1","object":"response","created_at":1,"status":"in_progress",'
+                 b'"model":"m","output":[],"usage":null}}\n\n'
+                 b'event: error\ndata: {"type":"error","code":"server_error","message":"Overloaded midway",'
+                 b'"param":null,"sequence_number":2}\n\n',
+}
+STREAM_ASKS = {
+    "anthropic": ("/v1/messages", {"model": "m", "max_tokens": 5, "stream": True,
+                                   "messages": [{"role": "user", "content": "hi"}]}),
+    "chat": ("/v1/chat/completions", {"model": "m", "stream": True, "stream_options": {"include_usage": True},
+                                      "messages": [{"role": "user", "content": "hi"}]}),
+    "responses": ("/v1/responses", {"model": "m", "stream": True, "input": "hi"}),
+}
+
+
+@pytest.mark.parametrize("client", sorted(STREAM_ASKS))
+@pytest.mark.parametrize("upstream_format", sorted(UPSTREAM_ERROR_MIDWAY))
+def test_an_upstream_error_midway_ends_the_client_stream_once_with_its_message(proxy, upstream_format, client):
+    """Passthrough too: the provider's own error event is the stream's end, not a cut-off the proxy must add
+    its own error after (which a strict client reads as an event after the terminal one)."""
+    from streaming.checkers import CHECKERS
+
+    with CannedUpstream(UPSTREAM_ERROR_MIDWAY[upstream_format]) as upstream:
+        base = upstream.url + ("" if upstream_format == "anthropic" else "/v1")
+        running = proxy(provider_toml("up", upstream_format, base) + '[routes]\n"*" = "up"\n')
+        path, body = STREAM_ASKS[client]
+        response = httpx.post(running.url + path, json=body, timeout=10)
+    assert response.status_code == 200
+    CHECKERS[client](response.content, json_arguments=False)
+    assert "Overloaded midway" in response.text
+    assert "ended before its final event" not in response.text
+    assert "Overloaded midway" in running.log_rows(1)[-1]["error"]
