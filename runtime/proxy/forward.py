@@ -300,14 +300,21 @@ class Forwarder:
                     started = True
             return started
 
+        before: list[bytes] = []  # what came before the first event, for the error if no event comes
         try:
             async with asyncio.timeout(provider.timeouts.first_byte):
                 async for chunk in chunks:
+                    if len(before) < 16:
+                        before.append(chunk)
                     if hold(splitter.feed(chunk)):
                         break
                 else:
                     if not hold(splitter.finish()):
-                        raise AttemptFailed("upstream stream ended without any event")
+                        # Some providers answer a stream request with a plain JSON error under an event-stream
+                        # content type: its message is the one worth passing on.
+                        said = b"".join(before)[:_MAX_ERROR_BODY].strip()
+                        detail = f": {upstream_error(said)}" if said else ""
+                        raise AttemptFailed(f"upstream stream ended without any event{detail}", 502, said)
         except TimeoutError:
             raise AttemptFailed(f"no stream event within {provider.timeouts.first_byte:g}s") from None
         except httpx.HTTPError as exc:

@@ -252,3 +252,15 @@ def test_connect_timeout_fails_over(proxy, scripted_upstream):
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"error":{"message":"Insufficient balance","type":"invalid_request_error"}}', "Insufficient balance"),
+    (b"<html>502 Bad Gateway</html>", "<html>502 Bad Gateway</html>")])
+def test_a_stream_answered_without_any_event_says_what_the_provider_said(proxy, body, said):
+    """Some providers answer a stream request with a plain JSON error under an event-stream content type."""
+    with CannedUpstream(body) as only:
+        running = proxy(provider_toml("only", "chat", only.url + "/v1") + '[routes]\n"*" = "only"\n')
+        response = httpx.post(running.url + "/v1/messages", json={**REQUEST, "stream": True})
+    assert response.status_code == 502
+    assert response.json()["error"]["message"].endswith(f"upstream stream ended without any event: {said}")
