@@ -134,27 +134,22 @@ class _Connection(asyncio.Protocol):
         data = sunk[0] if len(sunk) == 1 else b"".join(sunk)
         sunk.clear()
         sink = self.sink
-        if sink is None:  # (not while one read is parsed; kept for the reader all the same, never dropped)
-            self.chunks.append(data)
-            self.buffered += len(data)
-            self._wake()
-            return
-        try:
-            taken = sink(data)
-        except Exception as exc:  # noqa: BLE001 - the sink's failure is the reader's, raised where it waits
+        if sink is not None:  # (always, as one read is parsed; were it not, the reader gets the data)
+            try:
+                taken = sink(data)
+            except Exception as exc:  # noqa: BLE001 - the sink's failure is the reader's, raised where it waits
+                self.sink = None
+                if self.error is None:
+                    self.error = exc
+                self._wake()
+                return
+            if taken:
+                if self.read_deadline is not None:  # data came: the wait's read timeout starts again
+                    self.read_deadline = self.loop.time() + self.read_timeout
+                return
             self.sink = None
-            if self.error is None:
-                self.error = exc
-            self._wake()
-            return
-        if taken:
-            if self.read_deadline is not None:  # data came: the wait's read timeout starts again
-                self.read_deadline = self.loop.time() + self.read_timeout
-            return
-        self.sink = None
-        self.chunks.append(data)
-        self.buffered += len(data)
-        self._wake()
+        # Declined: queued for the reader, as on_body queues what comes while no sink is set.
+        self.on_body(data)
 
     # -- state changes -------------------------------------------------------------------------------------
 
