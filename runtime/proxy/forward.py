@@ -408,6 +408,7 @@ class DirectRelay:
                 responder.write_now(out)
         return True
 
+
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,
                   upstream_headers: dict[str, str]) -> ProxyError:
     """An upstream's error in the client's format, with the provider headers a client should still see."""
