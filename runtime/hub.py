@@ -196,6 +196,21 @@ class Usage:
         return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
 
 
+# A usage the upstream never reported is estimated, the same way for a body and for a stream.
+CHARS_PER_TOKEN = 4
+USAGE_ESTIMATED = "the upstream reported no usage; token counts are estimates"
+
+
+def counts_nothing(usage: Usage | None) -> bool:
+    """No usage, or counts of all zeros: a provider that does not count, not an empty answer."""
+    return usage is None or not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens)
+
+
+def estimated_usage(input_tokens: int, chars: int) -> Usage:
+    """The request's estimate in, about CHARS_PER_TOKEN characters of answer a token out."""
+    return Usage(input_tokens=input_tokens, output_tokens=-(-chars // CHARS_PER_TOKEN))
+
+
 @dataclass(slots=True)
 class Response:
     source: str

@@ -99,12 +99,11 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
                 losses.dropped(path, f"no equivalent in {target}")
             restore_client_tools(resp.content, ctx, target)
             make_response_ids_valid(resp.content)
-            usage = resp.usage
-            # As a stream's: counts of all zeros are a provider that does not count, not an empty answer.
-            # (A body in its own format is left as it came: the same-format translation is the identity.)
-            if usage is None or not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens):
-                resp.usage = _estimated_usage(resp, ctx)
-                losses.synthesized("usage", "the upstream reported no usage; token counts are estimates")
+            # As a stream's usage is (a body in its own format is left as it came: the same-format translation
+            # is the identity).
+            if hub.counts_nothing(resp.usage):
+                resp.usage = hub.estimated_usage(ctx.input_token_estimate or 0, _answer_chars(resp))
+                losses.synthesized("usage", hub.USAGE_ESTIMATED)
         emit = Emit(source, target, losses, ctx, options or {}, "response")
         out = target_spoke.response_from_hub(resp, emit)
     except TranslationError as exc:  # a spoke's own check, naming the field: of the upstream's answer
@@ -118,8 +117,8 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
     return Translation(out, losses.losses, ctx)
 
 
-def _estimated_usage(resp: hub.Response, ctx: TranslationContext) -> hub.Usage:
-    """What a stream without usage also gets: the request's estimate in, about four characters a token out."""
+def _answer_chars(resp: hub.Response) -> int:
+    """The characters of text, reasoning and tool arguments a stream of this answer would have carried."""
     chars = 0
     for part in resp.content:
         kind = part["type"]
@@ -127,10 +126,7 @@ def _estimated_usage(resp: hub.Response, ctx: TranslationContext) -> hub.Usage:
             chars += len(part.get("text") or "")
         elif kind == "tool_call":
             chars += len(part.get("arguments") or part.get("custom_input") or "")
-    usage = hub.Usage()
-    usage.input_tokens = ctx.input_token_estimate or 0
-    usage.output_tokens = -(-chars // 4)
-    return usage
+    return chars
 
 
 # The one list every request of a format must have, and the types it may take.

@@ -12,7 +12,7 @@ is never silently zero.
 from __future__ import annotations
 
 from apiswitch.runtime.context import TranslationContext
-from apiswitch.runtime.hub import STOP_REASONS, Usage
+from apiswitch.runtime.hub import STOP_REASONS, USAGE_ESTIMATED, counts_nothing, estimated_usage
 from apiswitch.runtime.ids import valid_tool_id
 from apiswitch.runtime.losses import Loss, LossCollector
 from apiswitch.runtime.sse import SSEDecoder
@@ -28,10 +28,6 @@ from .events import (
     StreamEvent,
     TextDelta,
 )
-
-# Rough characters per token, for an output count when the upstream never sends usage.
-CHARS_PER_TOKEN = 4
-
 
 # Where each upstream format says why an answer stopped, for loss reports about it.
 _STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
@@ -181,8 +177,7 @@ class StreamTranslator:
         elif stop in (None, "end_turn", "stop_sequence") and self._tool_calls:
             stop = "tool_use"
         usage = event.usage
-        if usage is None or not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens):
-            estimate = -(-self._chars // CHARS_PER_TOKEN)
-            usage = Usage(input_tokens=self.context.input_token_estimate, output_tokens=estimate)
-            self._losses.synthesized("usage", "the upstream reported no usage; token counts are estimates")
+        if counts_nothing(usage):
+            usage = estimated_usage(self.context.input_token_estimate, self._chars)
+            self._losses.synthesized("usage", USAGE_ESTIMATED)
         return ResponseFinished(stop or "end_turn", event.stop_sequence, usage)
