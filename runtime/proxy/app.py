@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import orjson
+from apiswitch.runtime.fieldpath import model_of
 from apiswitch.runtime.proxy.asgi import (
     JSON,
     BodyTooLarge,
@@ -35,7 +36,7 @@ from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.requestlog import RequestLog
 from apiswitch.runtime.proxy.routing import NoRoute, Router
 from apiswitch.runtime.proxy.transport import EgressTransport
-from apiswitch.runtime.proxy.validate import parse_body, request_model, validate_full, validate_request
+from apiswitch.runtime.proxy.validate import parse_body, validate_full, validate_request
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,7 +70,7 @@ class ProxyState:
         if self.config.server.validation == "full":
             for fmt in ("anthropic", "chat", "responses"):
                 # Build the validators now rather than on a client's first request.
-                request_model(fmt).model_rebuild()
+                model_of(fmt, request=True).model_rebuild()
         if self.request_log is None and self.config.log.enabled:
             self.request_log = RequestLog(self.config.log.location, self.config.log.retention_days)
         # Everything loaded so far (models, validators, translators) lives as long as the process: frozen out

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import orjson
-from apiswitch.runtime.errors import parse_error, translate_error
+from apiswitch.runtime.errors import build_error, parse_error
 
 _ANTHROPIC_TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -39,9 +39,9 @@ class ProxyError(Exception):
 def client_error_from_upstream(status: int, body: bytes, upstream_format: str, client_format: str,
                                headers: dict[str, str]) -> ProxyError:
     """An upstream's error response as the client's format spells it (status, type, Retry-After)."""
-    message = upstream_error(body)
-    new_status, new_body, new_headers = translate_error(status, body, upstream_format, client_format, headers)
-    return ProxyError(new_status, message, headers=new_headers, body=orjson.dumps(new_body))
+    error = parse_error(status, body, upstream_format, headers)  # read once, for the log and the client
+    new_status, new_body, new_headers = build_error(error, client_format)
+    return ProxyError(new_status, _said(body, error.message), headers=new_headers, body=orjson.dumps(new_body))
 
 
 def error_type(fmt: str, status: int) -> str:
@@ -60,9 +60,13 @@ def error_body(fmt: str, status: int, message: str, param: str | None = None, co
 
 def upstream_error(body: bytes) -> str:
     """The message an upstream put in its error body, whichever format it used (see parse_error)."""
-    if not body.strip():
-        return "empty error body"
-    return parse_error(0, body, "chat").message
+    return _said(body, parse_error(0, body, "chat").message)
+
+
+def _said(body: bytes, message: str) -> str:
+    # For an empty body parse_error falls back on "upstream returned HTTP <status>"; the status is told beside
+    # this message already, so the body is named for what it was.
+    return message if body.strip() else "empty error body"
 
 
 def stream_error_event(fmt: str, message: str, kind: str = "api_error", sequence_number: int = 0,

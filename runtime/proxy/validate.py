@@ -82,19 +82,13 @@ def _json_type(value: Any) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
-# Union members and type names appear in pydantic's error locations; they are not part of the JSON path.
-def request_model(fmt: str) -> Any:
-    """The generated pydantic model of a format's request body (imported on first use: it is large)."""
-    return model_of(fmt, request=True)
-
-
 def validate_full(body: dict[str, Any], fmt: str) -> None:
     """Validate against the generated models. Unknown fields and block types pass (the models keep them);
     a wrong type or a missing required field is a 400 naming the deepest offending field."""
     from pydantic import ValidationError
 
     try:
-        request_model(fmt).model_validate(body)
+        model_of(fmt, request=True).model_validate(body)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         worst = max(errors, key=lambda e: len(e["loc"]))
