@@ -74,15 +74,21 @@ _TERMINAL_HINTS = {
 _STRING_FINISH_REASON = re.compile(rb'"finish_reason"\s*:\s*"')
 
 
+def _on_line_of(hint: bytes, pattern: re.Pattern[bytes], batch: bytes) -> re.Match[bytes] | None:
+    """`pattern` searched from the start of the line where `hint` first occurs, if it does: a pattern
+    anchored at line starts has no literal to scan for, and would otherwise try every byte of a batch."""
+    at = batch.find(hint)  # find, not `in`: see runtime/sse.py
+    if at < 0:
+        return None
+    return pattern.search(batch, batch.rfind(b"\n", 0, at) + 1)
+
+
 def _ends_stream(fmt: str, frame: bytes) -> bool:
     if fmt == "chat" and _STRING_FINISH_REASON.search(frame) is not None:
         return True
     for hint in _TERMINAL_HINTS[fmt]:
-        at = frame.find(hint)  # find, not `in`: see runtime/sse.py
-        if at >= 0:
-            # From the start of the hint's line: a pattern anchored at line starts has no literal to scan for,
-            # and would otherwise try every byte of a batch before it.
-            return _TERMINAL[fmt].search(frame, frame.rfind(b"\n", 0, at) + 1) is not None
+        if frame.find(hint) >= 0:
+            return _on_line_of(hint, _TERMINAL[fmt], frame) is not None
     return False
 
 
@@ -98,11 +104,7 @@ _UPSTREAM_ERROR = {
 
 def _upstream_error(fmt: str, batch: bytes) -> str | None:
     """The message of an in-band error event of the upstream's in `batch`, or None if there is none."""
-    hint, pattern = _UPSTREAM_ERROR[fmt]
-    at = batch.find(hint)
-    if at < 0:
-        return None
-    match = pattern.search(batch, batch.rfind(b"\n", 0, at) + 1)
+    match = _on_line_of(*_UPSTREAM_ERROR[fmt], batch)
     if match is None:
         return None
     end = batch.find(b"\n\n", match.start())
@@ -178,9 +180,7 @@ class PassthroughStream:
         if self.complete and not self.done:
             if self.owed_usage and _USAGE_OBJECT.search(batch) is not None:
                 self.owed_usage = False
-            at = batch.find(b"[DONE]")
-            # From the start of its line, as in _ends_stream: an anchored pattern has no literal to scan for.
-            if at >= 0 and _TERMINAL["chat"].search(batch, batch.rfind(b"\n", 0, at) + 1) is not None:
+            if _on_line_of(b"[DONE]", _TERMINAL["chat"], batch) is not None:
                 # With a usage still owed, [DONE] waits for it: finish() sends both.
                 withhold = self.owed_usage
                 self.done = not withhold
