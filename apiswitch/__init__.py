@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from apiswitch.runtime.losses import Loss
 from apiswitch.runtime.streaming import StreamTranslator
+from apiswitch.runtime.streaming.replay import response_as_stream
 from apiswitch.runtime.translate import Translation, translate_request, translate_response
 
 __version__ = "0.1.0"
 
 FORMATS = ("anthropic", "chat", "responses")
 
-__all__ = ["FORMATS", "Loss", "StreamTranslator", "Translation", "__version__", "translate_request", "translate_response"]
+__all__ = ["FORMATS", "Loss", "StreamTranslator", "Translation", "__version__", "response_as_stream", "translate_request",
+           "translate_response"]

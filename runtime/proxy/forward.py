@@ -35,9 +35,17 @@ from apiswitch.runtime.proxy.keepalive import KeepAlive
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
-from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
+from apiswitch.runtime.proxy.translation import (
+    USAGE_ESTIMATE_LOSS,
+    Prepared,
+    convert_response,
+    estimated_chat_usage,
+    prepare_request,
+    stream_converter,
+)
 from apiswitch.runtime.proxy.transport import EgressTransport
 from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint, upstream_headers
+from apiswitch.runtime.streaming.replay import is_whole_answer, response_as_stream
 
 _MAX_ERROR_BODY = 64 * 1024
 log = logging.getLogger("apiswitch.proxy")
@@ -248,41 +256,59 @@ class Forwarder:
 
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: ProviderResponse) -> None:
-        try:
-            raw = await response.aread(within=candidate.provider.timeouts.total)
-        except NotComplete as exc:
-            raise AttemptFailed(str(exc)) from None
-        except httpx.HTTPError as exc:
-            raise AttemptFailed(f"reading the response failed: {type(exc).__name__}") from None
+        raw = await _whole_body(response, candidate)
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise AttemptFailed(f"malformed response body: {raw[:200]!r}") from None
         if not isinstance(data, dict) or (data.get("error") and data.get("type") != "message"):
             raise AttemptFailed(f"upstream answered 200 with an error: {upstream_error(raw)}", 502, raw)
-        ex.row.update(usage_mod.from_response(candidate.provider.format, data))
-        if ex.count_tokens:
-            out = data
-        else:
-            try:
-                out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
-                                               ex.client_model)
-            except TranslationError as exc:  # the provider's answer, not the client's request, is at fault
-                raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
-            if losses:
-                ex.row["losses"] = [*ex.row.get("losses", []), *losses]
+        out = data if ex.count_tokens else _client_answer(ex, candidate, prepared, data, raw)
         encoded = orjson.dumps(out)
         ex.row["response_body"] = encoded
         await ex.responder.complete(200, encoded, [*JSON, *passed_back(response.raw_headers, ex.client_format)])
+
+    async def replay_whole(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
+                           response: ProviderResponse, content_type: str) -> None:
+        """A stream request the provider answered with one JSON answer (a server that ignores `stream`): the
+        client still gets the stream it asked for, the answer translated as a non-streaming one and replayed
+        as its format's events. A body that is not an answer (an error, a page) fails the attempt."""
+        raw = await _whole_body(response, candidate)
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            data = None
+        if not is_whole_answer(data, candidate.provider.format):
+            said = f"{upstream_error(raw)}" if isinstance(data, dict) else f"{raw[:200]!r}"
+            raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: {said}",
+                                502, raw)
+        out = _client_answer(ex, candidate, prepared, data, raw)
+        options = ex.body.get("stream_options")
+        wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+        if ex.client_format == "chat" and wants_usage and out.get("usage") is None:
+            out = dict(out, usage=estimated_chat_usage(out, len(ex.raw)))
+            ex.row["losses"] = [*ex.row.get("losses", []), USAGE_ESTIMATE_LOSS]
+        try:
+            stream = response_as_stream(out, ex.client_format, include_usage=wants_usage)
+        except ValueError as exc:  # an answer its translation left without the shape of one
+            raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
+        ex.row["losses"] = [*ex.row.get("losses", []), {
+            "path": "", "action": "synthesized",
+            "reason": "the provider answered the stream request with a whole answer; it was replayed as a stream"}]
+        stop_waiting(ex)
+        responder = ex.responder
+        async with responder.lock:
+            if not responder.started:
+                await responder.start(200, [*SSE, *passed_back(response.raw_headers, ex.client_format)])
+            await responder.write(stream, more=False)
 
     async def relay_stream(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                            response: ProviderResponse) -> None:
         provider = candidate.provider
         content_type = response.header("content-type") or ""
         if "text/event-stream" not in content_type:
-            raw = await response.aread()
-            raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: "
-                                f"{raw[:200]!r}", 502, raw)
+            await self.replay_whole(ex, candidate, prepared, response, content_type)
+            return
         chunks = response.aiter_raw()
         splitter = FrameSplitter()
         held: list[bytes] = []
@@ -407,6 +433,29 @@ class DirectRelay:
             if out:
                 responder.write_now(out)
         return True
+
+
+async def _whole_body(response: ProviderResponse, candidate: Candidate) -> bytes:
+    try:
+        return await response.aread(within=candidate.provider.timeouts.total)
+    except NotComplete as exc:
+        raise AttemptFailed(str(exc)) from None
+    except httpx.HTTPError as exc:
+        raise AttemptFailed(f"reading the response failed: {type(exc).__name__}") from None
+
+
+def _client_answer(ex: Exchange, candidate: Candidate, prepared: Prepared, data: dict[str, Any],
+                   raw: bytes) -> dict[str, Any]:
+    """The provider's whole answer in the client's format, its usage and losses logged."""
+    ex.row.update(usage_mod.from_response(candidate.provider.format, data))
+    try:
+        out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
+                                       ex.client_model)
+    except TranslationError as exc:  # the provider's answer, not the client's request, is at fault
+        raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
+    if losses:
+        ex.row["losses"] = [*ex.row.get("losses", []), *losses]
+    return out
 
 
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import orjson
+from apiswitch.runtime.hub import CHARS_PER_TOKEN, USAGE_ESTIMATED, estimated_usage
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
 from apiswitch.runtime.proxy.frames import frame_fields, frame_object
 from apiswitch.runtime.streaming import StreamTranslator
@@ -53,6 +54,27 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
     if "model" in out:
         out["model"] = client_model
     return out, _losses(result.losses)
+
+
+USAGE_ESTIMATE_LOSS = {"path": "usage", "action": "synthesized", "reason": USAGE_ESTIMATED}
+
+
+def estimated_chat_usage(completion: dict[str, Any], input_bytes: int) -> dict[str, int]:
+    """Chat usage for an answer whose provider counted nothing: the request's size in, the answer's text out."""
+    chars = 0
+    for choice in completion.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        chars += sum(len(text) for key in ("content", "reasoning_content", "refusal")
+                     if isinstance(text := message.get(key), str))
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                chars += len(function["arguments"])
+    usage = estimated_usage(input_bytes // CHARS_PER_TOKEN, chars)
+    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
+            "total_tokens": usage.input_tokens + usage.output_tokens}
 
 
 # The event that ends a complete stream, per format. A stream that stops without it was cut off, and the
@@ -235,8 +257,7 @@ class PassthroughStream:
                  "created": first.get("created", 0), "model": self.client_model, "choices": [],
                  "usage": {"prompt_tokens": self.input_tokens, "completion_tokens": output,
                            "total_tokens": self.input_tokens + output}}
-        self.losses.append({"path": "usage", "action": "synthesized",
-                            "reason": "the provider sent no usage; token counts are estimates"})
+        self.losses.append(USAGE_ESTIMATE_LOSS)
         return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
     def fail(self, message: str) -> bytes:
@@ -288,5 +309,5 @@ def stream_converter(prepared: Prepared, client_format: str, upstream_format: st
     if client_format == upstream_format:
         options = (client_body or {}).get("stream_options")
         wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return PassthroughStream(client_format, client_model, wants_usage, input_bytes // 4)
+        return PassthroughStream(client_format, client_model, wants_usage, input_bytes // CHARS_PER_TOKEN)
     return TranslatedStream(client_format, upstream_format, prepared)

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from apiswitch.runtime.proxy.app import build_app
@@ -88,6 +89,19 @@ def start_proxy(toml: str, tmp_path: Path, env: dict[str, str] | None = None, lo
     if "[log]" not in toml:
         toml += f'\n[log]\npath = "{(tmp_path / "requests.db").as_posix()}"\n'
     return RunningProxy(parse_config(toml, "test.toml", env or {}), loop).start()
+
+
+CLIENT_PATHS = {"anthropic": "/v1/messages", "chat": "/v1/chat/completions", "responses": "/v1/responses"}
+
+
+def stream_request(client: str, model: str = "m") -> dict[str, Any]:
+    """The smallest streaming request of each client format; a chat client asks for usage, as SDK users do."""
+    if client == "anthropic":
+        return {"model": model, "max_tokens": 100, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    if client == "chat":
+        return {"model": model, "stream": True, "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": "hi"}]}
+    return {"model": model, "stream": True, "input": "hi"}
 
 
 class CannedUpstream:

@@ -22,10 +22,9 @@ from apiswitch.runtime.streaming import StreamTranslator
 from streaming.checkers import CHECKERS, ProtocolError, parse_sse
 from streaming.harness import FORMATS, all_fixtures, fixture_bytes, make_context
 
-from .harness import provider_toml
+from .harness import CLIENT_PATHS, provider_toml, stream_request
 
 FIXTURES = all_fixtures()
-PATHS = {"anthropic": "/v1/messages", "chat": "/v1/chat/completions", "responses": "/v1/responses"}
 # Fields that name or date this particular answer rather than say what it is.
 VOLATILE = {"id", "created", "created_at", "model", "system_fingerprint"}
 
@@ -108,13 +107,6 @@ def setup(request, tmp_path_factory):
     upstream.close()
 
 
-def request_body(client: str, model: str) -> dict[str, Any]:
-    if client == "anthropic":
-        return {"model": model, "max_tokens": 100, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    if client == "chat":
-        return {"model": model, "stream": True, "stream_options": {"include_usage": True},
-                "messages": [{"role": "user", "content": "hi"}]}
-    return {"model": model, "stream": True, "input": "hi"}
 
 
 def seed_of(*parts: object) -> int:
@@ -126,7 +118,7 @@ def ask(setup, name: str, source: str, client: str, data: bytes, seed: int) -> h
     upstream, proxy = setup
     model = f"{source}-{name}-{client}-{seed}"
     upstream.register(model, data, random.Random(seed))
-    return httpx.post(proxy.url + PATHS[client], json=request_body(client, model), timeout=30)
+    return httpx.post(proxy.url + CLIENT_PATHS[client], json=stream_request(client, model), timeout=30)
 
 
 def offline(data: bytes, source: str, client: str) -> bytes:

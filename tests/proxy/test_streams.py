@@ -10,7 +10,7 @@ import orjson
 import pytest
 from upstreams import Fault, Reply
 
-from .harness import CannedUpstream, provider_toml
+from .harness import CLIENT_PATHS, CannedUpstream, provider_toml, stream_request
 from .test_failover import sse_events
 
 
@@ -281,16 +281,7 @@ UPSTREAM_ERROR_MIDWAY = {
                  b'event: error\ndata: {"type":"error","code":"server_error","message":"Overloaded midway",'
                  b'"param":null,"sequence_number":2}\n\n',
 }
-STREAM_ASKS = {
-    "anthropic": ("/v1/messages", {"model": "m", "max_tokens": 5, "stream": True,
-                                   "messages": [{"role": "user", "content": "hi"}]}),
-    "chat": ("/v1/chat/completions", {"model": "m", "stream": True, "stream_options": {"include_usage": True},
-                                      "messages": [{"role": "user", "content": "hi"}]}),
-    "responses": ("/v1/responses", {"model": "m", "stream": True, "input": "hi"}),
-}
-
-
-@pytest.mark.parametrize("client", sorted(STREAM_ASKS))
+@pytest.mark.parametrize("client", sorted(CLIENT_PATHS))
 @pytest.mark.parametrize("upstream_format", sorted(UPSTREAM_ERROR_MIDWAY))
 def test_an_upstream_error_midway_ends_the_client_stream_once_with_its_message(proxy, upstream_format, client):
     """Passthrough too: the provider's own error event is the stream's end, not a cut-off the proxy must add
@@ -300,8 +291,7 @@ def test_an_upstream_error_midway_ends_the_client_stream_once_with_its_message(p
     with CannedUpstream(UPSTREAM_ERROR_MIDWAY[upstream_format]) as upstream:
         base = upstream.url + ("" if upstream_format == "anthropic" else "/v1")
         running = proxy(provider_toml("up", upstream_format, base) + '[routes]\n"*" = "up"\n')
-        path, body = STREAM_ASKS[client]
-        response = httpx.post(running.url + path, json=body, timeout=10)
+        response = httpx.post(running.url + CLIENT_PATHS[client], json=stream_request(client), timeout=10)
     assert response.status_code == 200
     CHECKERS[client](response.content, json_arguments=False)
     assert "Overloaded midway" in response.text

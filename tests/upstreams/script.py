@@ -98,6 +98,7 @@ class Fault:
     - `malformed_first_event`: the first SSE event carries bytes that are not JSON.
     - `error_first_event`: the stream opens (HTTP 200) and its first event is the format's in-band error.
     - `drop_connection`: read the request, then close the socket without any response.
+    - `ignore_stream`: answer a stream request with the whole JSON answer, as a server that ignores `stream`.
     """
 
     first_byte_delay: float = 0.0
@@ -107,6 +108,7 @@ class Fault:
     malformed_first_event: bool = False
     error_first_event: bool = False
     drop_connection: bool = False
+    ignore_stream: bool = False
 
 
 Check = Callable[["RecordedRequest"], None]
