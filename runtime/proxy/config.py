@@ -60,6 +60,11 @@ class Quirks:
     no_stream_usage: bool = False
     # Providers that reject `content: null` or a list of parts and want a plain string.
     string_content: bool = False
+    # Providers that only answer with a stream (some thinking models): asked for one, folded into the answer
+    # a client without `stream` asked for.
+    stream_only: bool = False
+    # Providers that cannot stream: asked without `stream`, their answer replayed to a streaming client.
+    no_streaming: bool = False
 
 
 @dataclass(frozen=True)
@@ -427,9 +432,12 @@ class _Reader:
                            for name in ("connect", "first_byte", "idle", "total")})
 
     def read_quirks(self, parent: dict, path: tuple) -> Quirks:
-        names = ("reasoning_content_echo", "no_stream_usage", "string_content")
+        names = ("reasoning_content_echo", "no_stream_usage", "string_content", "stream_only", "no_streaming")
         t = self.table(parent, path, set(names))
-        return Quirks(**{name: self.get(t, (*path, name), bool, False) for name in names})
+        quirks = Quirks(**{name: self.get(t, (*path, name), bool, False) for name in names})
+        if quirks.stream_only and quirks.no_streaming:
+            self.error((*path, "no_streaming"), "contradicts stream_only: a provider either streams or it does not")
+        return quirks
 
     def targets(self, value: Any, path: tuple, providers: dict[str, Provider]) -> tuple[Target, ...]:
         items = value if isinstance(value, list) else [value]

@@ -45,6 +45,7 @@ from apiswitch.runtime.proxy.translation import (
 )
 from apiswitch.runtime.proxy.transport import EgressTransport
 from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint, upstream_headers
+from apiswitch.runtime.streaming.fold import StreamFailed, stream_as_response
 from apiswitch.runtime.streaming.replay import is_whole_answer, response_as_stream
 
 _MAX_ERROR_BODY = 64 * 1024
@@ -198,7 +199,8 @@ class Forwarder:
         options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens,
                    "input_bytes": len(ex.raw)}
         prepared = prepare_request(body, ex.client_format, provider.format, options)
-        adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format)
+        adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format,
+                    count_tokens=count_tokens)
         ex.row["losses"] = prepared.losses
         ex.row["context"] = prepared.context
         if self.config.server.strict:
@@ -210,10 +212,13 @@ class Forwarder:
             headers = upstream_headers(provider, ex.headers, ex.client_format)
         except MissingKey as exc:
             raise AttemptFailed(str(exc)) from None
-        stream = bool(prepared.body.get("stream")) and not count_tokens
+        # What the client asked decides the way back; what the provider was asked (a quirk may differ), the
+        # read timeout.
+        stream = bool(ex.body.get("stream")) and not count_tokens
+        upstream_streams = bool(prepared.body.get("stream")) and not count_tokens
         timeouts = provider.timeouts
         request = ProviderRequest(endpoint(provider, count_tokens), headers, orjson.dumps(prepared.body),
-                                  connect=timeouts.connect, read=timeouts.idle if stream else timeouts.total,
+                                  connect=timeouts.connect, read=timeouts.idle if upstream_streams else timeouts.total,
                                   pool=timeouts.connect, first_byte=timeouts.first_byte)
         response = await self.open(request)
         try:
@@ -257,10 +262,13 @@ class Forwarder:
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: ProviderResponse) -> None:
         raw = await _whole_body(response, candidate)
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise AttemptFailed(f"malformed response body: {raw[:200]!r}") from None
+        if "text/event-stream" in (response.header("content-type") or "") and not ex.count_tokens:
+            data = _folded(ex, candidate, raw)
+        else:
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise AttemptFailed(f"malformed response body: {raw[:200]!r}") from None
         if not isinstance(data, dict) or (data.get("error") and data.get("type") != "message"):
             raise AttemptFailed(f"upstream answered 200 with an error: {upstream_error(raw)}", 502, raw)
         out = data if ex.count_tokens else _client_answer(ex, candidate, prepared, data, raw)
@@ -433,6 +441,19 @@ class DirectRelay:
             if out:
                 responder.write_now(out)
         return True
+
+
+def _folded(ex: Exchange, candidate: Candidate, raw: bytes) -> dict[str, Any]:
+    """A provider's event stream as the one answer its client asked for (the provider only streams, or took no
+    notice of a request without `stream`). A stream that failed, or stopped short, fails the attempt."""
+    try:
+        data = stream_as_response(raw, candidate.provider.format)
+    except StreamFailed as exc:
+        raise AttemptFailed(f"the provider's stream failed: {exc}", 502, raw) from None
+    ex.row["losses"] = [*ex.row.get("losses", []), {
+        "path": "", "action": "synthesized",
+        "reason": "the provider answered with a stream; it was folded into one answer"}]
+    return data
 
 
 async def _whole_body(response: ProviderResponse, candidate: Candidate) -> bytes:

@@ -56,7 +56,8 @@ def upstream_headers(provider: Provider, client_headers: dict[str, str], client_
     return headers
 
 
-def adjust_body(body: dict[str, Any], provider: Provider, model: str, translated: bool) -> dict[str, Any]:
+def adjust_body(body: dict[str, Any], provider: Provider, model: str, translated: bool,
+                count_tokens: bool = False) -> dict[str, Any]:
     """Set the upstream model, the output cap and the provider's quirks on a body ready for the provider.
 
     `translated`: the body was written by the translators rather than by a client of the provider's own
@@ -69,9 +70,16 @@ def adjust_body(body: dict[str, Any], provider: Provider, model: str, translated
             value = body.get(name)
             if isinstance(value, int) and value > cap:
                 body[name] = cap
+    quirks = provider.quirks
+    if quirks.stream_only and not count_tokens and not body.get("stream"):
+        body["stream"] = True  # the answer is folded back into one (forward.relay_unary)
+        if provider.format == "chat" and not quirks.no_stream_usage:
+            body["stream_options"] = {"include_usage": True}
+    elif quirks.no_streaming and body.get("stream"):
+        del body["stream"]  # the answer is replayed as a stream (forward.replay_whole)
+        body.pop("stream_options", None)
     if provider.format != "chat":
         return body
-    quirks = provider.quirks
     if quirks.no_stream_usage:
         body.pop("stream_options", None)
     strip_reasoning = translated and not quirks.reasoning_content_echo

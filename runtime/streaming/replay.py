@@ -67,8 +67,9 @@ def _anthropic_block(index: int, block: dict[str, Any]) -> list[bytes]:
     kind = block.get("type")
     deltas: list[dict[str, Any]] = []
     if kind == "text":
-        start = {key: value for key, value in block.items() if key != "citations"}
-        start["text"] = ""
+        start = dict(block, text="")
+        if isinstance(block.get("citations"), list):
+            start["citations"] = []  # each comes in a citations_delta
         deltas += ({"type": "citations_delta", "citation": c} for c in block.get("citations") or ())
         if block.get("text"):
             deltas.append({"type": "text_delta", "text": block["text"]})
@@ -114,7 +115,7 @@ def _chat(completion: dict[str, Any], include_usage: bool) -> bytes:
             value = message.get(key)
             if value:
                 pieces.append({key: value})
-            elif value == "":  # an empty string stays one, rather than becoming no field
+            elif key in message and key != "annotations":  # null or "" stays so, rather than no field
                 first[key] = value
         chunk([{"index": index, "delta": first, "finish_reason": None}])
         for delta in pieces:
@@ -124,7 +125,7 @@ def _chat(completion: dict[str, Any], include_usage: bool) -> bytes:
             call = dict(call, index=call_index) if isinstance(call, dict) else {"index": call_index}
             chunk([{"index": index, "delta": {"tool_calls": [call]}, "finish_reason": None}])
         last = {"index": index, "delta": {}, "finish_reason": choice.get("finish_reason")}
-        if choice.get("logprobs") is not None:
+        if "logprobs" in choice:
             last["logprobs"] = choice["logprobs"]
         chunk([last])
     if include_usage and completion.get("usage") is not None:

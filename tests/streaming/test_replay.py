@@ -13,9 +13,9 @@ import pytest
 from apiswitch.runtime.streaming.replay import is_whole_answer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from properties.strategies import RESPONSES
 
 from apiswitch import response_as_stream
-from tests.properties.strategies import RESPONSES
 
 from .checkers import check_anthropic, check_chat, check_responses, parse_sse
 

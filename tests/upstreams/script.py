@@ -99,6 +99,7 @@ class Fault:
     - `error_first_event`: the stream opens (HTTP 200) and its first event is the format's in-band error.
     - `drop_connection`: read the request, then close the socket without any response.
     - `ignore_stream`: answer a stream request with the whole JSON answer, as a server that ignores `stream`.
+    - `force_stream`: answer a request without `stream` with an event stream, as a server that only streams.
     """
 
     first_byte_delay: float = 0.0
@@ -109,6 +110,7 @@ class Fault:
     error_first_event: bool = False
     drop_connection: bool = False
     ignore_stream: bool = False
+    force_stream: bool = False
 
 
 Check = Callable[["RecordedRequest"], None]

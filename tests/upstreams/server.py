@@ -291,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault.first_byte_delay:
             time.sleep(fault.first_byte_delay)
-        if not request.stream or reply.fault.ignore_stream:
+        if (not request.stream and not fault.force_stream) or fault.ignore_stream:
             self._send_json(200, self.upstream.wire.body(reply, request), reply.headers)
             return
         self.send_response(200)
