@@ -139,6 +139,7 @@ def _upstream_error(fmt: str, batch: bytes) -> str | None:
 
 _DONE = b"data: [DONE]\n\n"
 _DONE_FRAME = re.compile(rb"^data: ?\[DONE\][ \t]*\n\n", re.M)
+_ITEM_DONE = b'"response.output_item.done"'
 _USAGE_OBJECT = re.compile(rb'"usage"\s*:\s*\{')
 _MODEL = re.compile(rb'"model"\s*:\s*"(?:[^"\\]|\\.)*"')
 
@@ -171,6 +172,8 @@ class PassthroughStream:
         self.losses: list[dict[str, str]] = []
         self.sequence = 0
         self.client_model = client_model
+        # Responses only: the frames of the items done so far, for the output of a response.failed of our own.
+        self.items_done: list[bytes] = []
 
     def feed(self, frame: bytes) -> bytes:
         return self.feed_all([frame])
@@ -186,6 +189,8 @@ class PassthroughStream:
             # Events, not frames: a provider's comment frames have no number. (A data line starts a line, and
             # JSON text has no raw line break.)
             self.sequence += batch.count(b"\ndata:") + (batch[:5] == b"data:")
+            if batch.find(_ITEM_DONE) >= 0:
+                self.items_done += [frame for frame in frames if frame.find(_ITEM_DONE) >= 0]
         elif self.owed_usage:
             if not self.events:
                 self.opening = frames
@@ -264,6 +269,10 @@ class PassthroughStream:
         response = self._first_event().get("response") if self.client_format == "responses" else None
         if isinstance(response, dict) and "model" in response:
             response = dict(response, model=self.client_model)
+        if isinstance(response, dict) and self.items_done:
+            # What the client has already been given, as the failed response's output (as the translators do).
+            done = [frame_object(frame) or {} for frame in self.items_done]
+            response = dict(response, output=[event["item"] for event in done if isinstance(event.get("item"), dict)])
         return stream_error_event(self.client_format, message, sequence_number=self.sequence,
                                   response=response if isinstance(response, dict) else None)
 

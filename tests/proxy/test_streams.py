@@ -297,3 +297,37 @@ def test_an_upstream_error_midway_ends_the_client_stream_once_with_its_message(p
     assert "Overloaded midway" in response.text
     assert "ended before its final event" not in response.text
     assert "Overloaded midway" in running.log_rows(1)[-1]["error"]
+
+
+RESPONSES_CUT_AFTER_AN_ITEM = b"".join(
+    b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, "sequence_number": n, **payload}) + b"\n\n"
+    for n, (name, payload) in enumerate([
+        ("response.created", {"response": {"id": "resp_1", "object": "response", "model": "up-model",
+                                           "status": "in_progress", "output": []}}),
+        ("response.in_progress", {"response": {"id": "resp_1", "object": "response", "model": "up-model",
+                                               "status": "in_progress", "output": []}}),
+        ("response.output_item.added", {"output_index": 0, "item": {
+            "id": "fc_1", "type": "function_call", "status": "in_progress", "call_id": "call_1", "name": "f",
+            "arguments": ""}}),
+        ("response.function_call_arguments.delta", {"item_id": "fc_1", "output_index": 0, "delta": "{}"}),
+        ("response.function_call_arguments.done", {"item_id": "fc_1", "output_index": 0, "arguments": "{}"}),
+        ("response.output_item.done", {"output_index": 0, "item": {
+            "id": "fc_1", "type": "function_call", "status": "completed", "call_id": "call_1", "name": "f",
+            "arguments": "{}"}}),
+        ("response.output_item.added", {"output_index": 1, "item": {
+            "id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant", "content": []}}),
+    ]))
+
+
+def test_a_cut_responses_passthrough_fails_with_the_items_its_client_already_has(proxy):
+    from streaming.checkers import check_responses
+
+    with CannedUpstream(RESPONSES_CUT_AFTER_AN_ITEM) as upstream:
+        running = proxy(provider_toml("up", "responses", upstream.url + "/v1") + '[routes]\n"*" = "up"\n')
+        response = httpx.post(running.url + "/v1/responses", json=stream_request("responses", "asked"), timeout=10)
+    seen = check_responses(response.content)
+    assert seen["terminal"] == "response.failed"
+    failed = seen["response"]
+    assert failed["model"] == "asked" and failed["error"]["message"].endswith("ended before its final event")
+    assert [item["id"] for item in failed["output"]] == ["fc_1"]
+    assert failed["output"][0]["status"] == "completed"
