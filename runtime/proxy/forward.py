@@ -35,14 +35,7 @@ from apiswitch.runtime.proxy.keepalive import KeepAlive
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
-from apiswitch.runtime.proxy.translation import (
-    USAGE_ESTIMATE_LOSS,
-    Prepared,
-    convert_response,
-    estimated_chat_usage,
-    prepare_request,
-    stream_converter,
-)
+from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
 from apiswitch.runtime.proxy.transport import EgressTransport
 from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint, upstream_headers
 from apiswitch.runtime.streaming.fold import StreamFailed, stream_as_response
@@ -293,9 +286,6 @@ class Forwarder:
         out = _client_answer(ex, candidate, prepared, data, raw)
         options = ex.body.get("stream_options")
         wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-        if ex.client_format == "chat" and wants_usage and out.get("usage") is None:
-            out = dict(out, usage=estimated_chat_usage(out, len(ex.raw)))
-            ex.row["losses"] = [*ex.row.get("losses", []), USAGE_ESTIMATE_LOSS]
         try:
             stream = response_as_stream(out, ex.client_format, include_usage=wants_usage)
         except ValueError as exc:  # an answer its translation left without the shape of one
@@ -471,7 +461,7 @@ def _client_answer(ex: Exchange, candidate: Candidate, prepared: Prepared, data:
     ex.row.update(usage_mod.from_response(candidate.provider.format, data))
     try:
         out, losses = convert_response(data, prepared, ex.client_format, candidate.provider.format,
-                                       ex.client_model)
+                                       ex.client_model, len(ex.raw))
     except TranslationError as exc:  # the provider's answer, not the client's request, is at fault
         raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
     if losses:

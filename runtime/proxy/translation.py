@@ -44,10 +44,16 @@ def prepare_request(body: dict[str, Any], client_format: str, upstream_format: s
 
 
 def convert_response(body: dict[str, Any], prepared: Prepared, client_format: str, upstream_format: str,
-                     client_model: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+                     client_model: str, input_bytes: int = 0) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """`input_bytes`: the request's size, for the usage of an answer its provider sent none with."""
     if client_format == upstream_format:
         if "model" in body:
             body["model"] = client_model
+        if body.get("usage") is None:
+            # Kept as the provider sent it but for this: a client reading usage must find some (the Anthropic
+            # SDK's Message requires it), as a passthrough stream's chat client finds its usage chunk.
+            body["usage"] = estimated_usage_body(body, client_format, input_bytes)
+            return body, [USAGE_ESTIMATE_LOSS]
         return body, []
     result = translate_response(body, upstream_format, client_format, context=prepared.context)
     out = dict(result.body)
@@ -57,24 +63,34 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
 
 
 USAGE_ESTIMATE_LOSS = {"path": "usage", "action": "synthesized", "reason": USAGE_ESTIMATED}
+# String fields of an answer that name, sort or sign it rather than say anything a model wrote.
+_NOT_WRITTEN = frozenset({"id", "type", "object", "model", "role", "status", "name", "call_id", "tool_use_id",
+                          "item_id", "signature", "encrypted_content", "finish_reason", "stop_reason",
+                          "stop_sequence", "system_fingerprint", "service_tier"})
 
 
-def estimated_chat_usage(completion: dict[str, Any], input_bytes: int) -> dict[str, int]:
-    """Chat usage for an answer whose provider counted nothing: the request's size in, the answer's text out."""
-    chars = 0
-    for choice in completion.get("choices") or ():
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict):
-            continue
-        chars += sum(len(text) for key in ("content", "reasoning_content", "refusal")
-                     if isinstance(text := message.get(key), str))
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                chars += len(function["arguments"])
-    usage = estimated_usage(input_bytes // CHARS_PER_TOKEN, chars)
-    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
-            "total_tokens": usage.input_tokens + usage.output_tokens}
+def _written_chars(value: Any, key: str | None = None) -> int:
+    if isinstance(value, str):
+        return 0 if key in _NOT_WRITTEN else len(value)
+    if isinstance(value, dict):
+        return sum(_written_chars(item, name) for name, item in value.items() if name != "usage")
+    if isinstance(value, list):
+        return sum(_written_chars(item, key) for item in value)
+    return 0
+
+
+def estimated_usage_body(answer: dict[str, Any], fmt: str, input_bytes: int) -> dict[str, Any]:
+    """The usage of an answer its provider counted nothing for, in `fmt`'s shape: the request's size in, what
+    the model wrote out (hub.estimated_usage)."""
+    usage = estimated_usage(input_bytes // CHARS_PER_TOKEN, _written_chars(answer))
+    total = usage.input_tokens + usage.output_tokens
+    if fmt == "anthropic":
+        return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    if fmt == "chat":
+        return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens, "total_tokens": total}
+    return {"input_tokens": usage.input_tokens, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": usage.output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": total}
 
 
 # The event that ends a complete stream, per format. A stream that stops without it was cut off, and the

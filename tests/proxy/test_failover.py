@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anthropic
 import httpx
+import openai
 import orjson
 import pytest
 from upstreams import ErrorReply, Fault, Reply, refused_url
@@ -210,6 +211,41 @@ def test_an_answer_without_usage_gets_an_estimate_in_the_client_format(proxy, sc
         usage = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0).messages.create(**REQUEST).usage
     assert usage.input_tokens > 0 and usage.output_tokens == 10
     assert "synthesized" in running.log_rows(1)[-1]["losses"]
+
+
+SAME_FORMAT_WITHOUT_USAGE = {
+    "anthropic": ("/v1/messages", {"id": "msg_1", "type": "message", "role": "assistant", "model": "up",
+                                   "content": [{"type": "text", "text": "x" * 40}], "stop_reason": "end_turn",
+                                   "stop_sequence": None}),
+    "chat": ("/v1/chat/completions", {"id": "c1", "object": "chat.completion", "created": 1, "model": "up",
+                                      "choices": [{"index": 0, "finish_reason": "stop",
+                                                   "message": {"role": "assistant", "content": "x" * 40}}]}),
+    "responses": ("/v1/responses", {"id": "resp_1", "object": "response", "created_at": 1, "model": "up",
+                                    "status": "completed", "output": [{"id": "msg_1", "type": "message",
+                                    "role": "assistant", "status": "completed",
+                                    "content": [{"type": "output_text", "text": "x" * 40, "annotations": []}]}]}),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(SAME_FORMAT_WITHOUT_USAGE))
+def test_a_same_format_answer_without_usage_gets_an_estimate_its_sdk_reads(proxy, fmt):
+    path, answer = SAME_FORMAT_WITHOUT_USAGE[fmt]
+    with CannedUpstream(orjson.dumps(answer), "application/json") as only:
+        base = only.url + ("" if fmt == "anthropic" else "/v1")
+        running = proxy(provider_toml("only", fmt, base) + '[routes]\n"*" = "only"\n')
+        if fmt == "anthropic":
+            usage = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0).messages.create(**REQUEST).usage
+            counts = (usage.input_tokens, usage.output_tokens)
+        elif fmt == "chat":
+            client = openai.OpenAI(base_url=running.url + "/v1", api_key="x", max_retries=0)
+            usage = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}]).usage
+            counts = (usage.prompt_tokens, usage.completion_tokens)
+        else:
+            client = openai.OpenAI(base_url=running.url + "/v1", api_key="x", max_retries=0)
+            usage = client.responses.create(model="m", input="hi").usage
+            counts = (usage.input_tokens, usage.output_tokens)
+    assert counts[0] > 0 and counts[1] == 10  # 40 characters written, about 4 a token
+    assert '"usage"' in running.log_rows(1)[-1]["losses"]
 
 
 def test_a_sole_rate_limited_provider_is_left_alone_until_retry_after(proxy, scripted_upstream):
