@@ -12,6 +12,7 @@ or before its terminal event, is not an answer: ``StreamFailed`` says why.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -44,6 +45,19 @@ def _payload(data: str) -> dict[str, Any]:
     return payload
 
 
+def _typed(events: list[tuple[str | None, str]]) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """Each event of a format whose events are typed (Anthropic, Responses) as (its type, its payload); an
+    error event ends the fold."""
+    for name, data in events:
+        if not data:
+            continue
+        payload = _payload(data)
+        kind = payload.get("type") or name
+        if kind == "error":
+            raise StreamFailed(_error_message(payload))
+        yield kind, payload
+
+
 def _error_message(payload: dict[str, Any]) -> str:
     error = payload.get("error")
     message = error.get("message") if isinstance(error, dict) else error
@@ -56,13 +70,7 @@ def _anthropic(events: list[tuple[str | None, str]]) -> dict[str, Any]:
     message: dict[str, Any] | None = None
     blocks: list[dict[str, Any]] = []
     partial: dict[int, list[str]] = {}
-    for name, data in events:
-        if not data:
-            continue
-        payload = _payload(data)
-        kind = payload.get("type") or name
-        if kind == "error":
-            raise StreamFailed(_error_message(payload))
+    for kind, payload in _typed(events):
         if kind == "message_start":
             message = dict(payload.get("message") or {})
             message["usage"] = dict(message.get("usage") or {})
@@ -216,13 +224,7 @@ def _logprobs(held: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, An
 
 def _responses(events: list[tuple[str | None, str]]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
-    for name, data in events:
-        if not data:
-            continue
-        payload = _payload(data)
-        kind = payload.get("type") or name
-        if kind == "error":
-            raise StreamFailed(_error_message(payload))
+    for kind, payload in _typed(events):
         if kind == "response.output_item.done" and isinstance(payload.get("item"), dict):
             items.append(payload["item"])
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
