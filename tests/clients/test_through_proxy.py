@@ -242,3 +242,22 @@ def test_codex_through_proxy_to_responses_echoes_encrypted_reasoning(
         thinking=Thinking("I will run it.", signature="ZW5jcnlwdGVkLXBhc3M="))
     echoed = [i for i in upstream.calls[-1].body["input"] if i.get("type") == "reasoning"]
     assert [i.get("encrypted_content") for i in echoed] == ["ZW5jcnlwdGVkLXBhc3M="]
+
+
+# -- a provider that cannot stream -----------------------------------------------------------------------------
+
+
+def test_claude_code_through_proxy_to_a_chat_provider_that_cannot_stream(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    """Claude Code streams every turn; the provider is asked without `stream` and its whole answers are
+    replayed to Claude Code as Anthropic events (the `no_streaming` quirk)."""
+    upstream = claude_through("chat", scripted_upstream, served_proxy, tmp_path,
+                              provider_extra="quirks = { no_streaming = true }")
+    assert [turn.stream for turn in upstream.calls] == [False] * len(upstream.calls)
+
+
+def test_codex_through_proxy_to_an_anthropic_provider_that_cannot_stream(
+        scripted_upstream, served_proxy, tmp_path: Path) -> None:
+    upstream = codex_through("anthropic", scripted_upstream, served_proxy, tmp_path,
+                             provider_extra="quirks = { no_streaming = true }")
+    assert [turn.stream for turn in upstream.calls] == [False] * len(upstream.calls)
