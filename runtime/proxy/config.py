@@ -47,7 +47,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 10.0
-    first_byte: float = 120.0  # until the response headers, and for streams the first event
+    first_byte: float = 120.0  # until a stream's headers and first event (a whole answer is bounded by `total`)
     idle: float = 300.0  # longest silence between two chunks of a stream
     total: float = 1800.0
 

@@ -210,9 +210,12 @@ class Forwarder:
         stream = bool(ex.body.get("stream")) and not count_tokens
         upstream_streams = bool(prepared.body.get("stream")) and not count_tokens
         timeouts = provider.timeouts
+        # A provider answering whole sends its headers with the answer: waiting for them is waiting for all of
+        # it, which `total` bounds (a long generation is not a dead provider).
         request = ProviderRequest(endpoint(provider, count_tokens), headers, orjson.dumps(prepared.body),
                                   connect=timeouts.connect, read=timeouts.idle if upstream_streams else timeouts.total,
-                                  pool=timeouts.connect, first_byte=timeouts.first_byte)
+                                  pool=timeouts.connect,
+                                  first_byte=timeouts.first_byte if upstream_streams else timeouts.total)
         response = await self.open(request)
         try:
             if response.status_code >= 400:

@@ -94,6 +94,28 @@ def test_first_byte_timeout_fails_over(proxy, scripted_upstream):
     assert running.log_rows(1)[-1]["provider"] == "second"
 
 
+def test_a_whole_answer_may_take_longer_than_first_byte(proxy, scripted_upstream):
+    """Asked without `stream`, a provider sends its headers with the whole answer: a long generation is bounded by
+    `total`, not failed over as a dead provider at `first_byte`."""
+    slow = scripted_upstream("anthropic", Reply.text("long but whole", fault=Fault(first_byte_delay=1.0)))
+    second = scripted_upstream("anthropic", Reply.text("from second"))
+    running = two_providers(proxy, slow.base_url, second.base_url,
+                            first_extra="[providers.first.timeouts]\nfirst_byte = 0.3\ntotal = 10\n")
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST, timeout=10)
+    assert response.json()["content"][0]["text"] == "long but whole"
+    assert running.log_rows(1)[-1]["provider"] == "first"
+
+
+def test_a_whole_answer_past_total_fails_over(proxy, scripted_upstream):
+    stuck = scripted_upstream("anthropic", Reply.text("too late", fault=Fault(first_byte_delay=3)))
+    second = scripted_upstream("anthropic", Reply.text("from second"))
+    running = two_providers(proxy, stuck.base_url, second.base_url,
+                            first_extra="[providers.first.timeouts]\nfirst_byte = 0.3\ntotal = 0.6\n")
+    response = httpx.post(running.url + "/v1/messages", json=REQUEST, timeout=10)
+    assert response.json()["content"][0]["text"] == "from second"
+    assert "no response within 0.6s" in running.log_rows(1)[-1]["error"]
+
+
 @pytest.mark.parametrize("fmt", ["anthropic", "chat", "responses"])
 @pytest.mark.parametrize("fault", [Fault(error_first_event=True), Fault(malformed_first_event=True)],
                          ids=["error-event", "malformed-event"])
