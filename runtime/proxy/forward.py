@@ -42,6 +42,11 @@ from apiswitch.runtime.streaming.fold import StreamFailed, stream_as_response
 from apiswitch.runtime.streaming.replay import is_whole_answer, response_as_stream
 
 _MAX_ERROR_BODY = 64 * 1024
+# The answer came as the other kind (a stream to a request without `stream`, or the reverse): said in the log.
+_FOLDED = {"path": "", "action": "synthesized",
+           "reason": "the provider answered with a stream; it was folded into one answer"}
+_REPLAYED = {"path": "", "action": "synthesized",
+             "reason": "the provider answered the stream request with a whole answer; it was replayed as a stream"}
 log = logging.getLogger("apiswitch.proxy")
 
 
@@ -283,7 +288,7 @@ class Forwarder:
         except orjson.JSONDecodeError:
             data = None
         if not is_whole_answer(data, candidate.provider.format):
-            said = f"{upstream_error(raw)}" if isinstance(data, dict) else f"{raw[:200]!r}"
+            said = upstream_error(raw) if isinstance(data, dict) else repr(raw[:200])
             raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: {said}",
                                 502, raw)
         out = _client_answer(ex, candidate, prepared, data, raw)
@@ -293,9 +298,7 @@ class Forwarder:
             stream = response_as_stream(out, ex.client_format, include_usage=wants_usage)
         except ValueError as exc:  # an answer its translation left without the shape of one
             raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
-        ex.row["losses"] = [*ex.row.get("losses", []), {
-            "path": "", "action": "synthesized",
-            "reason": "the provider answered the stream request with a whole answer; it was replayed as a stream"}]
+        ex.row["losses"] = [*ex.row.get("losses", []), _REPLAYED]
         stop_waiting(ex)
         responder = ex.responder
         async with responder.lock:
@@ -443,9 +446,7 @@ def _folded(ex: Exchange, candidate: Candidate, raw: bytes) -> dict[str, Any]:
         data = stream_as_response(raw, candidate.provider.format)
     except StreamFailed as exc:
         raise AttemptFailed(f"the provider's stream failed: {exc}", 502, raw) from None
-    ex.row["losses"] = [*ex.row.get("losses", []), {
-        "path": "", "action": "synthesized",
-        "reason": "the provider answered with a stream; it was folded into one answer"}]
+    ex.row["losses"] = [*ex.row.get("losses", []), _FOLDED]
     return data
 
 
