@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from apiswitch.runtime.proxy.errors import (
     stream_error_event,
     upstream_error,
 )
-from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem
+from apiswitch.runtime.proxy.frames import FrameSplitter, first_event_problem, looks_like_events
 from apiswitch.runtime.proxy.http1 import NoResponse, NotComplete, ProviderRequest, ProviderResponse
 from apiswitch.runtime.proxy.keepalive import KeepAlive
 from apiswitch.runtime.proxy.passback import passed_back
@@ -263,7 +264,8 @@ class Forwarder:
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: ProviderResponse) -> None:
         raw = await _whole_body(response, candidate)
-        if "text/event-stream" in (response.header("content-type") or "") and not ex.count_tokens:
+        if not ex.count_tokens and ("text/event-stream" in (response.header("content-type") or "")
+                                    or looks_like_events(raw[:64])):
             data = _folded(ex, candidate, raw)
         else:
             try:
@@ -278,11 +280,10 @@ class Forwarder:
         await ex.responder.complete(200, encoded, [*JSON, *passed_back(response.raw_headers, ex.client_format)])
 
     async def replay_whole(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
-                           response: ProviderResponse, content_type: str) -> None:
+                           response: ProviderResponse, content_type: str, raw: bytes) -> None:
         """A stream request the provider answered with one JSON answer (a server that ignores `stream`): the
         client still gets the stream it asked for, the answer translated as a non-streaming one and replayed
         as its format's events. A body that is not an answer (an error, a page) fails the attempt."""
-        raw = await _whole_body(response, candidate)
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -310,10 +311,15 @@ class Forwarder:
                            response: ProviderResponse) -> None:
         provider = candidate.provider
         content_type = response.header("content-type") or ""
-        if "text/event-stream" not in content_type:
-            await self.replay_whole(ex, candidate, prepared, response, content_type)
-            return
         chunks = response.aiter_raw()
+        if "text/event-stream" not in content_type:
+            # An answer as one body, or events under another content type: the first bytes tell.
+            first = await _next_within(chunks, provider.timeouts.first_byte)
+            if not looks_like_events(first):
+                rest = await _next_within(_joined(chunks), provider.timeouts.total)
+                await self.replay_whole(ex, candidate, prepared, response, content_type, first + rest)
+                return
+            chunks = _chained(first, chunks)
         splitter = FrameSplitter()
         held: list[bytes] = []
         started = False
@@ -448,6 +454,27 @@ def _folded(ex: Exchange, candidate: Candidate, raw: bytes) -> dict[str, Any]:
         raise AttemptFailed(f"the provider's stream failed: {exc}", 502, raw) from None
     ex.row["losses"] = [*ex.row.get("losses", []), _FOLDED]
     return data
+
+
+async def _next_within(chunks: AsyncIterator[bytes], seconds: float) -> bytes:
+    """The next piece of a body (b"" at its end) within `seconds`, or a failed attempt."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await anext(chunks, b"")
+    except TimeoutError:
+        raise AttemptFailed(f"no response body within {seconds:g}s") from None
+    except httpx.HTTPError as exc:
+        raise AttemptFailed(f"reading the response failed: {type(exc).__name__}") from None
+
+
+async def _joined(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield b"".join([chunk async for chunk in chunks])
+
+
+async def _chained(first: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in chunks:
+        yield chunk
 
 
 async def _whole_body(response: ProviderResponse, candidate: Candidate) -> bytes:

@@ -105,3 +105,13 @@ def first_event_problem(fmt: str, frame: bytes) -> str | None:
     if fmt == "responses" and kind == "response.failed":
         return "upstream response failed before its first output"
     return None
+
+
+# How an event stream's first line can begin (a field name and its colon, or a comment), after any blank lines.
+_EVENT_STARTS = (b"data:", b"event:", b":", b"id:", b"retry:")
+
+
+def looks_like_events(first: bytes) -> bool:
+    """Whether a body's first bytes are an event stream's, whatever its content type said: some servers send
+    their events as text/plain or application/json, and the SDKs read them regardless."""
+    return first.lstrip(b"\xef\xbb\xbf").lstrip().startswith(_EVENT_STARTS)

@@ -199,3 +199,34 @@ def test_a_malformed_whole_answer_is_a_502_in_the_clients_format(proxy):
     assert response.status_code == 502
     assert response.json()["type"] == "error"
     assert "malformed" in response.json()["error"]["message"]
+
+
+# --- events under another content type -----------------------------------------------------------------------
+
+MISLABELLED = (b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,'
+               b'"delta":{"role":"assistant","content":"labelled "},"finish_reason":null}]}\n\n'
+               b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,'
+               b'"delta":{"content":"wrongly"},"finish_reason":null}]}\n\n'
+               b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,'
+               b'"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,'
+               b'"total_tokens":7}}\n\n'
+               b"data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain; charset=utf-8", "application/json", "application/octet-stream"])
+@pytest.mark.parametrize("client_streams", [True, False], ids=["stream", "one-answer"])
+def test_events_under_another_content_type_are_read_as_events(proxy, content_type, client_streams):
+    """The SDKs read a stream whatever its content type says; so does the proxy, for a stream or to fold."""
+    with CannedUpstream(MISLABELLED, content_type=content_type) as only:
+        running = proxy(provider_toml("only", "chat", only.url + "/v1") + '[routes]\n"*" = "only"\n')
+        body = stream_request("anthropic") if client_streams else {
+            "model": "m", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
+        response = httpx.post(running.url + "/v1/messages", json=body, timeout=20)
+    assert response.status_code == 200, response.text
+    if client_streams:
+        seen = CHECKERS["anthropic"](response.content)
+        assert seen["blocks"] == [{"type": "text", "text": "labelled wrongly"}]
+        assert seen["usage"]["output_tokens"] == 2
+    else:
+        assert response.json()["content"] == [{"type": "text", "text": "labelled wrongly"}]
+        assert response.json()["usage"]["input_tokens"] == 5
