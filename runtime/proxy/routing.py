@@ -41,6 +41,9 @@ class Router:
         self._decisions: dict[tuple[str | None, str | None, str], Decision] = {}
 
     def decide(self, model: str, body: dict[str, Any], fmt: str, body_size: int) -> Decision:
+        direct = self._direct(model)
+        if direct is not None:
+            return direct
         rules = self.config.rules
         if rules.by_class:
             classes = request_classes(body, fmt, body_size, rules)
@@ -62,6 +65,18 @@ class Router:
                           "config file (`apiswitch serve` prints an example when it starts)")
         raise NoRoute(f"no route for model {model!r}: add a matching entry under [routes] or a "
                       "[rules] default")
+
+    def _direct(self, model: str) -> Decision | None:
+        """`provider:model` or `provider,model` naming a configured provider: the client chose (Claude Code's
+        `/model deepseek:deepseek-reasoner`), and neither routes nor rules stand in its way. A name whose part
+        before the separator is no provider (`qwen3:32b`) is routed as any other."""
+        cut = min((at for at in (model.find(":"), model.find(",")) if at > 0), default=-1)
+        if cut < 0 or cut == len(model) - 1:
+            return None
+        provider = model[:cut]
+        if provider not in self.config.providers:
+            return None
+        return self._decision(None, "direct", (Target(provider, model[cut + 1:]),), model)
 
     def _decision(self, route: str | None, rule: str | None, targets: tuple[Target, ...], model: str) -> Decision:
         key = (route, rule, model)

@@ -322,3 +322,16 @@ def test_a_stream_answered_without_any_event_says_what_the_provider_said(proxy, 
         response = httpx.post(running.url + "/v1/messages", json={**REQUEST, "stream": True})
     assert response.status_code == 502
     assert response.json()["error"]["message"].endswith(f"upstream stream ended without any event: {said}")
+
+
+def test_a_client_model_naming_a_provider_is_sent_there_and_answered_under_its_own_name(proxy, scripted_upstream):
+    first = scripted_upstream("anthropic", Reply.text("from first"))
+    second = scripted_upstream("chat", Reply.text("from second"))
+    running = proxy(provider_toml("first", "anthropic", first.base_url) + provider_toml("second", "chat", second.base_url)
+                    + '[routes]\n"*" = "first"\n')
+    client = anthropic.Anthropic(base_url=running.url, api_key="x", max_retries=0)
+    message = client.messages.create(**dict(REQUEST, model="second:their-model"))
+    assert message.content[0].text == "from second" and message.model == "second:their-model"
+    assert second.calls[0].model == "their-model" and not first.calls
+    row = running.log_rows(1)[-1]
+    assert (row["provider"], row["upstream_model"], row["rule"]) == ("second", "their-model", "direct")

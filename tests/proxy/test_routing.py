@@ -91,6 +91,21 @@ def test_the_first_matching_rule_in_file_order_wins():
     assert router(reordered).decide("claude-opus-4-1", body, "anthropic", 10).rule == "thinking"
 
 
+@pytest.mark.parametrize("model", ["big:b-large", "big,b-large"])
+def test_a_model_naming_a_provider_goes_straight_to_it(model):
+    """Before routes and rules: a long context would otherwise pick `big:b`, and `*` would pick `cheap`."""
+    decision = router(RULES, routes='"*" = "cheap"\n').decide(model, {"messages": [user("x")]}, "chat", 10**7)
+    assert decision.rule == "direct" and decision.route is None
+    assert [(c.provider.name, c.model) for c in decision.candidates] == [("big", "b-large")]
+
+
+@pytest.mark.parametrize("model", ["qwen3:32b", "nobody,model", ":x", "big:", "claude-opus-4"])
+def test_a_name_whose_prefix_is_no_provider_is_routed_as_any_other(model):
+    decision = router(routes='"*" = "cheap"\n').decide(model, {"messages": [user("x")]}, "chat", 10)
+    assert decision.rule is None and decision.route == "*"
+    assert [(c.provider.name, c.model) for c in decision.candidates] == [("cheap", model)]
+
+
 def test_visible_models():
     config = parse_config(PROVIDERS.replace('base_url = "http://cheap/v1"\n', 'base_url = "http://cheap/v1"\n'
                                             'models = ["c-1", "c-2"]\n') + '[routes]\n"exact" = "cheap"\n"x-*" = "smart"\n',
