@@ -264,8 +264,9 @@ class Forwarder:
     async def relay_unary(self, ex: Exchange, candidate: Candidate, prepared: Prepared,
                           response: ProviderResponse) -> None:
         raw = await _whole_body(response, candidate)
+        # (A JSON answer, nearly every one, is told by its first byte.)
         if not ex.count_tokens and ("text/event-stream" in (response.header("content-type") or "")
-                                    or looks_like_events(raw[:64])):
+                                    or raw[:1] != b"{" and looks_like_events(raw[:64])):
             data = _folded(ex, candidate, raw)
         else:
             try:

@@ -28,6 +28,7 @@ class NoRoute(Exception):
 
 
 _NO_ROUTE = object()
+_UNSEEN = object()
 _MAX_REMEMBERED = 4096
 
 
@@ -39,9 +40,15 @@ class Router:
         self._route_of: dict[str, Any] = {}
         # (route, rule, model) -> its Decision, immutable and the same every time: built once.
         self._decisions: dict[tuple[str | None, str | None, str], Decision] = {}
+        # Model name -> its Decision if it names a provider itself (`provider:model`), else None.
+        self._direct_of: dict[str, Any] = {}
 
     def decide(self, model: str, body: dict[str, Any], fmt: str, body_size: int) -> Decision:
-        direct = self._direct(model)
+        direct = self._direct_of.get(model, _UNSEEN)
+        if direct is _UNSEEN:
+            if len(self._direct_of) >= _MAX_REMEMBERED:
+                self._direct_of.clear()
+            direct = self._direct_of[model] = self._direct(model)
         if direct is not None:
             return direct
         rules = self.config.rules
