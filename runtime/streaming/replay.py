@@ -200,7 +200,24 @@ def _responses_item(events: _Sequence, output_index: int, item: dict[str, Any]) 
         if text:
             events.emit("response.custom_tool_call_input.delta", {**where, "delta": text})
         events.emit("response.custom_tool_call_input.done", {**where, "input": text})
+    elif kind in _TOOL_PHASES:
+        for phase in _TOOL_PHASES[kind]:
+            events.emit(phase, dict(where))
     events.emit("response.output_item.done", {"output_index": output_index, "item": item})
+
+
+# The progress events the API sends for a call of one of its own tools, between the item's added and done.
+_TOOL_PHASES = {
+    "web_search_call": ("response.web_search_call.in_progress", "response.web_search_call.searching",
+                        "response.web_search_call.completed"),
+    "file_search_call": ("response.file_search_call.in_progress", "response.file_search_call.searching",
+                         "response.file_search_call.completed"),
+    "code_interpreter_call": ("response.code_interpreter_call.in_progress",
+                              "response.code_interpreter_call.interpreting", "response.code_interpreter_call.completed"),
+    "image_generation_call": ("response.image_generation_call.in_progress",
+                              "response.image_generation_call.generating", "response.image_generation_call.completed"),
+    "mcp_call": ("response.mcp_call.in_progress", "response.mcp_call.completed"),
+}
 
 
 # Each streamed part type: the field its text is in, and its delta and done events.

@@ -176,3 +176,20 @@ def test_a_chat_custom_tool_call_travels_whole() -> None:
     streamed = [c for chunk in chunks for choice in chunk["choices"] for c in choice["delta"].get("tool_calls", ())]
     assert streamed == [dict(call, index=0)]
     assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_a_hosted_tool_call_gets_its_progress_events(stream_server) -> None:
+    """As the API streams a web search: in progress, searching, completed, between the item's added and done."""
+    search = {"id": "ws_1", "type": "web_search_call", "status": "completed",
+              "action": {"type": "search", "query": "apiswitch"}}
+    answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": "completed",
+              "output": [search], "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+              "error": None, "incomplete_details": None, "tools": [], "tool_choice": "auto",
+              "parallel_tool_calls": True}
+    stream = response_as_stream(answer, "responses")
+    names = [name for name, _ in parse_sse(stream)]
+    assert names[2:-1] == ["response.output_item.added", "response.web_search_call.in_progress",
+                           "response.web_search_call.searching", "response.web_search_call.completed",
+                           "response.output_item.done"]
+    check_responses(stream)
+    assert stream_server.accumulate(stream, "responses")["output"] == [search]
