@@ -31,7 +31,9 @@ def stream_as_response(stream: bytes, fmt: str) -> dict[str, Any]:
     events = [(name, data) for data, name, _, _ in [*decoder.feed_fields(stream), *decoder.finish_fields()]]
     try:
         return fold(events)
-    except (AttributeError, IndexError, KeyError, TypeError) as exc:  # an event of the wrong shape
+    except StreamFailed:
+        raise
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:  # an event of the wrong shape
         raise StreamFailed(f"a malformed {fmt} event: {type(exc).__name__}: {exc}") from None
 
 

@@ -37,11 +37,14 @@ def response_as_stream(response: dict[str, Any], fmt: str, *, include_usage: boo
     with the usage chunk a client asking ``stream_options.include_usage`` gets, when the answer has usage."""
     if not is_whole_answer(response, fmt):
         raise ValueError(f"not a complete {fmt} answer")
-    if fmt == "anthropic":
-        return _anthropic(response)
-    if fmt == "chat":
-        return _chat(response, include_usage)
-    return _responses(response)
+    try:
+        if fmt == "anthropic":
+            return _anthropic(response)
+        if fmt == "chat":
+            return _chat(response, include_usage)
+        return _responses(response)
+    except (AttributeError, KeyError, TypeError) as exc:  # a field of the wrong type in a provider's answer
+        raise ValueError(f"a malformed {fmt} answer: {type(exc).__name__}: {exc}") from None
 
 
 # --- Anthropic Messages ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from every recorded stream, the inverse of replay for generated answers, and no 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import orjson
@@ -11,10 +12,12 @@ import pytest
 from apiswitch.runtime.streaming.fold import StreamFailed, stream_as_response
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from properties.mutations import JSON_VALUES, paths_of, replaced
 from properties.strategies import RESPONSES
 
 from apiswitch import response_as_stream
 
+from .checkers import parse_sse
 from .harness import all_fixtures, fixture_bytes
 from .test_directions import _non_streaming_body
 from .test_replay import SDK_MODELS, _one_choice
@@ -142,3 +145,36 @@ def test_chat_fragments_of_arguments_and_text_concatenate() -> None:
 def test_a_failed_or_cut_stream_is_no_answer(fmt: str, stream: bytes, said: str) -> None:
     with pytest.raises(StreamFailed, match=said):
         stream_as_response(stream, fmt)
+
+
+def _events_of(stream: bytes) -> list[tuple[str | None, Any]]:
+    out = []
+    for name, data in parse_sse(stream):
+        out.append((name, data if data == "[DONE]" else json.loads(data)))
+    return out
+
+
+def _stream_of(events: list[tuple[str | None, Any]]) -> bytes:
+    return b"".join((b"event: " + name.encode() + b"\n" if name else b"")
+                    + b"data: " + (data.encode() if data == "[DONE]" else orjson.dumps(data)) + b"\n\n"
+                    for name, data in events)
+
+
+@pytest.mark.parametrize(("name", "fmt"), all_fixtures(), ids=[f"{n}-{f}" for n, f in all_fixtures()])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_stream_with_any_field_of_any_event_replaced_folds_or_fails_cleanly(name: str, fmt: str,
+                                                                             data: st.DataObject) -> None:
+    """What a provider that gets its own events wrong sends: the fold gives an answer or StreamFailed, never
+    another exception (the proxy would answer 500 instead of failing over)."""
+    events = _events_of(fixture_bytes(name, fmt))
+    at = data.draw(st.integers(0, len(events) - 1))
+    event_name, payload = events[at]
+    if payload != "[DONE]":
+        path = data.draw(st.sampled_from(list(paths_of(payload))))
+        events[at] = (event_name, replaced(payload, path, data.draw(JSON_VALUES)))
+    try:
+        answer = stream_as_response(_stream_of(events), fmt)
+    except StreamFailed:
+        return
+    assert isinstance(answer, dict)

@@ -13,6 +13,7 @@ import pytest
 from apiswitch.runtime.streaming.replay import is_whole_answer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from properties.mutations import JSON_VALUES, paths_of, replaced
 from properties.strategies import RESPONSES
 
 from apiswitch import response_as_stream
@@ -193,3 +194,19 @@ def test_a_hosted_tool_call_gets_its_progress_events(stream_server) -> None:
                            "response.output_item.done"]
     check_responses(stream)
     assert stream_server.accumulate(stream, "responses")["output"] == [search]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_answer_with_any_field_replaced_is_replayed_or_refused_cleanly(fmt: str, data: st.DataObject) -> None:
+    """A provider's own answer is replayed as it came: one of the wrong shape gives a stream or a ValueError
+    (a failed attempt), never another exception (a 500)."""
+    answer = data.draw(RESPONSES[fmt])
+    path = data.draw(st.sampled_from(list(paths_of(answer))[1:]))
+    answer = replaced(answer, path, data.draw(JSON_VALUES))
+    try:
+        stream = response_as_stream(answer, fmt)
+    except ValueError:
+        return
+    assert isinstance(stream, bytes) and stream
