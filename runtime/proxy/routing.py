@@ -96,12 +96,18 @@ class Router:
         return decision
 
     def visible_models(self) -> list[str]:
-        """Model names a client can ask for: literal route names, then every provider's listed models."""
+        """Model names a client can ask for, each one that routes: literal route names, a provider's listed
+        models by their own name where a route or the default takes them, and every one as `provider:model`."""
         seen: dict[str, None] = {}
         for route in self.config.routes:
             if not any(ch in route.pattern for ch in "*?["):
                 seen[route.pattern] = None
+        routable = bool(self.config.rules.default)
         for provider in self.config.providers.values():
             for name in provider.models:
-                seen[name] = None
+                if routable or any(fnmatchcase(name, route.pattern) for route in self.config.routes):
+                    seen[name] = None
+        for provider in self.config.providers.values():
+            for name in provider.models:
+                seen[f"{provider.name}:{name}"] = None
         return list(seen)

@@ -40,12 +40,17 @@ def test_models_in_both_shapes(proxy, scripted_upstream):
     upstream = scripted_upstream("chat")
     running = proxy(provider_toml("c", "chat", upstream.base_url, extra='models = ["m-1"]')
                     + '[routes]\n"claude-opus-4-1" = "c:m-1"\n"gpt-*" = "c"\n')
-    openai_models = openai.OpenAI(base_url=running.url + "/v1", api_key="k").models.list()
-    assert [m.id for m in openai_models.data] == ["claude-opus-4-1", "m-1"]
+    client = openai.OpenAI(base_url=running.url + "/v1", api_key="k")
+    listed = [m.id for m in client.models.list().data]
+    assert listed == ["claude-opus-4-1", "c:m-1"]  # m-1 alone routes nowhere: only as its provider's address
     anthropic_models = anthropic.Anthropic(base_url=running.url, api_key="k").models.list()
-    assert [m.id for m in anthropic_models.data] == ["claude-opus-4-1", "m-1"]
-    assert httpx.get(running.url + "/v1/models/m-1").json()["id"] == "m-1"
+    assert [m.id for m in anthropic_models.data] == listed
+    assert httpx.get(running.url + "/v1/models/c:m-1").json()["id"] == "c:m-1"
     assert httpx.get(running.url + "/v1/models/nope").status_code == 404
+    for name in listed:  # every model listed is one a client can use
+        answer = client.chat.completions.create(model=name, messages=[{"role": "user", "content": "hi"}])
+        assert answer.model == name
+    assert [call.model for call in upstream.calls] == ["m-1", "m-1"]
 
 
 def test_health_reports_breakers(proxy, scripted_upstream):

@@ -110,7 +110,11 @@ def test_visible_models():
     config = parse_config(PROVIDERS.replace('base_url = "http://cheap/v1"\n', 'base_url = "http://cheap/v1"\n'
                                             'models = ["c-1", "c-2"]\n') + '[routes]\n"exact" = "cheap"\n"x-*" = "smart"\n',
                           "t.toml", {})
-    assert Router(config).visible_models() == ["exact", "c-1", "c-2"]
+    # c-1 and c-2 route by no pattern: listed only as addresses of their provider.
+    assert Router(config).visible_models() == ["exact", "cheap:c-1", "cheap:c-2"]
+    routed = parse_config(PROVIDERS.replace('base_url = "http://cheap/v1"\n', 'base_url = "http://cheap/v1"\n'
+                                            'models = ["c-1"]\n') + '[routes]\n"c-*" = "cheap"\n', "t.toml", {})
+    assert Router(routed).visible_models() == ["c-1", "cheap:c-1"]
 
 
 def test_breaker_opens_after_consecutive_failures_and_closes_after_the_cool_down():
