@@ -174,14 +174,22 @@ def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_ups
     body = orjson.dumps({"model": "m", "max_tokens": 5, "stream": True,
                          "messages": [{"role": "user", "content": "hi"}]})
     with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: no autotuning
+        # Before connecting: no autotuning, so that the proxy's writes back up while this client sleeps. Not a
+        # few kilobytes: loopback's large segments then overrun the buffer, and the kernel prunes and drops them
+        # (two to three times the retransmissions of this size, counted by nstat), each a retransmission timeout.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         sock.connect(("127.0.0.1", running.port))
         sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
                      b"Content-Length: %d\r\n\r\n%s" % (path.encode(), len(body), body))
         received = [sock.recv(4096)]
         time.sleep(1.0)  # the client falls behind: the proxy's writes back up
-        while chunk := sock.recv(65536):
-            received.append(chunk)
+        sock.settimeout(60)  # a stall says where it stopped, rather than running into the suite's timeout
+        try:
+            while chunk := sock.recv(65536):
+                received.append(chunk)
+        except TimeoutError:
+            raise AssertionError(f"no bytes for 60 s after {sum(map(len, received))} bytes; relay offers taken/"
+                                 f"declined: {offers[True]}/{offers[False]}; tail: {received[-1][-300:]!r}") from None
     raw = b"".join(received)
     head, _, chunked = raw.partition(b"\r\n\r\n")
     assert b" 200 " in head.split(b"\r\n")[0]
