@@ -176,7 +176,7 @@ def test_a_slow_client_gets_a_long_stream_whole_and_in_order(proxy, scripted_ups
     with socket.socket() as sock:
         # Before connecting: no autotuning, so that the proxy's writes back up while this client sleeps. Not a
         # few kilobytes: loopback's large segments then overrun the buffer, and the kernel prunes and drops them
-        # (two to three times the retransmissions of this size, counted by nstat), each a retransmission timeout.
+        # (two to three times the retransmissions of this size, counted by nstat).
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         sock.connect(("127.0.0.1", running.port))
         sock.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
