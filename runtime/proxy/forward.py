@@ -36,7 +36,13 @@ from apiswitch.runtime.proxy.keepalive import KeepAlive
 from apiswitch.runtime.proxy.passback import passed_back
 from apiswitch.runtime.proxy.redact import Redactor
 from apiswitch.runtime.proxy.routing import Candidate, Decision
-from apiswitch.runtime.proxy.translation import Prepared, convert_response, prepare_request, stream_converter
+from apiswitch.runtime.proxy.translation import (
+    Prepared,
+    convert_response,
+    prepare_request,
+    stream_converter,
+    wants_stream_usage,
+)
 from apiswitch.runtime.proxy.transport import EgressTransport
 from apiswitch.runtime.proxy.upstream import MissingKey, adjust_body, endpoint, upstream_headers
 from apiswitch.runtime.streaming.fold import StreamFailed, stream_as_response
@@ -294,13 +300,11 @@ class Forwarder:
             raise AttemptFailed(f"expected an event stream, got {content_type or 'no content type'}: {said}",
                                 502, raw)
         out = _client_answer(ex, candidate, prepared, data, raw)
-        options = ex.body.get("stream_options")
-        wants_usage = isinstance(options, dict) and options.get("include_usage") is True
         try:
-            stream = response_as_stream(out, ex.client_format, include_usage=wants_usage)
+            stream = response_as_stream(out, ex.client_format, include_usage=wants_stream_usage(ex.body))
         except ValueError as exc:  # an answer its translation left without the shape of one
             raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
-        ex.row["losses"] = [*ex.row.get("losses", []), _REPLAYED]
+        _note_losses(ex, [_REPLAYED])
         stop_waiting(ex)
         responder = ex.responder
         async with responder.lock:
@@ -403,8 +407,7 @@ class Forwarder:
         async with responder.lock:
             await responder.write(tail, more=False)
         ex.row.update(tap.counts)
-        if converter.losses:
-            ex.row["losses"] = [*ex.row.get("losses", []), *converter.losses]
+        _note_losses(ex, converter.losses)
         if error:
             ex.row["error"] = error
 
@@ -453,7 +456,7 @@ def _folded(ex: Exchange, candidate: Candidate, raw: bytes) -> dict[str, Any]:
         data = stream_as_response(raw, candidate.provider.format)
     except StreamFailed as exc:
         raise AttemptFailed(f"the provider's stream failed: {exc}", 502, raw) from None
-    ex.row["losses"] = [*ex.row.get("losses", []), _FOLDED]
+    _note_losses(ex, [_FOLDED])
     return data
 
 
@@ -496,9 +499,14 @@ def _client_answer(ex: Exchange, candidate: Candidate, prepared: Prepared, data:
                                        ex.client_model, len(ex.raw))
     except TranslationError as exc:  # the provider's answer, not the client's request, is at fault
         raise AttemptFailed(f"malformed response body: {exc}", 502, raw) from None
+    _note_losses(ex, losses)
+    return out
+
+
+def _note_losses(ex: Exchange, losses: list[dict[str, str]]) -> None:
+    """Losses added to the request's log row, after those its request's translation had."""
     if losses:
         ex.row["losses"] = [*ex.row.get("losses", []), *losses]
-    return out
 
 
 def _client_error(status: int, body: bytes, upstream_format: str, client_format: str,

@@ -332,7 +332,12 @@ def stream_converter(prepared: Prepared, client_format: str, upstream_format: st
     """`client_body`: the request as the client sent it (a provider quirk may have taken `stream_options` out
     of the prepared one); `input_bytes`: its size, for a usage estimate."""
     if client_format == upstream_format:
-        options = (client_body or {}).get("stream_options")
-        wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return PassthroughStream(client_format, client_model, wants_usage, input_bytes // CHARS_PER_TOKEN)
+        return PassthroughStream(client_format, client_model, wants_stream_usage(client_body or {}),
+                                 input_bytes // CHARS_PER_TOKEN)
     return TranslatedStream(client_format, upstream_format, prepared)
+
+
+def wants_stream_usage(body: dict[str, Any]) -> bool:
+    """Whether a chat client asked for the usage chunk of its stream (`stream_options.include_usage`)."""
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
