@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import orjson
+from apiswitch.runtime.errors import parse_error
 from apiswitch.runtime.hub import CHARS_PER_TOKEN, USAGE_ESTIMATED, estimated_usage
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
 from apiswitch.runtime.proxy.frames import frame_fields, frame_object
@@ -147,10 +148,9 @@ def _upstream_error(fmt: str, batch: bytes) -> str | None:
         return None
     end = batch.find(b"\n\n", match.start())
     payload = frame_object(batch[match.start():end if end >= 0 else len(batch)])
-    error = payload.get("error") if payload is not None else None
-    # Anthropic and chat nest it under "error"; a Responses error event carries it at the top.
-    message = error.get("message") if isinstance(error, dict) else payload.get("message") if payload else None
-    return f"upstream stream error: {message if isinstance(message, str) else 'no message'}"
+    # Read as the format's error bodies are (a Responses error event carries its message at the top).
+    message = parse_error(0, payload, fmt).message if payload else "no message"
+    return f"upstream stream error: {message}"
 
 
 _DONE = b"data: [DONE]\n\n"

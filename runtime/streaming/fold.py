@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
+from apiswitch.runtime.errors import parse_error
 from apiswitch.runtime.sse import SSEDecoder
 
 
@@ -47,7 +48,7 @@ def _payload(data: str) -> dict[str, Any]:
     return payload
 
 
-def _typed(events: list[tuple[str | None, str]]) -> Iterator[tuple[str | None, dict[str, Any]]]:
+def _typed(events: list[tuple[str | None, str]], fmt: str) -> Iterator[tuple[str | None, dict[str, Any]]]:
     """Each event of a format whose events are typed (Anthropic, Responses) as (its type, its payload); an
     error event ends the fold."""
     for name, data in events:
@@ -56,14 +57,8 @@ def _typed(events: list[tuple[str | None, str]]) -> Iterator[tuple[str | None, d
         payload = _payload(data)
         kind = payload.get("type") or name
         if kind == "error":
-            raise StreamFailed(_error_message(payload))
+            raise StreamFailed(parse_error(0, payload, fmt).message)  # read as its error bodies are
         yield kind, payload
-
-
-def _error_message(payload: dict[str, Any]) -> str:
-    error = payload.get("error")
-    message = error.get("message") if isinstance(error, dict) else error
-    return str(message or payload.get("message") or "the stream ended in an error event")
 
 
 # --- Anthropic Messages ------------------------------------------------------------------------------------
@@ -72,7 +67,7 @@ def _anthropic(events: list[tuple[str | None, str]]) -> dict[str, Any]:
     message: dict[str, Any] | None = None
     blocks: list[dict[str, Any]] = []
     partial: dict[int, list[str]] = {}
-    for kind, payload in _typed(events):
+    for kind, payload in _typed(events, "anthropic"):
         if kind == "message_start":
             message = dict(payload.get("message") or {})
             message["usage"] = dict(message.get("usage") or {})
@@ -143,7 +138,7 @@ def _chat(events: list[tuple[str | None, str]]) -> dict[str, Any]:
             continue
         chunk = _payload(data)
         if "error" in chunk:
-            raise StreamFailed(_error_message(chunk))
+            raise StreamFailed(parse_error(0, chunk, "chat").message)
         if head is None:
             head = {key: value for key, value in chunk.items() if key not in _CHUNK_ONLY}
         if chunk.get("usage") is not None:
@@ -226,13 +221,13 @@ def _logprobs(held: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, An
 
 def _responses(events: list[tuple[str | None, str]]) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
-    for kind, payload in _typed(events):
+    for kind, payload in _typed(events, "responses"):
         if kind == "response.output_item.done" and isinstance(payload.get("item"), dict):
             items.append(payload["item"])
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             response = dict(payload.get("response") or {})
             if kind == "response.failed":
-                raise StreamFailed(_error_message(response))
+                raise StreamFailed(parse_error(0, response, "responses").message)
             if not response.get("output") and items:
                 response["output"] = items  # a terminal event that leaves the output out, as some servers send
             return response
