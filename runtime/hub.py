@@ -211,6 +211,18 @@ def estimated_usage(input_tokens: int, chars: int) -> Usage:
     return Usage(input_tokens=input_tokens, output_tokens=-(-chars // CHARS_PER_TOKEN))
 
 
+def answer_chars(resp: Response) -> int:
+    """The characters of text, reasoning and tool arguments a stream of this answer would have carried."""
+    chars = 0
+    for part in resp.content:
+        kind = part["type"]
+        if kind in ("text", "reasoning", "refusal"):
+            chars += len(part.get("text") or "")
+        elif kind == "tool_call":
+            chars += len(part.get("arguments") or part.get("custom_input") or "")
+    return chars
+
+
 @dataclass(slots=True)
 class Response:
     source: str

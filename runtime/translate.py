@@ -102,7 +102,7 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
             # As a stream's usage is (a body in its own format is left as it came: the same-format translation
             # is the identity).
             if hub.counts_nothing(resp.usage):
-                resp.usage = hub.estimated_usage(ctx.input_token_estimate or 0, _answer_chars(resp))
+                resp.usage = hub.estimated_usage(ctx.input_token_estimate or 0, hub.answer_chars(resp))
                 losses.synthesized("usage", hub.USAGE_ESTIMATED)
         emit = Emit(source, target, losses, ctx, options or {}, "response")
         out = target_spoke.response_from_hub(resp, emit)
@@ -115,18 +115,6 @@ def translate_response(body: dict[str, Any], source: str, target: str, context: 
         # answer up front would cost more than translating it.
         raise malformed_response(body, source, exc) from None
     return Translation(out, losses.losses, ctx)
-
-
-def _answer_chars(resp: hub.Response) -> int:
-    """The characters of text, reasoning and tool arguments a stream of this answer would have carried."""
-    chars = 0
-    for part in resp.content:
-        kind = part["type"]
-        if kind in ("text", "reasoning", "refusal"):
-            chars += len(part.get("text") or "")
-        elif kind == "tool_call":
-            chars += len(part.get("arguments") or part.get("custom_input") or "")
-    return chars
 
 
 # The one list every request of a format must have, and the types it may take.

@@ -11,11 +11,12 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.errors import parse_error
-from apiswitch.runtime.hub import CHARS_PER_TOKEN, USAGE_ESTIMATED, estimated_usage
+from apiswitch.runtime.hub import CHARS_PER_TOKEN, USAGE_ESTIMATED, Usage, answer_chars, estimated_usage
+from apiswitch.runtime.losses import LossCollector
 from apiswitch.runtime.proxy.errors import ProxyError, stream_error_event
 from apiswitch.runtime.proxy.frames import frame_fields, frame_object
 from apiswitch.runtime.streaming import StreamTranslator
-from apiswitch.runtime.translate import translate_request, translate_response
+from apiswitch.runtime.translate import SPOKES, translate_request, translate_response
 
 
 class Prepared:
@@ -64,26 +65,20 @@ def convert_response(body: dict[str, Any], prepared: Prepared, client_format: st
 
 
 USAGE_ESTIMATE_LOSS = {"path": "usage", "action": "synthesized", "reason": USAGE_ESTIMATED}
-# String fields of an answer that name, sort or sign it rather than say anything a model wrote.
-_NOT_WRITTEN = frozenset({"id", "type", "object", "model", "role", "status", "name", "call_id", "tool_use_id",
-                          "item_id", "signature", "encrypted_content", "finish_reason", "stop_reason",
-                          "stop_sequence", "system_fingerprint", "service_tier"})
-
-
-def _written_chars(value: Any, key: str | None = None) -> int:
-    if isinstance(value, str):
-        return 0 if key in _NOT_WRITTEN else len(value)
-    if isinstance(value, dict):
-        return sum(_written_chars(item, name) for name, item in value.items() if name != "usage")
-    if isinstance(value, list):
-        return sum(_written_chars(item, key) for item in value)
-    return 0
 
 
 def estimated_usage_body(answer: dict[str, Any], fmt: str, input_bytes: int) -> dict[str, Any]:
     """The usage of an answer its provider counted nothing for, in `fmt`'s shape: the request's size in, what
-    the model wrote out (hub.estimated_usage)."""
-    usage = estimated_usage(input_bytes // CHARS_PER_TOKEN, _written_chars(answer))
+    the model wrote out, counted as the translators count it (hub.answer_chars)."""
+    try:
+        chars = answer_chars(SPOKES[fmt].response_to_hub(answer, LossCollector()))
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        chars = 0  # an answer its format's reader cannot read still goes back as it came: none of it counted
+    return usage_body(fmt, estimated_usage(input_bytes // CHARS_PER_TOKEN, chars))
+
+
+def usage_body(fmt: str, usage: Usage) -> dict[str, Any]:
+    """Input and output counts as `fmt`'s usage object."""
     total = usage.input_tokens + usage.output_tokens
     if fmt == "anthropic":
         return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
@@ -276,8 +271,7 @@ class PassthroughStream:
         output = max(0, self.events - 2)  # not the finish chunk and [DONE]
         chunk = {"id": first.get("id", "chatcmpl-apiswitch"), "object": "chat.completion.chunk",
                  "created": first.get("created", 0), "model": self.client_model, "choices": [],
-                 "usage": {"prompt_tokens": self.input_tokens, "completion_tokens": output,
-                           "total_tokens": self.input_tokens + output}}
+                 "usage": usage_body("chat", Usage(input_tokens=self.input_tokens, output_tokens=output))}
         self.losses.append(USAGE_ESTIMATE_LOSS)
         return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
