@@ -184,6 +184,8 @@ def _responses_item(events: _Sequence, output_index: int, item: dict[str, Any]) 
         added["arguments"] = ""
     elif kind == "custom_tool_call":
         added["input"] = ""
+    elif kind in _TOOL_TEXT and _TOOL_TEXT[kind][0] in added:
+        added[_TOOL_TEXT[kind][0]] = ""
     events.emit("response.output_item.added", {"output_index": output_index, "item": added})
     if kind == "message":
         for content_index, part in enumerate(item.get("content") or ()):
@@ -204,23 +206,51 @@ def _responses_item(events: _Sequence, output_index: int, item: dict[str, Any]) 
             events.emit("response.custom_tool_call_input.delta", {**where, "delta": text})
         events.emit("response.custom_tool_call_input.done", {**where, "input": text})
     elif kind in _TOOL_PHASES:
-        for phase in _TOOL_PHASES[kind]:
-            events.emit(phase, dict(where))
+        _hosted_call(events, where, kind, item)
     events.emit("response.output_item.done", {"output_index": output_index, "item": item})
 
 
-# The progress events the API sends for a call of one of its own tools, between the item's added and done.
+# The progress events the API sends for a call of one of its own tools, between the item's added and done: the
+# phases before its streamed text (if it has any), and those after it.
 _TOOL_PHASES = {
-    "web_search_call": ("response.web_search_call.in_progress", "response.web_search_call.searching",
-                        "response.web_search_call.completed"),
-    "file_search_call": ("response.file_search_call.in_progress", "response.file_search_call.searching",
-                         "response.file_search_call.completed"),
-    "code_interpreter_call": ("response.code_interpreter_call.in_progress",
-                              "response.code_interpreter_call.interpreting", "response.code_interpreter_call.completed"),
-    "image_generation_call": ("response.image_generation_call.in_progress",
-                              "response.image_generation_call.generating", "response.image_generation_call.completed"),
-    "mcp_call": ("response.mcp_call.in_progress", "response.mcp_call.completed"),
+    "web_search_call": (("response.web_search_call.in_progress", "response.web_search_call.searching"),
+                        ("response.web_search_call.completed",)),
+    "file_search_call": (("response.file_search_call.in_progress", "response.file_search_call.searching"),
+                         ("response.file_search_call.completed",)),
+    "code_interpreter_call": (("response.code_interpreter_call.in_progress",),
+                              ("response.code_interpreter_call.interpreting",
+                               "response.code_interpreter_call.completed")),
+    "image_generation_call": (("response.image_generation_call.in_progress",
+                               "response.image_generation_call.generating"),
+                              ("response.image_generation_call.completed",)),
+    "mcp_call": (("response.mcp_call.in_progress",), ("response.mcp_call.completed",)),
+    "mcp_list_tools": (("response.mcp_list_tools.in_progress",), ("response.mcp_list_tools.completed",)),
 }
+# A hosted call's text that the API streams in pieces: its field, and its delta and done events.
+_TOOL_TEXT = {
+    "code_interpreter_call": ("code", "response.code_interpreter_call_code.delta",
+                              "response.code_interpreter_call_code.done"),
+    "mcp_call": ("arguments", "response.mcp_call_arguments.delta", "response.mcp_call_arguments.done"),
+}
+# MCP calls and listings that failed end with their own event instead of the completed one.
+_TOOL_FAILED = {"mcp_call": "response.mcp_call.failed", "mcp_list_tools": "response.mcp_list_tools.failed"}
+
+
+def _hosted_call(events: _Sequence, where: dict[str, Any], kind: str, item: dict[str, Any]) -> None:
+    before, after = _TOOL_PHASES[kind]
+    for phase in before:
+        events.emit(phase, dict(where))
+    if kind in _TOOL_TEXT:
+        field, delta_event, done_event = _TOOL_TEXT[kind]
+        text = item.get(field)
+        text = text if isinstance(text, str) else ""
+        if text:
+            events.emit(delta_event, {**where, "delta": text})
+        events.emit(done_event, {**where, field: text})
+    if kind in _TOOL_FAILED and (item.get("status") == "failed" or item.get("error")):
+        after = (_TOOL_FAILED[kind],)
+    for phase in after:
+        events.emit(phase, dict(where))
 
 
 # Each streamed part type: the field its text is in, and its delta and done events.

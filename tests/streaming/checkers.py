@@ -326,6 +326,16 @@ def check_chat(
 # --- Responses --------------------------------------------------------------------------------------------
 
 RESPONSES_TERMINALS = {"response.completed", "response.incomplete", "response.failed"}
+# Hosted tool calls whose text the API streams: delta event -> item type; done event -> (item type, field).
+HOSTED_TEXT_DELTAS = {
+    "response.code_interpreter_call_code.delta": "code_interpreter_call",
+    "response.mcp_call_arguments.delta": "mcp_call",
+}
+HOSTED_TEXT_DONES = {
+    "response.code_interpreter_call_code.done": ("code_interpreter_call", "code"),
+    "response.mcp_call_arguments.done": ("mcp_call", "arguments"),
+}
+HOSTED_TEXT_FIELDS = dict(HOSTED_TEXT_DONES.values())
 
 
 def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any]:
@@ -458,6 +468,14 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
             open_item["arguments_done"] = payload["arguments"]
         elif name == "response.custom_tool_call_input.done":
             _require(payload["input"] == "".join(arguments), "custom input done differs from its deltas")
+        elif name in HOSTED_TEXT_DELTAS:
+            _require(open_item["type"] == HOSTED_TEXT_DELTAS[name], f"{name} for a {open_item['type']} item")
+            arguments.append(payload["delta"])
+        elif name in HOSTED_TEXT_DONES:
+            kind, field = HOSTED_TEXT_DONES[name]
+            _require(open_item["type"] == kind, f"{name} for a {open_item['type']} item")
+            _require(payload[field] == "".join(arguments), f"{name} differs from its deltas")
+            open_item["text_done"] = payload[field]
         elif name == "response.output_item.done":
             _require(open_part is None, "output_item.done with a content part open")
             item = payload["item"]
@@ -481,6 +499,9 @@ def check_responses(stream: bytes, json_arguments: bool = True) -> dict[str, Any
                 _require(item["input"] == "".join(arguments), "custom_tool_call input differs from deltas")
             elif item["type"] == "reasoning":
                 _require(item["summary"] == open_item["summary"], "reasoning summary differs from its parts")
+            elif item["type"] in HOSTED_TEXT_FIELDS and "text_done" in open_item:
+                field = HOSTED_TEXT_FIELDS[item["type"]]
+                _require((item.get(field) or "") == open_item["text_done"], f"{item['type']} {field} differs from its deltas")
             done_items.append(item)
             open_item = None
     _require(terminal is not None, "the Responses stream has no response.completed/incomplete/failed")

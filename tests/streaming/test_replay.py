@@ -179,21 +179,56 @@ def test_a_chat_custom_tool_call_travels_whole() -> None:
     assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
 
 
-def test_a_hosted_tool_call_gets_its_progress_events(stream_server) -> None:
-    """As the API streams a web search: in progress, searching, completed, between the item's added and done."""
-    search = {"id": "ws_1", "type": "web_search_call", "status": "completed",
-              "action": {"type": "search", "query": "apiswitch"}}
+HOSTED_CALLS = {
+    "web search": (
+        {"id": "ws_1", "type": "web_search_call", "status": "completed",
+         "action": {"type": "search", "query": "apiswitch"}},
+        ["response.web_search_call.in_progress", "response.web_search_call.searching",
+         "response.web_search_call.completed"]),
+    "code interpreter": (
+        {"id": "ci_1", "type": "code_interpreter_call", "status": "completed", "container_id": "cntr_1",
+         "code": "print(6 * 7)", "outputs": [{"type": "logs", "logs": "42\n"}]},
+        ["response.code_interpreter_call.in_progress", "response.code_interpreter_call_code.delta",
+         "response.code_interpreter_call_code.done", "response.code_interpreter_call.interpreting",
+         "response.code_interpreter_call.completed"]),
+    "mcp call": (
+        {"id": "mcp_1", "type": "mcp_call", "status": "completed", "server_label": "docs", "name": "search",
+         "arguments": '{"q": "apiswitch"}', "output": "found", "error": None},
+        ["response.mcp_call.in_progress", "response.mcp_call_arguments.delta", "response.mcp_call_arguments.done",
+         "response.mcp_call.completed"]),
+    "failed mcp call": (
+        {"id": "mcp_2", "type": "mcp_call", "status": "failed", "server_label": "docs", "name": "search",
+         "arguments": "{}",
+         "error": {"type": "http_error", "code": 503, "message": "server unreachable"}},
+        ["response.mcp_call.in_progress", "response.mcp_call_arguments.delta", "response.mcp_call_arguments.done",
+         "response.mcp_call.failed"]),
+    "mcp tool listing": (
+        {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "docs",
+         "tools": [{"name": "search", "input_schema": {"type": "object"}}]},
+        ["response.mcp_list_tools.in_progress", "response.mcp_list_tools.completed"]),
+}
+
+
+@pytest.mark.parametrize("call", sorted(HOSTED_CALLS))
+def test_a_hosted_tool_call_gets_its_progress_events(stream_server, call: str) -> None:
+    """As the API streams its own tools' calls: their phases, and the code or arguments they stream, between
+    the item's added and done."""
+    item, phases = HOSTED_CALLS[call]
     answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": "completed",
-              "output": [search], "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+              "output": [item], "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
               "error": None, "incomplete_details": None, "tools": [], "tool_choice": "auto",
               "parallel_tool_calls": True}
     stream = response_as_stream(answer, "responses")
-    names = [name for name, _ in parse_sse(stream)]
-    assert names[2:-1] == ["response.output_item.added", "response.web_search_call.in_progress",
-                           "response.web_search_call.searching", "response.web_search_call.completed",
-                           "response.output_item.done"]
-    check_responses(stream)
-    assert stream_server.accumulate(stream, "responses")["output"] == [search]
+    events = parse_sse(stream)
+    assert [name for name, _ in events][2:-1] == ["response.output_item.added", *phases,
+                                                  "response.output_item.done"]
+    added = json.loads(events[2][1])["item"]
+    for field in ("code", "arguments"):
+        if field in item:
+            assert added[field] == ""
+    assert check_responses(stream)["items"] == [item]
+    assert stream_server.accumulate(stream, "responses")["output"] == [
+        {key: value for key, value in item.items() if value is not None}]  # the SDK's dump leaves out nulls
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
