@@ -45,7 +45,9 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     (the provider's limit: larger values are clamped, reported), ``default_max_tokens`` (when anthropic needs
     one), ``keep_cache_control`` (for chat providers that take Anthropic cache hints),
     ``chat_max_tokens_key`` (``max_tokens`` or ``max_completion_tokens``), ``chat_reasoning_echo``
-    (``tool_turns``, ``all`` or ``none``: which reasoning goes back to chat providers), ``input_bytes`` (the
+    (``tool_turns``, ``all`` or ``none``: which reasoning goes back to chat providers),
+    ``chat_reasoning_details`` (default true: send a chat gateway's ``reasoning_details`` back with the
+    assistant turns it came on; false drops them, reported), ``input_bytes`` (the
     size of the body as received, when the caller has it: spares serialising a large body again only to
     estimate its tokens).
     """

@@ -120,7 +120,7 @@ class CannedUpstream:
                 pass
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                canned.received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 canned.calls += 1
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
@@ -129,6 +129,7 @@ class CannedUpstream:
                 self.wfile.write(body)
 
         self.calls = 0
+        self.received: list[bytes] = []  # the request bodies, in order
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

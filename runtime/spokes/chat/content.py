@@ -18,6 +18,7 @@ from .._common import (
     report_joined,
     split_extra,
 )
+from . import details
 
 FORMAT = "chat"
 
@@ -107,7 +108,7 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
     return part
 
 
-_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS})
+_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS, details.FIELD})
 
 
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
@@ -127,6 +128,11 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
                       "path": join_path(path, "refusal")})
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
+    reasoning_details = msg.get(details.FIELD)
+    if isinstance(reasoning_details, list) and reasoning_details:
+        parts.append(details.details_part(reasoning_details, path))
+    elif reasoning_details is not None:
+        known = known - {details.FIELD}  # not a list: an unknown value, carried or reported as one
     extra = split_extra(msg, known)
     for key in empty_fields(msg):
         extra[key] = ""

@@ -18,6 +18,7 @@ from .._common import (
     report_absent_result_content,
     split_extra,
 )
+from . import details
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -261,12 +262,18 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
     out: dict[str, Any] = {"role": "assistant"}
     texts: list[hub.Part] = []
     reasoning_texts: list[str] = []
+    reasoning_details: list[Any] = []
     calls: list[dict[str, Any]] = []
     for part in message.content:
         kind = part["type"]
         if kind == "reasoning" and not echo_reasoning:
             emit.losses.dropped(part.get("path", message.path),
                                 "reasoning of an earlier turn is not sent back to chat providers")
+        elif kind == "reasoning" and (found := details.details_of(part)) is not None:
+            if emit.options.get("chat_reasoning_details", True):
+                reasoning_details.extend(found)
+            else:
+                emit.losses.dropped(part.get("path", message.path), details.NOT_WANTED)
         elif kind == "reasoning":
             text = reasoning_text_of(part, emit)
             if text is not None:
@@ -304,6 +311,8 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
             emit.losses.coerced(join_path(message.path, "content"), "an empty content list; chat sends an empty string")
     if calls:
         out["tool_calls"] = calls
+    if reasoning_details:
+        out[details.FIELD] = reasoning_details
     emit.restore_extra(out, message.extra, message.path, message.quiet)
     return out
 

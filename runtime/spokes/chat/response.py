@@ -10,7 +10,8 @@ from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
 from .._common import Emit, report_joined, report_stop, split_extra, url_citation
-from .content import FORMAT, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
+from . import details
+from .content import FORMAT, REASONING_KEYS, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
 
@@ -132,6 +133,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     texts: list[str] = []
     reasoning_texts: list[str] = []
     reasoning_key = "reasoning_content"
+    reasoning_details: list[Any] = []
     calls: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for part in resp.content:
@@ -140,10 +142,13 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         if kind == "text":
             annotations.extend(_annotations(part, emit, sum(map(len, texts))))
             texts.append(part["text"])
+        elif kind == "reasoning" and (found := details.details_of(part)) is not None:
+            reasoning_details.extend(found)
         elif kind == "reasoning":
             state = reasoning.opaque_state_of(part)
             if state is not None and state[0] == FORMAT:
-                reasoning_key = next(iter(state[1]), reasoning_key)  # the key this provider used
+                # The key this provider used.
+                reasoning_key = next((key for key in state[1] if key in REASONING_KEYS), reasoning_key)
             text = part.get("text") or "\n\n".join(part.get("summary") or [])
             if part.get("origin") != FORMAT:
                 emit.losses.dropped(path, f"chat has no place for {part.get('origin')} reasoning state; "
@@ -171,6 +176,8 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         out["tool_calls"] = calls
     if annotations:
         out["annotations"] = annotations
+    if reasoning_details:
+        out[details.FIELD] = reasoning_details
     return out
 
 

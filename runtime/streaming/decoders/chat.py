@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.ids import random_id
+from apiswitch.runtime.spokes.chat import details
 from apiswitch.runtime.spokes.chat.content import EMPTY_SAYS_NOTHING, says_something
 from apiswitch.runtime.sse import DONE
 
@@ -32,7 +33,7 @@ from .slot import StringSlot
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 # What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
-DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", *EMPTY_SAYS_NOTHING})
+DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", details.FIELD, *EMPTY_SAYS_NOTHING})
 CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
 _CHOICE_KEYS_LOGPROBS = CHOICE_KEYS | {"logprobs"}
 # A delta with no other key carries text at most, or tool calls at most.
@@ -60,6 +61,9 @@ class ChatDecoder(StreamDecoder):
         self._order: list[int] = []
         self._unnamed: dict[int, list[str]] = {}
         self._reasoning: list[str] = []
+        self._reasoning_key = "reasoning_content"  # or "reasoning": the field the provider streams it in
+        # OpenRouter's reasoning_details, merged as they stream: one part of their own at the end (details.py).
+        self._details: list[dict[str, Any]] = []
         self._finish_reason: str | None = None
         self._usage = None
         # Fields (EMPTY_SAYS_NOTHING) seen as an empty string and seen with text: one only ever empty is
@@ -230,6 +234,11 @@ class ChatDecoder(StreamDecoder):
         self.closed = True
         out: list[StreamEvent] = []
         self._close(out)
+        if self._details:
+            part = details.details_part(self._details, "choices[0].message")
+            index = self._open_part("details", out, {k: v for k, v in part.items() if k not in ("raw", "origin")})
+            out.append(PartStopped(index, part["raw"], "chat"))
+            self._open_index = self._open_key = None
         self._report_empty_fields()
         for path in self._unread:
             # Chat clients lose them too: the stream is written afresh from hub events.
@@ -276,6 +285,9 @@ class ChatDecoder(StreamDecoder):
             value = delta.get(key)
             if type(value) is str:
                 (self._spoken if value else self._empty).add(key)
+        pieces = delta.get(details.FIELD)
+        if pieces and not details.merge_delta(self._details, pieces):
+            self._unread[f"choices[0].message.{details.FIELD}"] = None
         if not delta.keys() <= DELTA_KEYS:
             for key, value in delta.items():
                 if key not in DELTA_KEYS and says_something(value):
@@ -318,6 +330,8 @@ class ChatDecoder(StreamDecoder):
             else {"type": "reasoning", "text": "", "summary": []}
         )
         part["path"] = f"choices[0].message.{field or key}"
+        if key == "reasoning" and field:
+            self._reasoning_key = part["key"] = field
         return self._open_part(key, out, part)
 
     def _open_part(self, key: Any, out: list[StreamEvent], part: dict[str, Any]) -> int:
@@ -331,7 +345,7 @@ class ChatDecoder(StreamDecoder):
         if self._open_index is not None:
             if self._open_key == "reasoning":
                 # The block other formats carry opaquely, as the non-streaming translation writes it.
-                raw = {"reasoning_content": "".join(self._reasoning)}
+                raw = {self._reasoning_key: "".join(self._reasoning)}
                 self._reasoning = []
                 out.append(PartStopped(self._open_index, raw, "chat"))
             else:

@@ -18,6 +18,8 @@ from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
 from apiswitch.runtime.spokes._common import report_stop
+from apiswitch.runtime.spokes.chat import details
+from apiswitch.runtime.spokes.chat.content import REASONING_KEYS
 from apiswitch.runtime.spokes.chat.response import chat_annotations
 
 from ..events import (
@@ -138,6 +140,9 @@ class ChatEncoder(StreamEncoder):
         elif ptype == "reasoning":
             self._reasoning_gap = self._reasoning_written
             self._summary_index = None
+            if part.get("key") in REASONING_KEYS:  # a chat upstream's own field for it, kept as it came
+                self._reasoning_head = self._head + b'{"' + part["key"].encode() + b'":'
+
         elif ptype != "text":
             self.losses.dropped(path, f"a {part.get('format')} {ptype} item has no chat equivalent")
             return
@@ -196,6 +201,11 @@ class ChatEncoder(StreamEncoder):
                 self._open_path,
                 f"chat has no place for {event.origin} reasoning state; only its text is carried",
             )
+        elif self._open_kind == "reasoning" and isinstance(event.raw, dict):
+            found = details.details_of({"raw": event.raw, "origin": event.origin})
+            if found is not None:
+                # A chat gateway's reasoning details, merged whole by the decoder: one delta carries them.
+                out.append(self._delta(b'{"reasoning_details":' + orjson.dumps(found) + b"}"))
         if self._open_kind == "custom":
             closing = '"}' if self._custom_opened else '{"input":""}'
             out.append(self._tool_head + orjson.dumps(closing) + ARGUMENTS_TAIL)
