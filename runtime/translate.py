@@ -46,8 +46,9 @@ def translate_request(body: dict[str, Any], source: str, target: str, *,
     one), ``keep_cache_control`` (for chat providers that take Anthropic cache hints),
     ``chat_max_tokens_key`` (``max_tokens`` or ``max_completion_tokens``), ``chat_reasoning_echo``
     (``tool_turns``, ``all`` or ``none``: which reasoning goes back to chat providers),
-    ``chat_reasoning_details`` (default true: send a chat gateway's ``reasoning_details`` back with the
-    assistant turns it came on; false drops them, reported), ``input_bytes`` (the
+    ``chat_reasoning_state`` (default true: give a chat provider back the opaque state it attached to an
+    answer, OpenRouter's ``reasoning_details`` and extra fields of tool calls such as Gemini's thought
+    signatures, on the assistant turn it came with; false drops it, reported), ``input_bytes`` (the
     size of the body as received, when the caller has it: spares serialising a large body again only to
     estimate its tokens).
     """

@@ -660,6 +660,8 @@ class ChatCompletionMessageFunctionToolCallParam(SpecModel):
     function: ChatCompletionMessageFunctionToolCallParamFunction
     """The function and its arguments."""
     type: Literal["function"]
+    extra_content: dict[str, Any] | None = None
+    """Extension** (Gemini's OpenAI-compatible endpoint): the provider's data about this call, e.g. `{"google": {"thought_signature": "..."}}`; Gemini refuses a history whose tool calls lost their thought signatures. Not part of OpenAI's API."""
 
 
 class ChatCompletionMessageFunctionToolCallParamFunction(SpecModel):
@@ -823,6 +825,8 @@ class ChatCompletionMessageFunctionToolCall(SpecModel):
     function: ChatCompletionMessageFunctionToolCallFunction
     """The function and its arguments."""
     type: Literal["function"]
+    extra_content: dict[str, Any] | None = None
+    """Extension** (Gemini's OpenAI-compatible endpoint): the provider's data about this call, e.g. `{"google": {"thought_signature": "..."}}`; Gemini refuses a history whose tool calls lost their thought signatures. Not part of OpenAI's API."""
 
 
 class ChatCompletionMessageFunctionToolCallFunction(SpecModel):
@@ -1110,6 +1114,8 @@ class ChoiceDeltaToolCall(SpecModel):
     """The function name (first piece) and the next piece of the arguments."""
     type: Literal["function"] | None = None
     """`function`, on the first piece. The SDK defines no streamed form of custom tool calls."""
+    extra_content: dict[str, Any] | None = None
+    """Extension** (Gemini's OpenAI-compatible endpoint): the provider's data about this call, e.g. `{"google": {"thought_signature": "..."}}`; Gemini refuses a history whose tool calls lost their thought signatures. Not part of OpenAI's API."""
 
 
 class ChoiceDeltaToolCallFunction(SpecModel):

@@ -56,9 +56,9 @@ class Timeouts:
 class Quirks:
     # DeepSeek-style thinking providers want their `reasoning_content` sent back on assistant turns.
     reasoning_content_echo: bool = False
-    # Gateways (OpenRouter) that put structured `reasoning_details` on answers and need them back on the
-    # assistant turns they came with (signed thinking, Gemini's thought signatures); others may refuse them.
-    reasoning_details_echo: bool = False
+    # Providers that attach opaque state to answers and need it back on the assistant turns it came with
+    # (OpenRouter's `reasoning_details`, Gemini's thought signatures on tool calls); others may refuse it.
+    reasoning_state_echo: bool = False
     # Providers that reject `stream_options` and never send a usage chunk.
     no_stream_usage: bool = False
     # Providers that reject `content: null` or a list of parts and want a plain string.
@@ -435,7 +435,7 @@ class _Reader:
                            for name in ("connect", "first_byte", "idle", "total")})
 
     def read_quirks(self, parent: dict, path: tuple) -> Quirks:
-        names = ("reasoning_content_echo", "reasoning_details_echo", "no_stream_usage", "string_content",
+        names = ("reasoning_content_echo", "reasoning_state_echo", "no_stream_usage", "string_content",
                  "stream_only", "no_streaming")
         t = self.table(parent, path, set(names))
         quirks = Quirks(**{name: self.get(t, (*path, name), bool, False) for name in names})

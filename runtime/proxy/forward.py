@@ -200,9 +200,10 @@ class Forwarder:
 
     async def attempt(self, ex: Exchange, candidate: Candidate, body: dict[str, Any]) -> None:
         provider = candidate.provider
+        quirks = provider.quirks
         count_tokens = ex.count_tokens
         options = {"model": candidate.model, "max_tokens_cap": provider.max_output_tokens,
-                   "input_bytes": len(ex.raw), "chat_reasoning_details": provider.quirks.reasoning_details_echo}
+                   "input_bytes": len(ex.raw), "chat_reasoning_state": quirks.reasoning_state_echo}
         prepared = prepare_request(body, ex.client_format, provider.format, options)
         adjust_body(prepared.body, provider, candidate.model, translated=ex.client_format != provider.format,
                     count_tokens=count_tokens)

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.errors import parse_error
-from apiswitch.runtime.spokes.chat import details
+from apiswitch.runtime.spokes.chat import provider_state
 from apiswitch.runtime.sse import SSEDecoder
 
 
@@ -175,10 +175,10 @@ def _chat_delta(message: dict[str, Any], delta: dict[str, Any]) -> None:
             calls = message.setdefault("tool_calls", [])
             for call in value or ():
                 _chat_call(calls, call)
-        elif key == details.FIELD and isinstance(value, list):
-            merged = message.setdefault(details.FIELD, [])
-            if not details.merge_delta(merged, value):
-                raise StreamFailed(f"a {details.FIELD} delta is not a list of objects")
+        elif key == provider_state.DETAILS and isinstance(value, list):
+            merged = message.setdefault(provider_state.DETAILS, [])
+            if not provider_state.merge_delta(merged, value):
+                raise StreamFailed(f"a {provider_state.DETAILS} delta is not a list of objects")
         elif key == "annotations":
             message.setdefault("annotations", []).extend(value or ())
         elif key == "function_call" and isinstance(value, dict):

@@ -18,7 +18,7 @@ from .._common import (
     report_joined,
     split_extra,
 )
-from . import details
+from . import provider_state
 
 FORMAT = "chat"
 
@@ -94,21 +94,18 @@ def _tool_call_to_hub(call: dict[str, Any], path: str) -> hub.Part:
         custom = call.get("custom") or {}
         part: hub.Part = {"type": "tool_call", "id": call.get("id", ""), "name": custom.get("name", ""),
                           "custom_input": custom.get("input", ""), "kind": "custom"}
-        known = {"id", "type", "custom"}
     else:
         function = call.get("function") or {}
         part = {"type": "tool_call", "id": call.get("id", ""), "name": function.get("name", ""),
                 "arguments": function.get("arguments") or "", "kind": "function"}
-        known = {"id", "type", "function"}
-    extra = split_extra(call, known)
-    if extra:
-        part["quiet"] = extra  # streaming leftovers such as `index`
+    if "index" in call:
+        part["quiet"] = {"index": call["index"]}  # a streaming leftover; any other field is provider state
     part["original"] = call
     part["path"] = path
     return part
 
 
-_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS, details.FIELD})
+_ASSISTANT_KEYS = frozenset({"role", "content", "tool_calls", "refusal", *REASONING_KEYS, provider_state.DETAILS})
 
 
 def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
@@ -126,13 +123,19 @@ def assistant_to_hub(msg: dict[str, Any], path: str) -> hub.Message:
     if isinstance(msg.get("refusal"), str) and msg["refusal"]:
         parts.append({"type": "refusal", "text": msg["refusal"], "as_field": True,
                       "path": join_path(path, "refusal")})
+    call_extras = {}
     for i, call in enumerate(msg.get("tool_calls") or []):
         parts.append(_tool_call_to_hub(call, join_path(join_path(path, "tool_calls"), i)))
-    reasoning_details = msg.get(details.FIELD)
-    if isinstance(reasoning_details, list) and reasoning_details:
-        parts.append(details.details_part(reasoning_details, path))
-    elif reasoning_details is not None:
-        known = known - {details.FIELD}  # not a list: an unknown value, carried or reported as one
+        extras = provider_state.call_extras(call) if isinstance(call, dict) else {}
+        if extras:
+            call_extras[str(call.get("id", ""))] = extras
+    details = msg.get(provider_state.DETAILS)
+    if not (isinstance(details, list) and details):
+        if details is not None:
+            known = known - {provider_state.DETAILS}  # not a list: an unknown value, carried or reported as one
+        details = []
+    if details or call_extras:
+        parts.append(provider_state.state_part(details, call_extras, path))
     extra = split_extra(msg, known)
     for key in empty_fields(msg):
         extra[key] = ""

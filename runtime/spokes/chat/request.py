@@ -18,7 +18,7 @@ from .._common import (
     report_absent_result_content,
     split_extra,
 )
-from . import details
+from . import provider_state
 from .content import (
     FORMAT,
     REASONING_KEYS,
@@ -262,18 +262,18 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
     out: dict[str, Any] = {"role": "assistant"}
     texts: list[hub.Part] = []
     reasoning_texts: list[str] = []
-    reasoning_details: list[Any] = []
+    state = provider_state.Collected()
     calls: list[dict[str, Any]] = []
     for part in message.content:
         kind = part["type"]
         if kind == "reasoning" and not echo_reasoning:
             emit.losses.dropped(part.get("path", message.path),
                                 "reasoning of an earlier turn is not sent back to chat providers")
-        elif kind == "reasoning" and (found := details.details_of(part)) is not None:
-            if emit.options.get("chat_reasoning_details", True):
-                reasoning_details.extend(found)
+        elif kind == "reasoning" and (found := provider_state.state_of(part)) is not None:
+            if emit.options.get("chat_reasoning_state", True):
+                state.add(found)
             else:
-                emit.losses.dropped(part.get("path", message.path), details.NOT_WANTED)
+                emit.losses.dropped(part.get("path", message.path), provider_state.NOT_WANTED)
         elif kind == "reasoning":
             text = reasoning_text_of(part, emit)
             if text is not None:
@@ -311,8 +311,7 @@ def _assistant(message: hub.Message, emit: Emit, echo_reasoning: bool = True) ->
             emit.losses.coerced(join_path(message.path, "content"), "an empty content list; chat sends an empty string")
     if calls:
         out["tool_calls"] = calls
-    if reasoning_details:
-        out[details.FIELD] = reasoning_details
+    state.apply(out)
     emit.restore_extra(out, message.extra, message.path, message.quiet)
     return out
 
@@ -408,11 +407,17 @@ def _messages(req: hub.Request, emit: Emit) -> list[dict[str, Any]]:
             converted_user = _user_like(message, emit)
             if converted_user is not None:
                 out.append(converted_user)
+    for converted in out:
+        if converted["role"] == "assistant":
+            for call_id in provider_state.settle(converted):
+                emit.losses.dropped("messages", f"the provider's state for tool call {call_id!r}, which no "
+                                                "assistant turn has")
     return out
 
 
 def merge_assistant(into: dict[str, Any], other: dict[str, Any]) -> None:
     """Responses items arrive one per message; chat wants reasoning, text and calls of a turn together."""
+    provider_state.merge(into, other)
     for key in REASONING_KEYS:
         if key in other:
             into[key] = "\n\n".join(t for t in (into.get(key), other[key]) if t)

@@ -10,7 +10,7 @@ from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
 from .._common import Emit, report_joined, report_stop, split_extra, url_citation
-from . import details
+from . import provider_state
 from .content import FORMAT, REASONING_KEYS, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
 _RESPONSE_KEYS = frozenset({"id", "object", "created", "model", "choices", "usage"})
@@ -133,7 +133,7 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     texts: list[str] = []
     reasoning_texts: list[str] = []
     reasoning_key = "reasoning_content"
-    reasoning_details: list[Any] = []
+    provider = provider_state.Collected()
     calls: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for part in resp.content:
@@ -142,8 +142,8 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         if kind == "text":
             annotations.extend(_annotations(part, emit, sum(map(len, texts))))
             texts.append(part["text"])
-        elif kind == "reasoning" and (found := details.details_of(part)) is not None:
-            reasoning_details.extend(found)
+        elif kind == "reasoning" and (found := provider_state.state_of(part)) is not None:
+            provider.add(found)
         elif kind == "reasoning":
             state = reasoning.opaque_state_of(part)
             if state is not None and state[0] == FORMAT:
@@ -176,8 +176,10 @@ def _response_message(resp: hub.Response, emit: Emit) -> dict[str, Any]:
         out["tool_calls"] = calls
     if annotations:
         out["annotations"] = annotations
-    if reasoning_details:
-        out[details.FIELD] = reasoning_details
+    provider.apply(out)
+    for call_id in provider_state.settle(out):
+        emit.losses.dropped("choices[0].message", f"the provider's state for tool call {call_id!r}, which the "
+                                                  "answer does not have")
     return out
 
 

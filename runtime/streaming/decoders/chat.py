@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 from apiswitch.runtime.ids import random_id
-from apiswitch.runtime.spokes.chat import details
+from apiswitch.runtime.spokes.chat import provider_state
 from apiswitch.runtime.spokes.chat.content import EMPTY_SAYS_NOTHING, says_something
 from apiswitch.runtime.sse import DONE
 
@@ -33,7 +33,7 @@ from .slot import StringSlot
 # Chunk fields a chat client gets back unchanged when the upstream is chat too.
 SAME_FORMAT_KEYS = ("system_fingerprint", "service_tier")
 # What the decoder reads; any other key with a value is reported as the non-streaming translation reports it.
-DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", details.FIELD, *EMPTY_SAYS_NOTHING})
+DELTA_KEYS = frozenset({"role", "content", "annotations", "tool_calls", provider_state.DETAILS, *EMPTY_SAYS_NOTHING})
 CHOICE_KEYS = frozenset({"index", "delta", "finish_reason"})
 _CHOICE_KEYS_LOGPROBS = CHOICE_KEYS | {"logprobs"}
 # A delta with no other key carries text at most, or tool calls at most.
@@ -62,8 +62,10 @@ class ChatDecoder(StreamDecoder):
         self._unnamed: dict[int, list[str]] = {}
         self._reasoning: list[str] = []
         self._reasoning_key = "reasoning_content"  # or "reasoning": the field the provider streams it in
-        # OpenRouter's reasoning_details, merged as they stream: one part of their own at the end (details.py).
+        # Provider state (provider_state.py), one part of its own at the end: OpenRouter's reasoning_details,
+        # merged as they stream, and the extra fields of tool calls by chat index (Gemini's thought signature).
         self._details: list[dict[str, Any]] = []
+        self._call_extras: dict[int, dict[str, Any]] = {}
         self._finish_reason: str | None = None
         self._usage = None
         # Fields (EMPTY_SAYS_NOTHING) seen as an empty string and seen with text: one only ever empty is
@@ -234,9 +236,10 @@ class ChatDecoder(StreamDecoder):
         self.closed = True
         out: list[StreamEvent] = []
         self._close(out)
-        if self._details:
-            part = details.details_part(self._details, "choices[0].message")
-            index = self._open_part("details", out, {k: v for k, v in part.items() if k not in ("raw", "origin")})
+        if self._details or self._call_extras:
+            extras = {self._tool_ids.get(number, ""): fields for number, fields in self._call_extras.items()}
+            part = provider_state.state_part(self._details, extras, "choices[0].message")
+            index = self._open_part("state", out, {k: v for k, v in part.items() if k not in ("raw", "origin")})
             out.append(PartStopped(index, part["raw"], "chat"))
             self._open_index = self._open_key = None
         self._report_empty_fields()
@@ -285,9 +288,9 @@ class ChatDecoder(StreamDecoder):
             value = delta.get(key)
             if type(value) is str:
                 (self._spoken if value else self._empty).add(key)
-        pieces = delta.get(details.FIELD)
-        if pieces and not details.merge_delta(self._details, pieces):
-            self._unread[f"choices[0].message.{details.FIELD}"] = None
+        pieces = delta.get(provider_state.DETAILS)
+        if pieces and not provider_state.merge_delta(self._details, pieces):
+            self._unread[f"choices[0].message.{provider_state.DETAILS}"] = None
         if not delta.keys() <= DELTA_KEYS:
             for key, value in delta.items():
                 if key not in DELTA_KEYS and says_something(value):
@@ -361,6 +364,9 @@ class ChatDecoder(StreamDecoder):
                 number = len(self._order)
             else:
                 number = last if last is not None else position
+        extras = provider_state.call_extras(call)
+        if extras:
+            self._call_extras.setdefault(number, {}).update(extras)
         function = call.get("function") or {}
         arguments = function.get("arguments")
         arguments = "" if arguments is None else text(arguments)
@@ -399,6 +405,9 @@ class ChatDecoder(StreamDecoder):
             "kind": "function",
             "path": f"choices[0].message.tool_calls[{number}]",
         }
+        if number in self._call_extras:
+            # Known when the call opens (Gemini sends them with its header): a chat client gets them there.
+            part[provider_state.CALL_EXTRAS] = dict(self._call_extras[number])
         self._tools[number] = index = self._open_part(("tool", number), out, part)
         if fragments:
             out.append(ArgumentsDelta(index, "".join(fragments)))

@@ -18,7 +18,7 @@ from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
 from apiswitch.runtime.spokes._common import report_stop
-from apiswitch.runtime.spokes.chat import details
+from apiswitch.runtime.spokes.chat import provider_state
 from apiswitch.runtime.spokes.chat.content import REASONING_KEYS
 from apiswitch.runtime.spokes.chat.response import chat_annotations
 
@@ -61,6 +61,7 @@ class ChatEncoder(StreamEncoder):
         self._open_hub: int | None = None
         self._open_kind: str | None = None
         self._tool_count = 0
+        self._extras_sent: set[str] = set()  # calls whose provider fields went out with their header
         # The open tool call's argument delta up to the fragment, _head included.
         self._tool_head = b""
         self._custom_opened = False
@@ -122,6 +123,10 @@ class ChatEncoder(StreamEncoder):
                 "type": "function",
                 "function": {"name": name, "arguments": ""},
             }
+            early = part.get(provider_state.CALL_EXTRAS)
+            if early:
+                call.update(early)
+                self._extras_sent.add(part["id"])
             self._tool_head = (
                 self._head
                 + b'{"tool_calls":[{"index":'
@@ -202,10 +207,9 @@ class ChatEncoder(StreamEncoder):
                 f"chat has no place for {event.origin} reasoning state; only its text is carried",
             )
         elif self._open_kind == "reasoning" and isinstance(event.raw, dict):
-            found = details.details_of({"raw": event.raw, "origin": event.origin})
-            if found is not None:
-                # A chat gateway's reasoning details, merged whole by the decoder: one delta carries them.
-                out.append(self._delta(b'{"reasoning_details":' + orjson.dumps(found) + b"}"))
+            state = provider_state.state_of({"raw": event.raw, "origin": event.origin})
+            if state is not None:
+                self._provider_state(state, out)
         if self._open_kind == "custom":
             closing = '"}' if self._custom_opened else '{"input":""}'
             out.append(self._tool_head + orjson.dumps(closing) + ARGUMENTS_TAIL)
@@ -214,6 +218,19 @@ class ChatEncoder(StreamEncoder):
             # A call without arguments is "{}", never "".
             out.append(self._tool_head + b'"{}"' + ARGUMENTS_TAIL)
         self._open_hub = self._open_kind = None
+
+    def _provider_state(self, state: dict, out: list[bytes]) -> None:
+        """A chat provider's own state, merged whole by the decoder: its reasoning details in one delta, and
+        the extra fields of the calls they belong to in another."""
+        details = state.get(provider_state.DETAILS)
+        if details:
+            out.append(self._delta(b'{"reasoning_details":' + orjson.dumps(details) + b"}"))
+        extras = state.get(provider_state.CALL_EXTRAS) or {}
+        for call_id in extras:
+            if call_id not in self._extras_sent:
+                # A chat stream cannot go back to a call once the next has begun (SDKs merge by the open one).
+                self.losses.dropped(self._open_path, f"the provider's fields of tool call {call_id!r} came after "
+                                                     "its stream had moved on")
 
     def _text_stopped(self) -> None:
         path = self._open_path

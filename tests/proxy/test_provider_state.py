@@ -1,7 +1,8 @@
-"""OpenRouter's `reasoning_details` through the proxy: Claude Code and Codex keep them (inside their own
-reasoning state) and the provider gets them back, unchanged, on the assistant turn they came with. Anthropic
-models behind OpenRouter check their thinking signatures, and Gemini models refuse a tool call whose thought
-signature is missing, so losing them fails the agent's next turn."""
+"""A chat provider's reasoning state through the proxy (OpenRouter's `reasoning_details`, Gemini's thought
+signatures on tool calls): Claude Code and Codex keep it (inside their own reasoning state) and the provider
+gets it back, unchanged, on the assistant turn it came with. Anthropic models behind OpenRouter check their
+thinking signatures, and Gemini models refuse a tool call whose thought signature is missing, so losing it
+fails the agent's next turn."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import anthropic
 import openai
 import orjson
 import pytest
-from apiswitch.runtime.spokes.chat import details
+from apiswitch.runtime.spokes.chat import provider_state
 from streaming.harness import fixture_bytes
 
 from apiswitch import stream_as_response
@@ -19,12 +20,12 @@ from .harness import CannedUpstream, provider_toml
 OPENROUTER_STREAM = fixture_bytes("openrouter_reasoning_details", "chat")
 # What the provider streamed, merged: the thinking's text and its signature in one detail, the Gemini thought
 # signature of the tool call in another.
-SENT_DETAILS = stream_as_response(OPENROUTER_STREAM, "chat")["choices"][0]["message"][details.FIELD]
+SENT_DETAILS = stream_as_response(OPENROUTER_STREAM, "chat")["choices"][0]["message"][provider_state.DETAILS]
 OPENROUTER_ANSWER = orjson.dumps(stream_as_response(OPENROUTER_STREAM, "chat"))
 
 
 def _proxy(proxy, upstream: CannedUpstream, echo: bool):
-    quirks = "[providers.openrouter.quirks]\nreasoning_details_echo = true\n" if echo else ""
+    quirks = "[providers.openrouter.quirks]\nreasoning_state_echo = true\n" if echo else ""
     return proxy(provider_toml("openrouter", "chat", upstream.url + "/v1") + quirks + '[routes]\n"*" = "openrouter"\n')
 
 
@@ -57,7 +58,7 @@ def test_claude_code_hands_openrouter_its_reasoning_details_back(proxy, stream):
         running = _proxy(proxy, upstream, echo=True)
         _claude_code_turns(running, stream)
     turn = _assistant_turn(upstream.received[1])
-    assert turn[details.FIELD] == SENT_DETAILS
+    assert turn[provider_state.DETAILS] == SENT_DETAILS
     assert turn["tool_calls"][0]["id"] == "tool_0_Bash_x1"
 
 
@@ -73,13 +74,23 @@ def test_codex_hands_openrouter_its_reasoning_details_back(proxy):
             {"role": "user", "content": "List the files."},
             *[item.model_dump(exclude_none=True) for item in first.output],
             {"type": "function_call_output", "call_id": call.call_id, "output": "a.txt"}])
-    assert _assistant_turn(upstream.received[1])[details.FIELD] == SENT_DETAILS
+    assert _assistant_turn(upstream.received[1])[provider_state.DETAILS] == SENT_DETAILS
 
 
 def test_reasoning_details_go_only_to_providers_that_want_them(proxy):
     with CannedUpstream(OPENROUTER_STREAM) as upstream:
         running = _proxy(proxy, upstream, echo=False)
         _claude_code_turns(running, stream=True)
-    assert details.FIELD not in _assistant_turn(upstream.received[1])
+    assert provider_state.DETAILS not in _assistant_turn(upstream.received[1])
     losses = orjson.loads(running.log_rows(2)[-1]["losses"])
-    assert any(loss["reason"] == details.NOT_WANTED for loss in losses), losses
+    assert any(loss["reason"] == provider_state.NOT_WANTED for loss in losses), losses
+
+
+def test_claude_code_hands_gemini_its_thought_signature_back(proxy):
+    stream = fixture_bytes("gemini_thought_signature", "chat")
+    with CannedUpstream(stream) as upstream:
+        running = _proxy(proxy, upstream, echo=True)
+        _claude_code_turns(running, stream=True)
+    calls = _assistant_turn(upstream.received[1])["tool_calls"]
+    assert [call.get("extra_content") for call in calls] == [
+        {"google": {"thought_signature": "CiQBjz1rX2sigA"}}, None]
