@@ -155,6 +155,8 @@ RUNTIME_CONVERSIONS: Final[tuple[tuple[str, str, str], ...]] = (
     ("namespace tools flattened to `namespace__name`", "responses->anthropic, responses->chat", "apiswitch.runtime.tools.flatten_namespace"),
     ("opaque reasoning state wrapped in an `apiswitch.v1.` envelope", "anthropic->chat, anthropic->responses, chat->anthropic, chat->responses, responses->anthropic, responses->chat", "apiswitch.runtime.reasoning.wrap"),
     ("envelopes opened and the original reasoning restored", "anthropic->chat, anthropic->responses, chat->anthropic, chat->responses, responses->anthropic, responses->chat", "apiswitch.runtime.reasoning.unwrap"),
+    ("a chat provider's own reasoning state (OpenRouter's `reasoning_details`, tool-call fields such as Gemini's thought signature) carried in one reasoning part at the end of the answer", "chat->anthropic, chat->responses", "apiswitch.runtime.spokes.chat.provider_state.state_part"),
+    ("a chat provider's own reasoning state, carried by a client of another format, put back on the assistant turn and the tool calls it came with", "anthropic->chat, responses->chat", "apiswitch.runtime.spokes.chat.provider_state.Collected"),
     ("thinking budget to reasoning effort", "anthropic->chat, anthropic->responses", "apiswitch.runtime.reasoning.budget_to_effort"),
     ("reasoning effort to thinking budget", "chat->anthropic, responses->anthropic", "apiswitch.runtime.reasoning.effort_to_budget"),
     ("tool-call ids made valid and unique, results following their call", "anthropic->chat, anthropic->responses, chat->anthropic, chat->responses, responses->anthropic, responses->chat", "apiswitch.runtime.ids.valid_tool_id"),

@@ -39,11 +39,12 @@ def assert_provider_side(upstream: ScriptedUpstream, call: ToolCall) -> None:
 
 
 def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                   thinking: Thinking | None = None, provider_extra: str = "") -> ScriptedUpstream:
-    """Claude Code runs the Bash task through the proxy; the first reply is the call, led by `thinking`
-    if given, else by a sentence."""
+                   thinking: Thinking | None = None, provider_extra: str = "",
+                   chat_extra: dict | None = None) -> ScriptedUpstream:
+    """Claude Code runs the Bash task through the proxy; the first reply is the call (with `chat_extra`'s
+    fields, for a chat provider), led by `thinking` if given, else by a sentence."""
     call = ToolCall("Bash", {"command": "echo apiswitch-$((6*7))", "description": "Print the marker"},
-                    id=f"call_{upstream_format}_bash_1")
+                    id=f"call_{upstream_format}_bash_1", chat_extra=chat_extra)
     lead = thinking or Text("Running it.")
     first = Reply(blocks=(lead, call), usage=harness.USAGE)
     upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
@@ -60,10 +61,12 @@ def claude_through(upstream_format: str, scripted_upstream, served_proxy, tmp_pa
 
 
 def codex_through(upstream_format: str, scripted_upstream, served_proxy, tmp_path: Path,
-                  thinking: Thinking | None = None, provider_extra: str = "") -> ScriptedUpstream:
-    """Codex runs the command task through the proxy; the first reply is the call, led by `thinking` if
-    given (a text lead would be a second agent message)."""
-    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1")
+                  thinking: Thinking | None = None, provider_extra: str = "",
+                  chat_extra: dict | None = None) -> ScriptedUpstream:
+    """Codex runs the command task through the proxy; the first reply is the call (with `chat_extra`'s
+    fields, for a chat provider), led by `thinking` if given (a text lead would be a second agent message)."""
+    call = ToolCall("exec_command", {"cmd": "echo apiswitch-$((6*7))"}, id=f"call_{upstream_format}_exec_1",
+                    chat_extra=chat_extra)
     first = Reply(blocks=(thinking, call) if thinking else (call,), usage=harness.USAGE)
     upstream = scripted_upstream(upstream_format, responder=tool_loop(call, FINAL, expect_output=MARKER, first=first,
                                                                       usage=harness.USAGE))
@@ -144,6 +147,22 @@ def test_codex_thinking_from_a_deepseek_style_chat_provider_is_echoed_back(
         provider_extra="quirks = { reasoning_content_echo = true }")
     assistant = [m for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"]
     assert [m.get("reasoning_content") for m in assistant] == ["I should run the command."]
+
+
+GEMINI_SIGNATURE = {"extra_content": {"google": {"thought_signature": "CiQBjz1rX3Rocm91Z2gtcHJveHk="}}}
+
+
+@pytest.mark.parametrize("client", ["claude", "codex"])
+def test_a_gemini_thought_signature_survives_a_cli_turn(client: str, scripted_upstream, served_proxy,
+                                                        tmp_path: Path) -> None:
+    """Gemini (OpenAI-compatible) puts a thought signature on its tool call and refuses the next turn without
+    it: the CLI keeps it as reasoning state, and the provider gets it back on the same call."""
+    through = claude_through if client == "claude" else codex_through
+    upstream = through("chat", scripted_upstream, served_proxy, tmp_path, chat_extra=GEMINI_SIGNATURE,
+                       provider_extra="quirks = { reasoning_state_echo = true }")
+    calls = [c for m in upstream.calls[-1].body["messages"] if m["role"] == "assistant"
+             for c in m.get("tool_calls") or ()]
+    assert [c.get("extra_content") for c in calls] == [GEMINI_SIGNATURE["extra_content"]]
 
 
 def test_codex_thinking_from_an_anthropic_provider_keeps_its_signature(

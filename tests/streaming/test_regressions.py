@@ -757,3 +757,20 @@ def test_usage_in_the_first_chat_chunk_reaches_message_start():
     plain = check_anthropic(translate(chat_stream({"content": "Hi"}), "chat", "anthropic"))
     plain_start = next(json.loads(data) for name, data in plain["events"] if name == "message_start")
     assert plain_start["message"]["usage"]["input_tokens"] == 77
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_an_annotation_without_a_type_is_reported_not_passed_on(target):
+    """Found by the field fuzzer: a Responses annotation whose type is null went through to a Responses client
+    as it came, and SDKs tell annotations apart by their type."""
+    stream = fixture_bytes("web_citations", "responses").replace(
+        b'"annotation":{"type":"url_citation","url":"https://en.wikipedia.org',
+        b'"annotation":{"type":null,"url":"https://en.wikipedia.org', 1)
+    assert b'"type":null' in stream
+    translator = StreamTranslator("responses", target, context=make_context("responses", target))
+    out = translator.feed(stream) + translator.finish()
+    CHECKERS[target](out)
+    assert b"en.wikipedia.org" not in out  # the annotation left out; the well-formed one still arrives
+    if target != "anthropic":  # (an Anthropic client takes no URL-only citations: reported on their own)
+        assert b"science.nasa.gov" in out
+    assert any(loss.reason == "an annotation without a type" for loss in translator.losses)

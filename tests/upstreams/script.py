@@ -48,6 +48,8 @@ class ToolCall:
     name: str
     arguments: dict[str, Any] | str = field(default_factory=dict)
     id: str = field(default_factory=lambda: fresh_id("call"))
+    # Chat only: fields a provider adds to its call, such as Gemini's extra_content with a thought signature.
+    chat_extra: dict[str, Any] | None = None
 
     @property
     def arguments_json(self) -> str:

@@ -161,9 +161,21 @@ class ResponsesDecoder(StreamDecoder):
         if index is None or index != self._open:
             return self.malformed("annotation for a content part that is not open")
         self._annotations += 1
-        if data.get("annotation") is None:
+        annotation = self._readable_annotation(data.get("annotation"), data)
+        if annotation is None:
             return []
-        return [CitationAdded(index, json_object(data["annotation"]), "responses", _citations_path(data))]
+        return [CitationAdded(index, annotation, "responses", _citations_path(data))]
+
+    def _readable_annotation(self, annotation: Any, data: dict[str, Any]) -> dict[str, Any] | None:
+        """An annotation a client can read: SDKs tell annotations apart by their type, so one without it is
+        reported and left out rather than passed on to break the client's parse."""
+        if annotation is None:
+            return None
+        citation = json_object(annotation)
+        if type(citation.get("type")) is not str:
+            self.losses.dropped(_citations_path(data), "an annotation without a type")
+            return None
+        return citation
 
     def _content_done(self, data):
         item = self._items.get(data["output_index"])
@@ -184,8 +196,9 @@ class ResponsesDecoder(StreamDecoder):
         # Upstreams that list annotations only in the finished part never announced them: add them now.
         annotations = part.get("annotations") or ()
         for annotation in annotations[self._annotations :]:
-            if annotation is not None:
-                out.append(CitationAdded(index, json_object(annotation), "responses", _citations_path(data)))
+            citation = self._readable_annotation(annotation, data)
+            if citation is not None:
+                out.append(CitationAdded(index, citation, "responses", _citations_path(data)))
         out.append(PartStopped(index))
         return out
 

@@ -45,7 +45,7 @@ def body(reply: Reply, request: RecordedRequest) -> dict[str, Any]:
         message["reasoning_content"] = "".join(thoughts)
     if reply.tool_calls:
         message["tool_calls"] = [{"id": c.id, "type": "function",
-                                  "function": {"name": c.name, "arguments": c.arguments_json}}
+                                  "function": {"name": c.name, "arguments": c.arguments_json}, **(c.chat_extra or {})}
                                  for c in reply.tool_calls]
     return {"id": fresh_id("chatcmpl"), "object": "chat.completion", "created": int(time.time()),
             "model": _model(reply, request),
@@ -82,7 +82,7 @@ def events(reply: Reply, request: RecordedRequest) -> Iterator[bytes]:
 def _call_chunks(chunk: Any, index: int, call: ToolCall, size: int) -> Iterator[bytes]:
     # Like OpenAI: the first delta names the call with empty arguments, later deltas carry only the index.
     yield chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
-                                 "function": {"name": call.name, "arguments": ""}}]})
+                                 "function": {"name": call.name, "arguments": ""}, **(call.chat_extra or {})}]})
     for piece in chunks(call.arguments_json, size):
         yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
 
