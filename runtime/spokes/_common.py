@@ -206,11 +206,12 @@ def url_citation(citation: dict[str, Any], text_length: int) -> dict[str, Any] |
     """The ``url_citation`` fields for a hub citation of any format, or None when it cites no URL. A
     citation without indices covers its whole text, ``text_length`` characters."""
     url = citation.get("url")
-    if not url:
+    if not url or not isinstance(url, str):
         return None
+    title, start, end = citation.get("title"), citation.get("start_index"), citation.get("end_index")
     return {
         "url": url,
-        "title": citation.get("title") or "",
-        "start_index": citation.get("start_index", 0),
-        "end_index": citation.get("end_index", text_length),
+        "title": title if isinstance(title, str) else "",
+        "start_index": start if type(start) is int else 0,
+        "end_index": end if type(end) is int else text_length,
     }

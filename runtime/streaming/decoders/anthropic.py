@@ -21,7 +21,8 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import usage_from_anthropic
-from .base import StreamDecoder, json_object, optional_text, text
+from . import citations
+from .base import StreamDecoder, optional_text, text
 from .slot import StringSlot
 
 # Which delta types may go to which hub part type; anything else is a protocol violation.
@@ -177,7 +178,9 @@ class AnthropicDecoder(StreamDecoder):
                 out.append(TextDelta(self._next, text(block["text"])))
             for citation in block.get("citations") or ():
                 path = f"content[{data['index']}].citations"
-                out.append(CitationAdded(self._next, json_object(citation), "anthropic", path))
+                readable = citations.readable(citation, "anthropic", path, self.losses)
+                if readable is not None:
+                    out.append(CitationAdded(self._next, readable, "anthropic", path))
         elif btype == "thinking":
             part = {"type": "reasoning", "text": "", "summary": []}
             self._thinking = {
@@ -251,7 +254,8 @@ class AnthropicDecoder(StreamDecoder):
             self._grow("signature", signature)
             return [SignatureDelta(index, signature)]
         path = f"content[{data['index']}].citations"
-        return [CitationAdded(index, json_object(delta["citation"]), "anthropic", path)]
+        citation = citations.readable(delta["citation"], "anthropic", path, self.losses)
+        return [] if citation is None else [CitationAdded(index, citation, "anthropic", path)]
 
     def _block_stop(self, data: dict[str, Any]) -> list[StreamEvent]:
         if data["index"] != self._open:

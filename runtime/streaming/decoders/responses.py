@@ -23,7 +23,8 @@ from ..events import (
     TextDelta,
 )
 from ..mapping import stop_from_responses_incomplete, usage_from_responses
-from .base import StreamDecoder, json_object, optional_text, text
+from . import citations
+from .base import StreamDecoder, optional_text, text
 
 # Response fields the stream rebuilds itself; the others go back unchanged to a Responses client.
 OWN_KEYS = frozenset(
@@ -161,21 +162,10 @@ class ResponsesDecoder(StreamDecoder):
         if index is None or index != self._open:
             return self.malformed("annotation for a content part that is not open")
         self._annotations += 1
-        annotation = self._readable_annotation(data.get("annotation"), data)
+        annotation = citations.readable(data.get("annotation"), "responses", _citations_path(data), self.losses)
         if annotation is None:
             return []
         return [CitationAdded(index, annotation, "responses", _citations_path(data))]
-
-    def _readable_annotation(self, annotation: Any, data: dict[str, Any]) -> dict[str, Any] | None:
-        """An annotation a client can read: SDKs tell annotations apart by their type, so one without it is
-        reported and left out rather than passed on to break the client's parse."""
-        if annotation is None:
-            return None
-        citation = json_object(annotation)
-        if type(citation.get("type")) is not str:
-            self.losses.dropped(_citations_path(data), "an annotation without a type")
-            return None
-        return citation
 
     def _content_done(self, data):
         item = self._items.get(data["output_index"])
@@ -196,7 +186,7 @@ class ResponsesDecoder(StreamDecoder):
         # Upstreams that list annotations only in the finished part never announced them: add them now.
         annotations = part.get("annotations") or ()
         for annotation in annotations[self._annotations :]:
-            citation = self._readable_annotation(annotation, data)
+            citation = citations.readable(annotation, "responses", _citations_path(data), self.losses)
             if citation is not None:
                 out.append(CitationAdded(index, citation, "responses", _citations_path(data)))
         out.append(PartStopped(index))
