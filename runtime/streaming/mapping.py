@@ -19,7 +19,11 @@ from apiswitch.runtime.hub import Usage
 
 
 def stop_from_chat(finish_reason: str | None) -> str:
-    return CHAT_TO_STOP.get(finish_reason or "", "end_turn")
+    """The hub stop reason of a chat finish_reason; one no table knows (DeepSeek's insufficient_system_resource,
+    vLLM's abort) stays as it is, for the client's writer to carry or to report."""
+    if not finish_reason:
+        return "end_turn"
+    return CHAT_TO_STOP.get(finish_reason, finish_reason)
 
 
 def stop_from_responses_incomplete(reason: str | None) -> str:

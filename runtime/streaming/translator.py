@@ -169,7 +169,12 @@ class StreamTranslator:
             self._closed = True
 
     def _settle(self, event: ResponseFinished) -> ResponseFinished:
-        stop = event.stop_reason if event.stop_reason in STOP_REASONS else None
+        stop = event.stop_reason
+        if stop is not None and stop not in STOP_REASONS and self.source != self.target:
+            # A provider's own reason (vLLM's abort, DeepSeek's insufficient_system_resource): said, not hidden.
+            self._losses.coerced(_STOP_PATHS[self.source], f"{self.target} cannot say {stop!r}; it reads as "
+                                                           "'end_turn'")
+            stop = None
         # `tool_use` only with a tool call, and a tool call always reported as `tool_use`.
         if stop == "tool_use" and not self._tool_calls:
             self._losses.coerced(_STOP_PATHS[self.source], "tool_use without a tool call; end_turn used")

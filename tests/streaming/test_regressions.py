@@ -782,3 +782,48 @@ def test_an_annotation_a_client_cannot_read_is_reported_not_passed_on(target, ba
     if target != "anthropic":  # (an Anthropic client takes no URL-only citations: reported on their own)
         assert b"science.nasa.gov" in out
     assert any(loss.reason == reason for loss in translator.losses), [loss.reason for loss in translator.losses]
+
+
+@pytest.mark.parametrize("target", FORMATS)
+@pytest.mark.parametrize("reason", ["abort", "insufficient_system_resource"])
+def test_a_provider_s_own_finish_reason_is_reported_and_read_as_end_turn(target, reason):
+    """vLLM ends an aborted request with `abort`, DeepSeek a starved one with `insufficient_system_resource`.
+    Before, a streamed one became end_turn without a word, and a whole answer handed an Anthropic client a
+    stop_reason its SDK does not know. Now both say what they did; a chat client gets the reason as it came."""
+    from apiswitch import translate_response
+
+    stream = chat_stream({"content": "Half an ans"}, finish=reason)
+    translator = StreamTranslator("chat", target, context=make_context("chat", target))
+    out = translator.feed(stream) + translator.finish()
+    if target != "chat":  # (the strict chat checker knows OpenAI's reasons only; a chat client gets the provider's)
+        CHECKERS[target](out)
+    answer = {"id": "c1", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+        {"index": 0, "finish_reason": reason, "message": {"role": "assistant", "content": "Half an ans"}}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+    whole = translate_response(answer, "chat", target)
+    said = {"anthropic": lambda b: b["stop_reason"], "responses": lambda b: b["status"],
+            "chat": lambda b: b["choices"][0]["finish_reason"]}[target](whole.body)
+    expected = {"anthropic": "end_turn", "responses": "completed", "chat": reason}[target]
+    assert said == expected
+    for losses in (translator.losses, whole.losses):
+        reported = [loss for loss in losses if loss.path == "choices[0].finish_reason"]
+        assert bool(reported) == (target != "chat"), losses
+    if target == "chat":
+        assert json.loads(parse_last_chat_chunk(out))["choices"][0]["finish_reason"] == reason
+
+
+def parse_last_chat_chunk(stream: bytes) -> str:
+    frames = [line[6:] for line in stream.decode().split("\n") if line.startswith("data: {")]
+    return next(frame for frame in reversed(frames) if json.loads(frame)["choices"])
+
+
+def test_a_responses_answer_with_a_status_no_table_knows_reads_as_finished():
+    from apiswitch import translate_response
+
+    answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m", "status": "cancelled",
+              "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                          "content": [{"type": "output_text", "text": "Half", "annotations": []}]}],
+              "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}}
+    translated = translate_response(answer, "responses", "anthropic")
+    assert translated.body["stop_reason"] == "end_turn"
+    assert [loss.path for loss in translated.losses] == ["status"]

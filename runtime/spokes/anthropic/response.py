@@ -47,6 +47,8 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     elif has_calls and stop in ("end_turn", "stop_sequence", None):
         stop = "tool_use"
     written_stop = STOP_TO_ANTHROPIC.get(stop, stop) if stop else None
+    if written_stop is not None and stop not in STOP_TO_ANTHROPIC and not emit.same_format:
+        written_stop = "end_turn"  # Anthropic clients know a fixed set of stop reasons (reported below)
     report_stop(stop, ANTHROPIC_TO_STOP.get(written_stop, written_stop), emit)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),

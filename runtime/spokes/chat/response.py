@@ -110,6 +110,8 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     elif has_calls and stop in ("end_turn", "stop_sequence", "pause_turn", None):
         stop = "tool_use"
     finish = STOP_TO_CHAT.get(stop, stop) if stop else None
+    if finish is not None and stop not in STOP_TO_CHAT and not emit.same_format:
+        finish = "stop"  # as the stream writes one it does not know (reported below)
     read_back = CHAT_TO_STOP.get(finish, finish)
     report_stop(stop, read_back, emit, resp.stop_sequence)
     body: dict[str, Any] = {

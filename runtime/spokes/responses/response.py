@@ -76,7 +76,9 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
     elif hub.has_part(content, "refusal"):
         stop = "refusal"
     else:
-        stop = "end_turn" if status in ("completed", None) else status
+        stop = "end_turn"
+        if status not in ("completed", None):  # cancelled, queued, or one no table knows: read as finished
+            unmapped.append("status")
     quiet = split_extra(body, _RESPONSE_KEYS)
     for key in ("status", "incomplete_details", "error", "object"):
         if key in body:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from apiswitch.runtime.fieldmaps import ANTHROPIC_TO_STOP
+from apiswitch.runtime.fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import anthropic as anthropic_spoke
@@ -240,6 +240,8 @@ class AnthropicEncoder(StreamEncoder):
     def _response_finished(self, event: ResponseFinished, out: list[bytes]) -> None:
         usage = event.usage or Usage()
         written = anthropic_stop(event.stop_reason)
+        if self.same_format and event.stop_reason and event.stop_reason not in STOP_TO_ANTHROPIC:
+            written = event.stop_reason  # an Anthropic upstream's own stop reason, unknown to the tables
         report_stop(event.stop_reason, ANTHROPIC_TO_STOP.get(written, written), self.emit)
         delta = {"stop_reason": written, "stop_sequence": event.stop_sequence}
         out.append(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import orjson
-from apiswitch.runtime.fieldmaps import CHAT_TO_STOP
+from apiswitch.runtime.fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from apiswitch.runtime.hub import Usage
 from apiswitch.runtime.ids import response_id
 from apiswitch.runtime.spokes import chat as chat_spoke
@@ -256,6 +256,8 @@ class ChatEncoder(StreamEncoder):
         if self._annotations:
             out.append(self._delta(b'{"annotations":' + orjson.dumps(self._annotations) + b"}"))
         finish = chat_stop(event.stop_reason)
+        if self.same_format and event.stop_reason and event.stop_reason not in STOP_TO_CHAT:
+            finish = event.stop_reason  # a chat upstream's own finish_reason, unknown to the tables
         report_stop(event.stop_reason, CHAT_TO_STOP.get(finish, finish), self.emit, event.stop_sequence)
         reason = orjson.dumps(finish)
         out.append(self._head + b'{},"logprobs":null,"finish_reason":' + reason + b"}]}\n\n")
