@@ -827,3 +827,19 @@ def test_a_responses_answer_with_a_status_no_table_knows_reads_as_finished():
     translated = translate_response(answer, "responses", "anthropic")
     assert translated.body["stop_reason"] == "end_turn"
     assert [loss.path for loss in translated.losses] == ["status"]
+
+
+def test_a_whole_answer_without_a_stop_reason_still_tells_a_chat_client_why_it_ended():
+    """Found by the proxy's damaged-stream fuzz: an Anthropic stream whose stop_reason was lost, folded for a
+    chat client, gave a completion with finish_reason null, which the OpenAI SDK refuses."""
+    import openai.types.chat
+
+    from apiswitch import translate_response
+
+    answer = {"id": "msg_1", "type": "message", "role": "assistant", "model": "m",
+              "content": [{"type": "text", "text": "Hi"}], "stop_reason": None, "stop_sequence": None,
+              "usage": {"input_tokens": 1, "output_tokens": 1}}
+    translated = translate_response(answer, "anthropic", "chat")
+    openai.types.chat.ChatCompletion.model_validate(translated.body)
+    assert translated.body["choices"][0]["finish_reason"] == "stop"
+    assert [(loss.path, loss.action) for loss in translated.losses] == [("stop_reason", "synthesized")]

@@ -9,7 +9,7 @@ from ... import hub, reasoning
 from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
-from .._common import Emit, report_joined, report_stop, split_extra, url_citation
+from .._common import STOP_PATHS, Emit, report_joined, report_stop, split_extra, url_citation
 from . import provider_state
 from .content import FORMAT, REASONING_KEYS, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
@@ -112,6 +112,10 @@ def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     finish = STOP_TO_CHAT.get(stop, stop) if stop else None
     if finish is not None and stop not in STOP_TO_CHAT and not emit.same_format:
         finish = "stop"  # as the stream writes one it does not know (reported below)
+    elif finish is None and not emit.same_format:
+        # A chat completion always says why it ended (its SDK requires it); the upstream's answer did not.
+        finish = "stop"
+        emit.losses.synthesized(STOP_PATHS[emit.source], "the upstream's answer gives no stop reason; stop is said")
     read_back = CHAT_TO_STOP.get(finish, finish)
     report_stop(stop, read_back, emit, resp.stop_sequence)
     body: dict[str, Any] = {
