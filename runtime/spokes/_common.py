@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import hub
 from ..context import TranslationContext
 from ..errors import TranslationError
 from ..losses import LossCollector, join_path
@@ -189,6 +190,15 @@ def report_joined(parts: list[dict[str, Any]], emit: Emit, default_path: str) ->
 
 # Where each format says why an answer ended, for loss reports on the answer.
 STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
+
+
+def own_stop(stop: str | None, same_format: bool) -> tuple[str | None, str | None]:
+    """(the stop reason to write from, the provider's own reason it stands for). A reason no table knows (vLLM's
+    abort, DeepSeek's insufficient_system_resource) is written as if none was given, so end_turn, or tool_use
+    beside tool calls, and report_stop is handed the provider's own; the same format keeps it as it came."""
+    if stop is None or same_format or stop in hub.STOP_REASONS:
+        return stop, None
+    return None, stop
 
 
 def report_stop(hub_stop: str | None, read_back: str | None, emit: Emit, stop_sequence: str | None = None,

@@ -12,9 +12,10 @@ is never silently zero.
 from __future__ import annotations
 
 from apiswitch.runtime.context import TranslationContext
-from apiswitch.runtime.hub import STOP_REASONS, USAGE_ESTIMATED, counts_nothing, estimated_usage
+from apiswitch.runtime.hub import USAGE_ESTIMATED, counts_nothing, estimated_usage
 from apiswitch.runtime.ids import valid_tool_id
 from apiswitch.runtime.losses import Loss, LossCollector
+from apiswitch.runtime.spokes._common import STOP_PATHS, own_stop, report_stop
 from apiswitch.runtime.sse import SSEDecoder
 
 from .decoders import DECODERS
@@ -30,7 +31,6 @@ from .events import (
 )
 
 # Where each upstream format says why an answer stopped, for loss reports about it.
-_STOP_PATHS = {"anthropic": "stop_reason", "chat": "choices[0].finish_reason", "responses": "status"}
 
 
 class StreamTranslator:
@@ -169,18 +169,15 @@ class StreamTranslator:
             self._closed = True
 
     def _settle(self, event: ResponseFinished) -> ResponseFinished:
-        stop = event.stop_reason
-        if stop is not None and stop not in STOP_REASONS and self.source != self.target:
-            # A provider's own reason (vLLM's abort, DeepSeek's insufficient_system_resource): said, not hidden.
-            self._losses.coerced(_STOP_PATHS[self.source], f"{self.target} cannot say {stop!r}; it reads as "
-                                                           "'end_turn'")
-            stop = None
+        stop, own = own_stop(event.stop_reason, self.source == self.target)
         # `tool_use` only with a tool call, and a tool call always reported as `tool_use`.
         if stop == "tool_use" and not self._tool_calls:
-            self._losses.coerced(_STOP_PATHS[self.source], "tool_use without a tool call; end_turn used")
+            self._losses.coerced(STOP_PATHS[self.source], "tool_use without a tool call; end_turn used")
             stop = "end_turn"
         elif stop in (None, "end_turn", "stop_sequence") and self._tool_calls:
             stop = "tool_use"
+        if own is not None:
+            report_stop(own, stop or "end_turn", self._encoder.emit)
         usage = event.usage
         if counts_nothing(usage):
             usage = estimated_usage(self.context.input_token_estimate, self._chars)

@@ -843,3 +843,32 @@ def test_a_whole_answer_without_a_stop_reason_still_tells_a_chat_client_why_it_e
     openai.types.chat.ChatCompletion.model_validate(translated.body)
     assert translated.body["choices"][0]["finish_reason"] == "stop"
     assert [(loss.path, loss.action) for loss in translated.losses] == [("stop_reason", "synthesized")]
+
+
+def test_a_provider_s_own_finish_reason_beside_tool_calls_reads_as_tool_use():
+    """The loss says what the client was told: tool_use, as for any answer with tool calls."""
+    from apiswitch import translate_response
+
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    translator = StreamTranslator("chat", "anthropic", context=make_context("chat", "anthropic"))
+    out = translator.feed(chat_stream({"tool_calls": [call]}, finish="abort")) + translator.finish()
+    assert check_anthropic(out)["stop_reason"] == "tool_use"
+    answer = {"id": "c1", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+        {"index": 0, "finish_reason": "abort", "message": {"role": "assistant", "content": None, "tool_calls": [
+            {key: value for key, value in call.items() if key != "index"}]}}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+    whole = translate_response(answer, "chat", "anthropic")
+    assert whole.body["stop_reason"] == "tool_use"
+    for losses in (translator.losses, whole.losses):
+        assert [loss.reason for loss in losses if loss.path == "choices[0].finish_reason"] == [
+            "anthropic cannot say 'abort'; it reads as 'tool_use'"]
+
+
+def test_a_streamed_anthropic_context_window_stop_reads_as_the_whole_answer_s():
+    """The stream decoder speaks the hub's words, as the non-streaming reader does: the context window
+    running out is chat's `length`, not an unknown reason."""
+    stream = fixture_bytes("text", "anthropic").replace(b'"stop_reason": "end_turn"',
+                                                         b'"stop_reason": "model_context_window_exceeded"')
+    assert b"model_context_window_exceeded" in stream
+    assert check_chat(translate(stream, "anthropic", "chat"))["finish_reason"] == "length"
+    assert b'"stop_reason":"model_context_window_exceeded"' in translate(stream, "anthropic", "anthropic")

@@ -8,7 +8,7 @@ from ... import hub
 from ...fieldmaps import ANTHROPIC_TO_STOP, STOP_TO_ANTHROPIC
 from ...ids import response_id
 from ...losses import LossCollector
-from .._common import Emit, report_stop, split_extra
+from .._common import Emit, own_stop, report_stop, split_extra
 from .content import FORMAT, block_to_part, parts_to_blocks
 
 _RESPONSE_KEYS = frozenset({"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"})
@@ -39,17 +39,17 @@ def response_to_hub(body: dict[str, Any], losses: LossCollector) -> hub.Response
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     content = parts_to_blocks(resp.content, emit)
     _report_joined_message_items(resp.content, emit)
-    stop = resp.stop_reason
+    stop, own = own_stop(resp.stop_reason, emit.same_format)
     has_calls = _has_tool_use(content)
     if stop == "tool_use" and not has_calls:
         emit.losses.coerced("stop_reason", "tool_use without a tool call; end_turn used")
         stop = "end_turn"
     elif has_calls and stop in ("end_turn", "stop_sequence", None):
         stop = "tool_use"
+    if own is not None and stop is None:
+        stop = "end_turn"  # Anthropic clients know a fixed set of stop reasons (reported below)
     written_stop = STOP_TO_ANTHROPIC.get(stop, stop) if stop else None
-    if written_stop is not None and stop not in STOP_TO_ANTHROPIC and not emit.same_format:
-        written_stop = "end_turn"  # Anthropic clients know a fixed set of stop reasons (reported below)
-    report_stop(stop, ANTHROPIC_TO_STOP.get(written_stop, written_stop), emit)
+    report_stop(own or stop, ANTHROPIC_TO_STOP.get(written_stop, written_stop), emit)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "type": "message",

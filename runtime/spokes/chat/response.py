@@ -9,7 +9,7 @@ from ... import hub, reasoning
 from ...fieldmaps import CHAT_TO_STOP, STOP_TO_CHAT
 from ...ids import response_id
 from ...losses import LossCollector, join_path
-from .._common import STOP_PATHS, Emit, report_joined, report_stop, split_extra, url_citation
+from .._common import STOP_PATHS, Emit, own_stop, report_joined, report_stop, split_extra, url_citation
 from . import provider_state
 from .content import FORMAT, REASONING_KEYS, assistant_to_hub, empty_fields, says_something, tool_call_to_chat
 
@@ -103,21 +103,22 @@ def _quiet_keys(body: dict[str, Any]) -> dict[str, Any]:
 
 def response_from_hub(resp: hub.Response, emit: Emit) -> dict[str, Any]:
     out = _response_message(resp, emit)
-    stop = resp.stop_reason
+    stop, own = own_stop(resp.stop_reason, emit.same_format)
     has_calls = "tool_calls" in out
     if stop == "tool_use" and not has_calls:
         stop = "end_turn"
     elif has_calls and stop in ("end_turn", "stop_sequence", "pause_turn", None):
         stop = "tool_use"
     finish = STOP_TO_CHAT.get(stop, stop) if stop else None
-    if finish is not None and stop not in STOP_TO_CHAT and not emit.same_format:
-        finish = "stop"  # as the stream writes one it does not know (reported below)
-    elif finish is None and not emit.same_format:
-        # A chat completion always says why it ended (its SDK requires it); the upstream's answer did not.
+    if finish is None and not emit.same_format:
+        # A chat completion always says why it ended (its SDK requires it): a reason of the provider's own is
+        # reported below, an answer that gave none here.
         finish = "stop"
-        emit.losses.synthesized(STOP_PATHS[emit.source], "the upstream's answer gives no stop reason; stop is said")
+        if own is None:
+            emit.losses.synthesized(STOP_PATHS[emit.source],
+                                    "the upstream's answer gives no stop reason; stop is said")
     read_back = CHAT_TO_STOP.get(finish, finish)
-    report_stop(stop, read_back, emit, resp.stop_sequence)
+    report_stop(own or stop, read_back, emit, resp.stop_sequence)
     body: dict[str, Any] = {
         "id": resp.id if emit.same_format and resp.id else response_id(resp.id, FORMAT),
         "object": "chat.completion",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from apiswitch.runtime.fieldmaps import ANTHROPIC_TO_STOP
 from apiswitch.runtime.hub import Usage
 
 from ..events import (
@@ -107,7 +108,9 @@ class AnthropicDecoder(StreamDecoder):
                 return self._message_start(data)
             if kind == "message_delta":
                 delta = data.get("delta") or {}
-                self._stop_reason = optional_text(delta.get("stop_reason")) or self._stop_reason
+                reason = optional_text(delta.get("stop_reason"))
+                if reason:  # in the hub's words, as the non-streaming reader has them
+                    self._stop_reason = ANTHROPIC_TO_STOP.get(reason, reason)
                 self._stop_sequence = optional_text(delta.get("stop_sequence")) or self._stop_sequence
                 if data.get("usage"):
                     usage_from_anthropic(data["usage"], self._usage)
