@@ -40,18 +40,24 @@ def test_streamed_pieces_merge_by_index_as_the_provider_meant_them() -> None:
     assert not provider_state.merge_delta(merged, ["text"])
 
 
+def _next_request(shown: dict[str, Any], client: str) -> dict[str, Any]:
+    """The client's next request after the answer it was `shown`: the answer whole, and a result per call."""
+    if client == "anthropic":
+        calls = [block["id"] for block in shown["content"] if block["type"] == "tool_use"]
+        return {"model": "m", "max_tokens": 100, "messages": [
+            {"role": "user", "content": "ls"}, {"role": "assistant", "content": shown["content"]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call, "content": "a.txt"}
+                                         for call in calls]}]}
+    calls = [item["call_id"] for item in shown["output"] if item["type"] == "function_call"]
+    return {"model": "m", "input": [{"role": "user", "content": "ls"}, *shown["output"],
+                                    *[{"type": "function_call_output", "call_id": call, "output": "a.txt"}
+                                      for call in calls]]}
+
+
 def _back_to_chat(answer: dict[str, Any], client: str, **options: Any) -> Any:
     """The client's next request after `answer` (translated for it), translated back for the chat provider."""
     shown = translate_response(answer, "chat", client).body
-    if client == "anthropic":
-        request = {"model": "m", "max_tokens": 100, "messages": [
-            {"role": "user", "content": "ls"}, {"role": "assistant", "content": shown["content"]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tool_1", "content": "a.txt"}]}]}
-    else:
-        call_id = next(item["call_id"] for item in shown["output"] if item["type"] == "function_call")
-        request = {"model": "m", "input": [{"role": "user", "content": "ls"}, *shown["output"],
-                                           {"type": "function_call_output", "call_id": call_id, "output": "a.txt"}]}
-    return translate_request(request, client, "chat", options=options)
+    return translate_request(_next_request(shown, client), client, "chat", options=options)
 
 
 @pytest.mark.parametrize("client", ["anthropic", "responses"])
@@ -105,16 +111,8 @@ GEMINI_ANSWER = {
 def test_a_gemini_thought_signature_goes_back_on_its_call(client: str) -> None:
     shown = translate_response(GEMINI_ANSWER, "chat", client)
     assert not shown.losses  # before, the signature was left out without a word
-    request = {"model": "m", "max_tokens": 100, "messages": [
-        {"role": "user", "content": "read"}, {"role": "assistant", "content": shown.body["content"]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "x"}
-                                     for call in GEMINI_CALLS]}]} if client == "anthropic" else {
-        "model": "m", "input": [{"role": "user", "content": "read"}, *shown.body["output"],
-                                *[{"type": "function_call_output", "call_id": item["call_id"], "output": "x"}
-                                  for item in shown.body["output"] if item["type"] == "function_call"]]}
-    back = translate_request(request, client, "chat")
-    assert back.body["messages"][1]["tool_calls"] == GEMINI_CALLS
-    dropped = translate_request(request, client, "chat", options={"chat_reasoning_state": False})
+    assert _back_to_chat(GEMINI_ANSWER, client).body["messages"][1]["tool_calls"] == GEMINI_CALLS
+    dropped = _back_to_chat(GEMINI_ANSWER, client, chat_reasoning_state=False)
     assert all("extra_content" not in call for call in dropped.body["messages"][1]["tool_calls"])
     assert [loss.reason for loss in dropped.losses if loss.action == "dropped"] == [provider_state.NOT_WANTED]
 
@@ -142,9 +140,7 @@ def test_a_signature_after_the_call_header_still_reaches_another_format_and_back
     translator = StreamTranslator("chat", "anthropic")
     anthropic_stream = translator.feed(LATE_SIGNATURE) + translator.finish()
     answer = stream_as_response(anthropic_stream, "anthropic")
-    request = {"model": "m", "max_tokens": 100, "messages": [
-        {"role": "user", "content": "read"}, {"role": "assistant", "content": answer["content"]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "function-call-1", "content": "x"}]}]}
+    request = _next_request(answer, "anthropic")
     calls = translate_request(request, "anthropic", "chat").body["messages"][1]["tool_calls"]
     assert calls[0]["extra_content"] == {"google": {"thought_signature": "CiQB"}}
 
